@@ -1,0 +1,250 @@
+"""Output-size, padding, parameter-count and receptive-field formulas for conv and pool layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+PADDING_MODES = ("valid", "same", "full")
+
+
+class ArithmeticError_(ValueError):
+    """A layer's numbers cannot produce an output (named for the field at fault)."""
+
+
+def effective_kernel(kernel: int, dilation: int = 1) -> int:
+    """The span a dilated kernel covers: d*(k-1)+1."""
+    return dilation * (kernel - 1) + 1
+
+
+def resolve_padding(
+    kernel: int, padding: int | str = 0, dilation: int = 1, stride: int = 1
+) -> tuple[int, int]:
+    """Padding before and after one axis, for an int or 'valid' / 'same' / 'full'.
+
+    'same' follows PyTorch: the total d*(k-1) is split with the extra cell on the far side, and is
+    only defined for stride 1 (as in torch.nn.Conv2d).
+    """
+    if isinstance(padding, str):
+        mode = padding.lower()
+        span = dilation * (kernel - 1)
+        if mode == "valid":
+            return (0, 0)
+        if mode == "same":
+            if stride != 1:
+                raise ArithmeticError_("padding 'same' needs stride 1 (as in PyTorch)")
+            return (span // 2, span - span // 2)
+        if mode == "full":
+            return (span, span)
+        raise ArithmeticError_(f"padding must be a number or one of {', '.join(PADDING_MODES)}")
+    if padding < 0:
+        raise ArithmeticError_(f"padding must be 0 or more, got {padding}")
+    return (padding, padding)
+
+
+def _check_positive(**values: int) -> None:
+    for name, value in values.items():
+        if value < 1:
+            raise ArithmeticError_(f"{name} must be at least 1, got {value}")
+
+
+def output_size(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> int:
+    """Output length of a conv or pool along one axis: floor((W + P - d(F-1) - 1) / S) + 1.
+
+    With ceil_mode the division rounds up, but (as in PyTorch) the last window must start inside
+    the input or the left padding.
+    """
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
+    before, after = resolve_padding(kernel, padding, dilation, stride)
+    span = effective_kernel(kernel, dilation)
+    room = size + before + after - span
+    if room < 0 and not ceil_mode:
+        raise ArithmeticError_(
+            f"input is {size} (padded {size + before + after}), smaller than the "
+            f"{'dilated ' if dilation > 1 else ''}kernel span {span}"
+        )
+    if ceil_mode:
+        out = -(-room // stride) + 1
+        if (out - 1) * stride >= size + before:
+            out -= 1
+        if out < 1:
+            raise ArithmeticError_(
+                f"input is {size} (padded {size + before + after}), too small for the "
+                f"kernel span {span} even in ceil mode"
+            )
+        return out
+    return room // stride + 1
+
+
+def transposed_output_size(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int = 0,
+    output_padding: int = 0,
+    dilation: int = 1,
+) -> int:
+    """Output length of a transposed conv: (W-1)S - 2P + d(F-1) + output_padding + 1."""
+    _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
+    if padding < 0 or output_padding < 0:
+        raise ArithmeticError_("padding and output_padding must be 0 or more")
+    if output_padding >= max(stride, dilation):
+        raise ArithmeticError_("output_padding must be smaller than stride or dilation")
+    out = (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+    if out < 1:
+        raise ArithmeticError_(f"padding {padding} leaves no output (size {out})")
+    return out
+
+
+@dataclass(frozen=True)
+class SizeReport:
+    """One axis of a conv/pool: the output size, the formula with numbers, and what is dropped."""
+
+    size: int
+    """Input length along the axis."""
+    kernel: int
+    stride: int
+    padding: tuple[int, int]
+    """Padding before and after."""
+    dilation: int
+    ceil_mode: bool
+    output: int
+    """Output length."""
+    exact: bool
+    """True when (W + P - span) divides evenly by the stride."""
+    uncovered: tuple[int, ...]
+    """Input indices (0-based) that no window touches."""
+
+    @property
+    def formula(self) -> str:
+        """The lecture's formula with the numbers filled in, e.g. (5 - 3 + 2*0) / 1 + 1 = 3."""
+        before, after = self.padding
+        pad = f"2*{before}" if before == after else f"{before} + {after}"
+        span = str(self.kernel)
+        if self.dilation != 1:
+            span = f"({self.dilation}*({self.kernel} - 1) + 1)"
+        head = f"({self.size} - {span} + {pad}) / {self.stride}"
+        if not self.exact:
+            head = f"{'ceil' if self.ceil_mode else 'floor'}({head})"
+        head += " + 1"
+        return f"{head} = {self.output}"
+
+    @property
+    def explanation(self) -> str:
+        """One line on what the stride leaves out, or an empty string when everything is used."""
+        if not self.uncovered:
+            return ""
+        cells = ", ".join(str(i) for i in self.uncovered)
+        noun = "index" if len(self.uncovered) == 1 else "indices"
+        verb = "falls" if len(self.uncovered) == 1 else "fall"
+        if not self.exact:
+            why = "the stride does not divide evenly"
+        elif self.dilation > 1:
+            why = "the dilation skips them"
+        else:
+            why = "the stride is longer than the window"
+        return f"input {noun} {cells} never {verb} under a window: {why}"
+
+
+def size_report(
+    size: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int | str = 0,
+    dilation: int = 1,
+    ceil_mode: bool = False,
+) -> SizeReport:
+    """Output size plus which input cells are never covered (PyTorch floors the division)."""
+    out = output_size(size, kernel, stride, padding, dilation, ceil_mode)
+    before, after = resolve_padding(kernel, padding, dilation, stride)
+    span = effective_kernel(kernel, dilation)
+    covered: set[int] = set()
+    for o in range(out):
+        start = o * stride - before
+        covered.update(start + t * dilation for t in range(kernel))
+    uncovered = tuple(i for i in range(size) if i not in covered)
+    exact = (size + before + after - span) % stride == 0
+    return SizeReport(
+        size, kernel, stride, (before, after), dilation, ceil_mode, out, exact, uncovered
+    )
+
+
+@dataclass(frozen=True)
+class ParamCount:
+    """Learnable parameters of one layer, split into weights and biases."""
+
+    weights: int
+    biases: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.biases
+
+
+def _pair(value: int | Sequence[int]) -> tuple[int, int]:
+    if isinstance(value, int):
+        return (value, value)
+    first, second = value
+    return (int(first), int(second))
+
+
+def conv_params(
+    kernel: int | Sequence[int],
+    in_channels: int,
+    out_channels: int,
+    groups: int = 1,
+    bias: bool = True,
+) -> ParamCount:
+    """(F_h * F_w * C_in / groups) * K weights, plus K biases."""
+    kh, kw = _pair(kernel)
+    _check_positive(
+        kernel=min(kh, kw), in_channels=in_channels, out_channels=out_channels, groups=groups
+    )
+    if in_channels % groups or out_channels % groups:
+        raise ArithmeticError_(
+            f"groups={groups} must divide both in_channels={in_channels} "
+            f"and out_channels={out_channels}"
+        )
+    weights = kh * kw * (in_channels // groups) * out_channels
+    return ParamCount(weights, out_channels if bias else 0)
+
+
+def linear_params(in_features: int, out_features: int, bias: bool = True) -> ParamCount:
+    """in * out weights, plus out biases."""
+    _check_positive(in_features=in_features, out_features=out_features)
+    return ParamCount(in_features * out_features, out_features if bias else 0)
+
+
+@dataclass(frozen=True)
+class FieldStep:
+    """Receptive field after one layer, measured in input pixels."""
+
+    size: int
+    """How many input pixels (along one axis) one output cell sees."""
+    jump: int
+    """Distance in input pixels between neighbouring output cells."""
+    start: float
+    """Centre of the first output cell's field, in input coordinates."""
+
+
+def receptive_field_step(
+    previous: FieldStep, kernel: int, stride: int, padding: int, dilation: int = 1
+) -> FieldStep:
+    """r' = r + (d(k-1)) * j,  j' = j * s,  start' = start + ((d(k-1))/2 - p) * j."""
+    span = effective_kernel(kernel, dilation)
+    return FieldStep(
+        size=previous.size + (span - 1) * previous.jump,
+        jump=previous.jump * stride,
+        start=previous.start + ((span - 1) / 2 - padding) * previous.jump,
+    )
+
+
+INPUT_FIELD = FieldStep(size=1, jump=1, start=0.5)
+"""The field of one input pixel: itself, centred on its middle."""

@@ -1,0 +1,1037 @@
+"""Layer and block specs, the one-line spec syntax, and shape inference through a stack."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
+
+from .arithmetic import (
+    ArithmeticError_,
+    ParamCount,
+    conv_params,
+    effective_kernel,
+    linear_params,
+    output_size,
+    resolve_padding,
+)
+
+Shape = tuple[int, ...]
+"""A per-image shape: (C, H, W) for feature maps, (F,) for feature vectors."""
+
+
+class StackError(ValueError):
+    """A stack that cannot be parsed or does not fit its input, with where it went wrong."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: tuple[int, ...] = (),
+        label: str = "",
+        column: int | None = None,
+        source: str = "",
+    ) -> None:
+        self.reason = message
+        """What is wrong, without the location."""
+        self.path = path
+        """1-based position of the failing layer: (4,) or (5, 1, 2) inside a block."""
+        self.label = label
+        """The failing layer in spec syntax, e.g. conv(50,5)."""
+        self.column = column
+        """1-based column in the spec text, for parse errors."""
+        self.source = source
+        """The spec text that failed to parse."""
+        super().__init__(self.describe())
+
+    @property
+    def where(self) -> str:
+        if self.path:
+            return f"layer {'.'.join(str(p) for p in self.path)} {self.label}".rstrip()
+        if self.column is not None:
+            return f"column {self.column}"
+        return ""
+
+    def describe(self) -> str:
+        """One line: 'layer 4 conv(50,5): input is 3x3, smaller than the 5x5 kernel'."""
+        return f"{self.where}: {self.reason}" if self.where else self.reason
+
+    def pointer(self) -> str:
+        """The spec text with a caret under the failing column (empty when not a parse error)."""
+        if self.column is None or not self.source:
+            return ""
+        return f"{self.source}\n{' ' * (self.column - 1)}^"
+
+
+class LayerError(ValueError):
+    """Raised by a single layer; the stack walker adds the layer's position and label."""
+
+
+def format_shape(shape: Shape) -> str:
+    """3x224x224 for a feature map, 4096 for a vector."""
+    return "x".join(str(s) for s in shape)
+
+
+def parse_shape(text: str) -> Shape:
+    """'3x224x224', '3,224,224', '1 28 28' or '784' -> a shape tuple."""
+    parts = [p for p in re.split(r"[x×, ]+", text.strip().lower()) if p]
+    try:
+        shape = tuple(int(p) for p in parts)
+    except ValueError:
+        raise StackError(f"input shape {text!r} is not like 3x224x224 or 784") from None
+    if len(shape) not in (1, 3) or min(shape) < 1:
+        raise StackError(f"input shape {text!r} must be CxHxW (e.g. 3x224x224) or a feature count")
+    return shape
+
+
+def _elements(shape: Shape) -> int:
+    return math.prod(shape)
+
+
+def _need_map(shape: Shape, what: str) -> tuple[int, int, int]:
+    if len(shape) != 3:
+        raise LayerError(f"{what} needs a CxHxW feature map, got {format_shape(shape)} features")
+    return shape  # type: ignore[return-value]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        # the short form when it is exact, else repr; the parser reads 1e20 but not 1e+20
+        text = f"{value:g}" if float(f"{value:g}") == value else repr(value)
+        return text.replace("e+", "e")
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Base of every layer spec: a frozen description, not a module with weights."""
+
+    kind: ClassVar[str] = ""
+    """The spec keyword, e.g. 'conv'."""
+    positional: ClassVar[tuple[str, ...]] = ()
+    """Fields that may be given without a name, in order."""
+    short_names: ClassVar[dict[str, str]] = {}
+    """Short keyword aliases accepted and written by the spec syntax (s=stride...)."""
+    pointwise: ClassVar[bool] = False
+    """True for element-wise layers that keep the receptive field and (in-place) memory."""
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return shape
+
+    def params(self, shape: Shape) -> ParamCount:
+        return ParamCount(0, 0)
+
+    def buffers(self, shape: Shape) -> int:
+        """Non-trainable stored numbers (batch-norm running statistics)."""
+        return 0
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        return 0
+
+    def geometry(self) -> tuple[int, int, int, int] | None:
+        """(kernel, stride, padding before, dilation) for receptive-field arithmetic."""
+        return None
+
+    @property
+    def is_block(self) -> bool:
+        return False
+
+    def args(self) -> list[str]:
+        """Spec-syntax arguments: required (and leading plain) ones bare, the rest as key=value."""
+        out: list[str] = []
+        bare = True
+        aliases = {v: k for k, v in self.short_names.items()}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            required = f.default is _REQUIRED
+            if not required and value == f.default:
+                if f.name in self.positional:
+                    bare = False
+                continue
+            if bare and f.name in self.positional and (required or f.name not in aliases):
+                out.append(_fmt(value))
+            else:
+                bare = bare and required
+                out.append(f"{aliases.get(f.name, f.name)}={_fmt(value)}")
+        return out
+
+    def label(self) -> str:
+        """The layer in spec syntax, e.g. conv(64,3,p=1)."""
+        args = self.args()
+        return f"{self.kind}({','.join(args)})" if args else self.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.kind}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value != f.default or f.default is _REQUIRED:
+                data[f.name] = value
+        return data
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "<required>"
+
+
+_REQUIRED: Any = _Required()
+"""Marks a field that has no default (positional and required)."""
+
+
+@dataclass(frozen=True)
+class Conv2d(Layer):
+    """A 2-D convolution; input channels are inferred from the incoming shape."""
+
+    kind: ClassVar[str] = "conv"
+    positional: ClassVar[tuple[str, ...]] = ("out_channels", "kernel", "stride", "padding")
+    short_names: ClassVar[dict[str, str]] = {
+        "k": "kernel",
+        "s": "stride",
+        "p": "padding",
+        "d": "dilation",
+        "g": "groups",
+    }
+    out_channels: int = _REQUIRED
+    """Number of filters K."""
+    kernel: int = _REQUIRED
+    """Square kernel side F."""
+    stride: int = 1
+    padding: int | str = 0
+    """Zero padding per side, or 'valid' / 'same' / 'full'."""
+    dilation: int = 1
+    groups: int = 1
+    bias: bool = True
+
+    def output_shape(self, shape: Shape) -> Shape:
+        c, h, w = _need_map(shape, "conv")
+        if c % self.groups or self.out_channels % self.groups:
+            raise LayerError(
+                f"groups={self.groups} must divide the {c} input and "
+                f"{self.out_channels} output channels"
+            )
+        return (
+            self.out_channels,
+            *_spatial(h, w, self.kernel, self.stride, self.padding, self.dilation, False, "kernel"),
+        )
+
+    def params(self, shape: Shape) -> ParamCount:
+        return conv_params(self.kernel, shape[0], self.out_channels, self.groups, self.bias)
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        return _elements(out) * self.kernel * self.kernel * (shape[0] // self.groups)
+
+    def geometry(self) -> tuple[int, int, int, int]:
+        before, _ = resolve_padding(self.kernel, self.padding, self.dilation, self.stride)
+        return (self.kernel, self.stride, before, self.dilation)
+
+
+def _spatial(
+    h: int,
+    w: int,
+    kernel: int,
+    stride: int,
+    padding: int | str,
+    dilation: int,
+    ceil: bool,
+    noun: str,
+) -> tuple[int, int]:
+    try:
+        before, after = resolve_padding(kernel, padding, dilation, stride)
+        span = effective_kernel(kernel, dilation)
+        # ceil mode lets a window hang over the edge (PyTorch gives 1x1 there)
+        if min(h, w) + before + after < span and not ceil:
+            padded = (
+                f" (padded {h + before + after}x{w + before + after})" if before + after else ""
+            )
+            size = f"{span}x{span} dilated " if dilation > 1 else f"{kernel}x{kernel} "
+            raise LayerError(f"input is {h}x{w}{padded}, smaller than the {size}{noun}")
+        return (
+            output_size(h, kernel, stride, padding, dilation, ceil),
+            output_size(w, kernel, stride, padding, dilation, ceil),
+        )
+    except ArithmeticError_ as exc:
+        raise LayerError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class _Pool(Layer):
+    positional: ClassVar[tuple[str, ...]] = ("kernel", "stride", "padding")
+    short_names: ClassVar[dict[str, str]] = {"k": "kernel", "s": "stride", "p": "padding"}
+    kernel: int = _REQUIRED
+    stride: int | None = None
+    """Defaults to the kernel size, as in PyTorch."""
+    padding: int = 0
+    ceil_mode: bool = False
+
+    @property
+    def step(self) -> int:
+        return self.stride if self.stride is not None else self.kernel
+
+    def output_shape(self, shape: Shape) -> Shape:
+        c, h, w = _need_map(shape, self.kind)
+        if self.padding * 2 > self.kernel:
+            raise LayerError(f"padding {self.padding} is more than half the {self.kernel} window")
+        return (
+            c,
+            *_spatial(h, w, self.kernel, self.step, self.padding, 1, self.ceil_mode, "window"),
+        )
+
+    def geometry(self) -> tuple[int, int, int, int]:
+        return (self.kernel, self.step, self.padding, 1)
+
+
+@dataclass(frozen=True)
+class MaxPool2d(_Pool):
+    """Max pooling: each channel keeps the largest value of every window."""
+
+    kind: ClassVar[str] = "maxpool"
+
+
+@dataclass(frozen=True)
+class AvgPool2d(_Pool):
+    """Average pooling: each channel keeps the mean of every window."""
+
+    kind: ClassVar[str] = "avgpool"
+    count_include_pad: bool = True
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool2d(Layer):
+    """Average pooling to a fixed output size, whatever the input size."""
+
+    kind: ClassVar[str] = "adaptiveavgpool"
+    positional: ClassVar[tuple[str, ...]] = ("output",)
+    output: int = 1
+    """Output side: 1 for global average pooling."""
+
+    def output_shape(self, shape: Shape) -> Shape:
+        c, _, _ = _need_map(shape, "adaptiveavgpool")
+        return (c, self.output, self.output)
+
+    def geometry(self) -> tuple[int, int, int, int] | None:
+        return None
+
+
+@dataclass(frozen=True)
+class ReLU(Layer):
+    """max(0, x), element-wise."""
+
+    kind: ClassVar[str] = "relu"
+    pointwise: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class LeakyReLU(Layer):
+    """x for x > 0, slope * x otherwise."""
+
+    kind: ClassVar[str] = "leakyrelu"
+    positional: ClassVar[tuple[str, ...]] = ("slope",)
+    pointwise: ClassVar[bool] = True
+    slope: float = 0.01
+
+
+@dataclass(frozen=True)
+class Tanh(Layer):
+    """Hyperbolic tangent, element-wise."""
+
+    kind: ClassVar[str] = "tanh"
+    pointwise: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class Sigmoid(Layer):
+    """Logistic sigmoid, element-wise."""
+
+    kind: ClassVar[str] = "sigmoid"
+    pointwise: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class GELU(Layer):
+    """Gaussian error linear unit, element-wise."""
+
+    kind: ClassVar[str] = "gelu"
+    pointwise: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class BatchNorm2d(Layer):
+    """Per-channel normalisation of a feature map, then a learned scale and shift."""
+
+    kind: ClassVar[str] = "bn"
+    eps: float = 1e-5
+    momentum: float = 0.1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _need_map(shape, "bn")
+        return shape
+
+    def params(self, shape: Shape) -> ParamCount:
+        # gamma counts as weights, beta as biases (as torch names them)
+        return ParamCount(shape[0], shape[0])
+
+    def buffers(self, shape: Shape) -> int:
+        return 2 * shape[0]
+
+
+@dataclass(frozen=True)
+class BatchNorm1d(Layer):
+    """Per-feature normalisation of a feature vector, then a learned scale and shift."""
+
+    kind: ClassVar[str] = "bn1d"
+    eps: float = 1e-5
+    momentum: float = 0.1
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if len(shape) != 1:
+            raise LayerError(f"bn1d needs a feature vector, got {format_shape(shape)}; use bn")
+        return shape
+
+    def params(self, shape: Shape) -> ParamCount:
+        return ParamCount(shape[0], shape[0])
+
+    def buffers(self, shape: Shape) -> int:
+        return 2 * shape[0]
+
+
+@dataclass(frozen=True)
+class LocalResponseNorm(Layer):
+    """AlexNet's normalisation across neighbouring channels."""
+
+    kind: ClassVar[str] = "lrn"
+    positional: ClassVar[tuple[str, ...]] = ("size",)
+    size: int = 5
+    alpha: float = 1e-4
+    beta: float = 0.75
+    k: float = 1.0
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _need_map(shape, "lrn")
+        return shape
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """Zeroes each unit with probability p while training."""
+
+    kind: ClassVar[str] = "dropout"
+    positional: ClassVar[tuple[str, ...]] = ("p",)
+    pointwise: ClassVar[bool] = True
+    p: float = 0.5
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if not 0 <= self.p <= 1:
+            raise LayerError(f"p must lie between 0 and 1, got {self.p:g}")
+        return shape
+
+
+@dataclass(frozen=True)
+class Dropout2d(Dropout):
+    """Zeroes whole channels with probability p while training."""
+
+    kind: ClassVar[str] = "dropout2d"
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """CxHxW -> C*H*W features."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        return (_elements(shape),)
+
+
+@dataclass(frozen=True)
+class Linear(Layer):
+    """A fully connected layer; input features are inferred."""
+
+    kind: ClassVar[str] = "fc"
+    positional: ClassVar[tuple[str, ...]] = ("out_features",)
+    out_features: int = _REQUIRED
+    bias: bool = True
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if len(shape) != 1:
+            raise LayerError(
+                f"fc needs a feature vector, got a {format_shape(shape)} map; add flatten first"
+            )
+        if self.out_features < 1:
+            raise LayerError(f"out_features must be at least 1, got {self.out_features}")
+        return (self.out_features,)
+
+    def params(self, shape: Shape) -> ParamCount:
+        return linear_params(shape[0], self.out_features, self.bias)
+
+    def macs(self, shape: Shape, out: Shape) -> int:
+        return shape[0] * self.out_features
+
+
+@dataclass(frozen=True)
+class Softmax(Layer):
+    """Turns scores into probabilities over the channel/feature axis."""
+
+    kind: ClassVar[str] = "softmax"
+    pointwise: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class LogSoftmax(Layer):
+    """Log of softmax, the lecture's final layer before the NLL loss."""
+
+    kind: ClassVar[str] = "logsoftmax"
+    pointwise: ClassVar[bool] = True
+
+
+Branch = tuple[Layer, ...]
+
+
+@dataclass(frozen=True)
+class Block(Layer):
+    """A layer made of branches of layers."""
+
+    @property
+    def is_block(self) -> bool:
+        return True
+
+    def branches(self) -> tuple[Branch, ...]:
+        raise NotImplementedError
+
+    def label(self) -> str:
+        inner = " | ".join(format_layers(b) if b else "id" for b in self.branches())
+        args = self.args()
+        head = f"{self.kind}({','.join(args)})" if args else self.kind
+        return f"{head}[{inner}]"
+
+    def walk_children(self, shape: Shape, path: tuple[int, ...], depth: int) -> Iterator[Placed]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Residual(Block):
+    """y = body(x) + shortcut(x): identity shortcut when it is empty, a projection otherwise."""
+
+    kind: ClassVar[str] = "res"
+    body: Branch = ()
+    shortcut: Branch = ()
+    """Empty for the identity; typically conv(K,1,s=2,bias=false) bn for a projection."""
+
+    def args(self) -> list[str]:
+        return []
+
+    def branches(self) -> tuple[Branch, ...]:
+        return (self.body, self.shortcut) if self.shortcut else (self.body,)
+
+    def output_shape(self, shape: Shape) -> Shape:
+        out = _branch_shape(self.body, shape, 1)
+        short = _branch_shape(self.shortcut, shape, 2)
+        if out != short:
+            what = "projection shortcut" if self.shortcut else "identity shortcut"
+            raise LayerError(
+                f"body gives {format_shape(out)} but the {what} gives {format_shape(short)}"
+                + ("" if self.shortcut else "; add a projection: | conv(K,1,s=S) bn")
+            )
+        return out
+
+    def walk_children(self, shape: Shape, path: tuple[int, ...], depth: int) -> Iterator[Placed]:
+        for number, branch in enumerate(self.branches(), start=1):
+            yield from walk(branch, shape, (*path, number), depth + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"type": self.kind, "body": [x.to_dict() for x in self.body]}
+        if self.shortcut:
+            data["shortcut"] = [x.to_dict() for x in self.shortcut]
+        return data
+
+
+@dataclass(frozen=True)
+class Concat(Block):
+    """Parallel branches joined along channels, as in an Inception module."""
+
+    kind: ClassVar[str] = "cat"
+    paths: tuple[Branch, ...] = ()
+
+    def args(self) -> list[str]:
+        return []
+
+    def branches(self) -> tuple[Branch, ...]:
+        return self.paths
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if not self.paths:
+            raise LayerError("cat needs at least one branch")
+        outs = [_branch_shape(b, shape, i) for i, b in enumerate(self.paths, start=1)]
+        first = outs[0]
+        for number, out in enumerate(outs[1:], start=2):
+            if len(out) != 3 or out[1:] != first[1:]:
+                raise LayerError(
+                    f"branch {number} gives {format_shape(out)}, branch 1 gives "
+                    f"{format_shape(first)}: their heights and widths must match"
+                )
+        return (sum(o[0] for o in outs), *first[1:])
+
+    def walk_children(self, shape: Shape, path: tuple[int, ...], depth: int) -> Iterator[Placed]:
+        for number, branch in enumerate(self.paths, start=1):
+            yield from walk(branch, shape, (*path, number), depth + 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.kind, "branches": [[x.to_dict() for x in b] for b in self.paths]}
+
+
+@dataclass(frozen=True)
+class DenseBlock(Block):
+    """DenseNet block: each layer sees every earlier output, concatenated on channels."""
+
+    kind: ClassVar[str] = "dense"
+    positional: ClassVar[tuple[str, ...]] = ("layers", "growth", "bn_size")
+    layers: int = _REQUIRED
+    """How many dense layers."""
+    growth: int = _REQUIRED
+    """Channels each layer adds (k in the paper)."""
+    bn_size: int = 4
+    """Bottleneck width as a multiple of growth."""
+    drop_rate: float = 0.0
+
+    def label(self) -> str:
+        return Layer.label(self)
+
+    def dense_layer(self) -> Branch:
+        """One dense layer: bn relu conv1x1 bn relu conv3x3 (and dropout when asked)."""
+        body: list[Layer] = [
+            BatchNorm2d(),
+            ReLU(),
+            Conv2d(self.bn_size * self.growth, 1, bias=False),
+            BatchNorm2d(),
+            ReLU(),
+            Conv2d(self.growth, 3, padding=1, bias=False),
+        ]
+        if self.drop_rate:
+            body.append(Dropout(self.drop_rate))
+        return tuple(body)
+
+    def branches(self) -> tuple[Branch, ...]:
+        return tuple(self.dense_layer() for _ in range(self.layers))
+
+    def output_shape(self, shape: Shape) -> Shape:
+        c, h, w = _need_map(shape, "dense")
+        if self.layers < 1 or self.growth < 1:
+            raise LayerError("dense needs at least 1 layer and a growth of at least 1")
+        return (c + self.layers * self.growth, h, w)
+
+    def walk_children(self, shape: Shape, path: tuple[int, ...], depth: int) -> Iterator[Placed]:
+        c, h, w = shape
+        for number, branch in enumerate(self.branches(), start=1):
+            yield from walk(
+                branch, (c + (number - 1) * self.growth, h, w), (*path, number), depth + 1
+            )
+
+
+def _branch_shape(branch: Branch, shape: Shape, number: int) -> Shape:
+    for index, layer in enumerate(branch, start=1):
+        try:
+            shape = layer.output_shape(shape)
+        except LayerError as exc:
+            raise LayerError(f"branch {number}, layer {index} {layer.label()}: {exc}") from None
+    return shape
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One layer placed in a stack: where it sits and the shapes around it."""
+
+    path: tuple[int, ...]
+    """1-based position; longer inside blocks: (block, branch, layer)."""
+    layer: Layer
+    input_shape: Shape
+    output_shape: Shape
+    depth: int = 0
+    """0 for top-level layers, 1 inside a block, ..."""
+
+    @property
+    def number(self) -> str:
+        return ".".join(str(p) for p in self.path)
+
+
+def walk(
+    layers: Sequence[Layer], shape: Shape, path: tuple[int, ...] = (), depth: int = 0
+) -> Iterator[Placed]:
+    """Every layer in order (blocks before their children), raising StackError where one fails."""
+    for index, layer in enumerate(layers, start=1):
+        here = (*path, index)
+        # a block's children go first, so a failure inside names the inner layer's own path
+        children = list(layer.walk_children(shape, here, depth)) if layer.is_block else []
+        try:
+            out = layer.output_shape(shape)
+        except LayerError as exc:
+            raise StackError(str(exc), path=here, label=_short_label(layer)) from None
+        yield Placed(here, layer, shape, out, depth)
+        yield from children
+        shape = out
+
+
+def _short_label(layer: Layer) -> str:
+    label = layer.label()
+    return label if len(label) <= 40 else f"{layer.kind}[...]"
+
+
+def infer_output(layers: Sequence[Layer], shape: Shape) -> Shape:
+    """The stack's output shape (raises StackError naming the failing layer)."""
+    for placed in walk(layers, shape):
+        if placed.depth == 0:
+            shape = placed.output_shape
+    return shape
+
+
+def format_layers(layers: Sequence[Layer]) -> str:
+    """The one-line spec of a stack; parse_layers(format_layers(x)) == x."""
+    return " ".join(layer.label() for layer in layers)
+
+
+# ---------------------------------------------------------------------------------------------
+# The one-line spec syntax
+# ---------------------------------------------------------------------------------------------
+
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.kind: cls
+    for cls in (
+        Conv2d,
+        MaxPool2d,
+        AvgPool2d,
+        AdaptiveAvgPool2d,
+        ReLU,
+        LeakyReLU,
+        Tanh,
+        Sigmoid,
+        GELU,
+        BatchNorm2d,
+        BatchNorm1d,
+        LocalResponseNorm,
+        Dropout,
+        Dropout2d,
+        Flatten,
+        Linear,
+        Softmax,
+        LogSoftmax,
+        Residual,
+        Concat,
+        DenseBlock,
+    )
+}
+
+ALIASES: dict[str, str] = {
+    "conv2d": "conv",
+    "linear": "fc",
+    "dense_block": "dense",
+    "pool": "maxpool",
+    "maxpool2d": "maxpool",
+    "avgpool2d": "avgpool",
+    "gap": "adaptiveavgpool",
+    "adaptiveavgpool2d": "adaptiveavgpool",
+    "batchnorm": "bn",
+    "batchnorm2d": "bn",
+    "batchnorm1d": "bn1d",
+    "residual": "res",
+    "concat": "cat",
+    "inception": "cat",
+    "leaky_relu": "leakyrelu",
+    "log_softmax": "logsoftmax",
+    "localresponsenorm": "lrn",
+}
+
+_INT_FIELDS = {
+    "out_channels",
+    "kernel",
+    "stride",
+    "dilation",
+    "groups",
+    "output",
+    "size",
+    "out_features",
+    "layers",
+    "growth",
+    "bn_size",
+}
+_BOOL_FIELDS = {"bias", "ceil_mode", "count_include_pad"}
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>-?\d+(?:\.\d*)?(?:e-?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<punct>[()\[\]|*,=]))"
+)
+
+
+@dataclass
+class _Token:
+    kind: str
+    text: str
+    column: int
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        match = _TOKEN.match(text, pos)
+        if not match or match.end() == pos:
+            raise StackError(f"unexpected character {text[pos]!r}", column=pos + 1, source=text)
+        kind = match.lastgroup or "punct"
+        start = match.start(kind)
+        tokens.append(_Token(kind, match.group(kind), start + 1))
+        pos = match.end()
+    tokens.append(_Token("end", "", len(text) + 1))
+    return tokens
+
+
+@dataclass
+class _Parser:
+    text: str
+    tokens: list[_Token]
+    pos: int = 0
+
+    def error(self, message: str, token: _Token | None = None) -> StackError:
+        token = token or self.peek()
+        return StackError(message, column=token.column, source=self.text)
+
+    def peek(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def accept(self, text: str) -> bool:
+        if self.peek().text == text and self.peek().kind == "punct":
+            self.pos += 1
+            return True
+        return False
+
+    def expect(self, text: str, after: str) -> None:
+        if not self.accept(text):
+            found = self.peek().text or "the end"
+            raise self.error(f"expected {text!r} {after}, found {found!r}")
+
+    def sequence(self, closers: tuple[str, ...]) -> list[Layer]:
+        layers: list[Layer] = []
+        while self.peek().kind != "end" and self.peek().text not in closers:
+            layers.extend(self.item())
+        return layers
+
+    def item(self) -> list[Layer]:
+        token = self.peek()
+        if self.accept("["):
+            group = self.sequence(("]",))
+            self.expect("]", "to close the group opened at column " + str(token.column))
+            if not group:
+                raise self.error("empty group []", token)
+        elif token.kind == "name":
+            group = [self.layer()]
+        else:
+            raise self.error(f"expected a layer name, found {token.text!r}")
+        if self.accept("*"):
+            count = self.take()
+            if count.kind != "num" or not count.text.isdigit() or int(count.text) < 1:
+                raise self.error("expected a repeat count like *3 after '*'", count)
+            group = group * int(count.text)
+        return group
+
+    def layer(self) -> Layer:
+        name_token = self.take()
+        name = ALIASES.get(name_token.text.lower(), name_token.text.lower())
+        cls = LAYER_TYPES.get(name)
+        if cls is None:
+            known = ", ".join(sorted(LAYER_TYPES))
+            raise self.error(f"unknown layer {name_token.text!r} (known: {known})", name_token)
+        positional: list[tuple[str, _Token]] = []
+        named: dict[str, tuple[str, _Token]] = {}
+        if self.accept("("):
+            while not self.accept(")"):
+                if self.peek().kind == "end":
+                    raise self.error(f"expected ')' to close {name}(")
+                first = self.take()
+                if self.accept("="):
+                    value = self.take()
+                    if value.kind not in ("num", "name"):
+                        raise self.error(f"expected a value after {first.text}=", value)
+                    key = cls.short_names.get(first.text, first.text)
+                    if key in named:
+                        raise self.error(f"{key} given twice", first)
+                    named[key] = (value.text, value)
+                elif named:
+                    raise self.error("positional argument after a named one", first)
+                else:
+                    positional.append((first.text, first))
+                if self.peek().kind == "end":
+                    raise self.error(f"expected ')' to close {name}(")
+                if self.peek().text != ")":
+                    self.expect(",", "between arguments")
+        branches: list[list[Layer]] = []
+        if issubclass(cls, (Residual, Concat)):
+            open_token = self.peek()
+            self.expect("[", f"after {name}: {name}[body | shortcut]")
+            branches.append(self.sequence(("|", "]")))
+            while self.accept("|"):
+                branches.append(self.sequence(("|", "]")))
+            self.expect("]", f"to close {name}[ opened at column {open_token.column}")
+        return self.build(cls, name_token, positional, named, branches)
+
+    def build(
+        self,
+        cls: type[Layer],
+        name_token: _Token,
+        positional: list[tuple[str, _Token]],
+        named: dict[str, tuple[str, _Token]],
+        branches: list[list[Layer]],
+    ) -> Layer:
+        if cls is Residual:
+            if positional or named or not 1 <= len(branches) <= 2 or not branches[0]:
+                raise self.error("res takes res[body] or res[body | shortcut]", name_token)
+            shortcut = tuple(branches[1]) if len(branches) == 2 else ()
+            return Residual(body=tuple(branches[0]), shortcut=shortcut)
+        if cls is Concat:
+            if positional or named or any(not b for b in branches):
+                raise self.error(
+                    "cat takes cat[branch | branch | ...] with no empty branch", name_token
+                )
+            return Concat(paths=tuple(tuple(b) for b in branches))
+        if len(positional) > len(cls.positional):
+            raise self.error(
+                f"{cls.kind} takes at most {len(cls.positional)} unnamed arguments "
+                f"({', '.join(cls.positional) or 'none'})",
+                positional[len(cls.positional)][1],
+            )
+        values: dict[str, tuple[str, _Token]] = dict(zip(cls.positional, positional, strict=False))
+        for key, item in named.items():
+            if key in values:
+                raise self.error(f"{key} given twice", item[1])
+            values[key] = item
+        kwargs: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key, (text, token) in values.items():
+            if key not in known:
+                raise self.error(
+                    f"{cls.kind} has no setting {key!r} (settings: {', '.join(sorted(known))})",
+                    token,
+                )
+            try:
+                kwargs[key] = coerce(key, text)
+            except ValueError as exc:
+                raise self.error(f"{cls.kind} {key}: {exc}", token) from None
+        missing = [f.name for f in fields(cls) if f.default is _REQUIRED and f.name not in kwargs]
+        if missing:
+            raise self.error(f"{cls.kind} needs {', '.join(missing)}", name_token)
+        return cls(**kwargs)
+
+
+def coerce(key: str, value: Any) -> Any:
+    """Turn a typed or loaded value into the field's type, with a message when it cannot."""
+    text = str(value).lower()
+    if key in _BOOL_FIELDS:
+        if isinstance(value, bool):
+            return value
+        if text in ("true", "yes", "1"):
+            return True
+        if text in ("false", "no", "0"):
+            return False
+        raise ValueError(f"expected true or false, got {value!r}")
+    if key == "padding" and text in ("valid", "same", "full"):
+        return text
+    if key == "stride" and value is None:
+        return None
+    if key in _INT_FIELDS or key == "padding":
+        if isinstance(value, bool) or not re.fullmatch(r"-?\d+", text):
+            extra = " or valid/same/full" if key == "padding" else ""
+            raise ValueError(f"expected a whole number{extra}, got {value!r}")
+        number = int(text)
+        if number < (0 if key == "padding" else 1):
+            raise ValueError(f"must be at least {0 if key == 'padding' else 1}, got {number}")
+        return number
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"expected a number, got {value!r}") from None
+
+
+def parse_layers(text: str) -> tuple[Layer, ...]:
+    """Parse 'conv(20,5) relu maxpool(2) ... fc(10)' (with [..]*N repeats and blocks)."""
+    parser = _Parser(text, _tokenize(text))
+    layers = parser.sequence(())
+    if parser.peek().kind != "end":
+        raise parser.error(f"unexpected {parser.peek().text!r}")
+    if not layers:
+        raise StackError("the spec is empty: type layers like conv(20,5) relu maxpool(2)")
+    return tuple(layers)
+
+
+def layer_from_dict(data: Any, where: str = "layer") -> Layer:
+    """Rebuild a layer from its to_dict() form, naming the field at fault."""
+    if not isinstance(data, dict) or "type" not in data:
+        raise StackError(f"{where}: expected an object with a 'type'")
+    kind = ALIASES.get(str(data["type"]).lower(), str(data["type"]).lower())
+    cls = LAYER_TYPES.get(kind)
+    if cls is None:
+        raise StackError(f"{where}: unknown layer type {data['type']!r}")
+    if cls is Residual:
+        body = _branch_from_list(data.get("body"), f"{where}.body")
+        short = _branch_from_list(data.get("shortcut", []), f"{where}.shortcut")
+        if not body:
+            raise StackError(f"{where}: res needs a non-empty body")
+        return Residual(body=body, shortcut=short)
+    if cls is Concat:
+        raw = data.get("branches")
+        if not isinstance(raw, list) or not raw:
+            raise StackError(f"{where}: cat needs a list of branches")
+        paths = tuple(_branch_from_list(b, f"{where}.branches[{i}]") for i, b in enumerate(raw))
+        if not all(paths):
+            raise StackError(f"{where}: cat branches must not be empty")
+        return Concat(paths=paths)
+    known = {f.name for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "type":
+            continue
+        if key not in known:
+            raise StackError(f"{where} ({kind}): unknown setting {key!r}")
+        try:
+            kwargs[key] = coerce(key, value)
+        except ValueError as exc:
+            raise StackError(f"{where} ({kind}) {key}: {exc}") from None
+    missing = [f.name for f in fields(cls) if f.default is _REQUIRED and f.name not in kwargs]
+    if missing:
+        raise StackError(f"{where} ({kind}): missing {', '.join(missing)}")
+    return cls(**kwargs)
+
+
+def _branch_from_list(data: Any, where: str) -> Branch:
+    if not isinstance(data, list):
+        raise StackError(f"{where}: expected a list of layers")
+    return tuple(layer_from_dict(item, f"{where}[{i}]") for i, item in enumerate(data))
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A named stack of layers with the input shape it is meant for."""
+
+    layers: tuple[Layer, ...]
+    input_shape: Shape
+    """Per-image input, e.g. (3, 224, 224)."""
+    name: str = ""
+    description: str = ""
+    classes: int | None = field(default=None, compare=False)
+    """Number of output classes, when the stack ends in a classifier."""
+
+    @property
+    def spec(self) -> str:
+        return format_layers(self.layers)
+
+    def output_shape(self) -> Shape:
+        return infer_output(self.layers, self.input_shape)
+
+    def with_input(self, shape: Shape) -> Stack:
+        return replace(self, input_shape=shape)

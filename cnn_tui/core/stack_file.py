@@ -1,0 +1,146 @@
+"""Stack files: readable JSON, one layer per line, written atomically, read with line numbers."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .layers import Stack, StackError, format_shape, layer_from_dict, parse_shape
+
+FORMAT = "cnn-tui-stack"
+VERSION = 1
+
+
+def dumps_stack(stack: Stack) -> str:
+    """The file text: header fields, then each top-level layer on its own line."""
+    header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": stack.name}
+    if stack.description:
+        header["description"] = stack.description
+    header["input"] = format_shape(stack.input_shape)
+    lines = ["{"]
+    lines += [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in header.items()]
+    layers = [json.dumps(layer.to_dict()) for layer in stack.layers]
+    lines.append('  "layers": [')
+    lines += [f"    {text}{',' if i < len(layers) - 1 else ''}" for i, text in enumerate(layers)]
+    lines += ["  ]", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def save_stack(stack: Stack, path: str | os.PathLike[str]) -> Path:
+    """Write atomically: a temporary file beside the target, then a rename."""
+    target = Path(path)
+    write_atomic(target, dumps_stack(stack))
+    return target
+
+
+def write_atomic(target: Path, text: str) -> None:
+    """Write text so that a crash leaves either the old file or the new one, never half."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _skip_space(text: str, pos: int, also: str = "") -> int:
+    while pos < len(text) and (text[pos].isspace() or text[pos] in also):
+        pos += 1
+    return pos
+
+
+def _layers_array_start(text: str) -> int:
+    """Offset just inside the top-level "layers" array, found key by key; -1 if absent."""
+    decoder = json.JSONDecoder()
+    pos = _skip_space(text, 0)
+    if not text.startswith("{", pos):
+        return -1
+    pos += 1
+    while True:
+        pos = _skip_space(text, pos, ",")
+        try:
+            key, pos = decoder.raw_decode(text, pos)
+            pos = _skip_space(text, pos, ":")
+            if key == "layers":
+                return pos + 1 if text.startswith("[", pos) else -1
+            _, pos = decoder.raw_decode(text, pos)
+        except (json.JSONDecodeError, IndexError):
+            return -1
+
+
+def _layer_lines(text: str) -> list[int]:
+    """Line number of each element of the top-level "layers" array."""
+    decoder = json.JSONDecoder()
+    pos = _layers_array_start(text)
+    if pos < 0:
+        return []
+    lines: list[int] = []
+    while True:
+        pos = _skip_space(text, pos, ",")
+        if pos >= len(text) or text[pos] == "]":
+            return lines
+        lines.append(_line_of(text, pos))
+        try:
+            _, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError:
+            return lines
+
+
+def loads_stack(text: str, source: str = "stack file") -> Stack:
+    """Parse file text; every problem is a StackError naming the file, line and field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise StackError(f"{source}, line {exc.lineno}: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise StackError(f"{source}: expected a JSON object with 'input' and 'layers'")
+    if data.get("format", FORMAT) != FORMAT:
+        raise StackError(f"{source}: not a cnn-tui stack (format is {data.get('format')!r})")
+    if data.get("version", VERSION) != VERSION:
+        raise StackError(f"{source}: version {data.get('version')!r} is not supported")
+    raw_layers = data.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise StackError(f"{source}: 'layers' must be a non-empty list")
+    try:
+        shape = parse_shape(str(data.get("input", "")))
+    except StackError as exc:
+        raise StackError(f"{source}: {exc.reason}") from None
+    lines = _layer_lines(text)
+    layers = []
+    for index, item in enumerate(raw_layers):
+        line = f", line {lines[index]}" if index < len(lines) else ""
+        try:
+            layers.append(layer_from_dict(item, f"layer {index + 1}"))
+        except StackError as exc:
+            raise StackError(f"{source}{line}: {exc.reason}") from None
+    return Stack(
+        layers=tuple(layers),
+        input_shape=shape,
+        name=str(data.get("name") or ""),
+        description=str(data.get("description") or ""),
+    )
+
+
+def load_stack(path: str | os.PathLike[str]) -> Stack:
+    """Read a stack file; a missing, unreadable or corrupt file raises StackError (not touched)."""
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StackError(f"{target}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StackError(f"{target}: cannot be read ({exc})") from None
+    stack = loads_stack(text, str(target))
+    return stack if stack.name else Stack(stack.layers, stack.input_shape, target.stem)

@@ -1,0 +1,49 @@
+"""The engine stays headless and the CLI stays quick: heavy imports happen only when needed."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ["textual", "rich", "torch", "torchvision", "sklearn"]
+
+
+def _loaded_after(code: str) -> dict[str, bool]:
+    probe = (
+        f"{code}\nimport json, sys\nprint(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "cnn_tui.core",
+        "cnn_tui.core.arithmetic",
+        "cnn_tui.core.layers",
+        "cnn_tui.core.tally",
+        "cnn_tui.core.stepper",
+        "cnn_tui.core.zoo",
+        "cnn_tui.core.stack_file",
+        "cnn_tui.core.torch_bridge",
+    ],
+)
+def test_core_imports_no_ui_and_no_torch(module):
+    loaded = _loaded_after(f"import {module}")
+    assert loaded == dict.fromkeys(HEAVY, False)
+
+
+def test_cli_help_and_summary_never_import_torch():
+    code = (
+        "import contextlib, io\n"
+        "from cnn_tui import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['summary', 'vgg16'])\n"
+        "    cli.main(['calc', 'conv', '--size', '32', '--kernel', '5'])\n"
+    )
+    loaded = _loaded_after(code)
+    assert not loaded["torch"] and not loaded["torchvision"] and not loaded["textual"]
