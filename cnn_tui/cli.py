@@ -176,16 +176,15 @@ def render_summary(result: Tally, depth: int = 0) -> None:
         f"[bold]parameters[/]   {totals.params:,} ({short_count(totals.params)})"
         f" = {totals.weights:,} weights + {totals.biases:,} biases",
         f"[bold]activations[/]  {totals.activations:,} ({short_count(totals.activations)})"
-        " per image, input included; element-wise layers and flatten (dim) not counted",
-        f"[bold]forward[/]      {short_bytes(totals.forward_bytes)}"
-        f" ({totals.forward_bytes:,} bytes) for {size}",
-        f"[bold]training[/]     {short_bytes(totals.training_bytes)} estimated for one step"
-        f" ({size}, {result.optimizer}): saved activations"
-        f" {short_bytes(totals.saved_bytes)}"
-        f" + weights {short_bytes(totals.parameter_bytes)}"
-        f" + gradients {short_bytes(totals.gradient_bytes)}"
-        f" + optimizer state {short_bytes(totals.optimizer_bytes)}",
+        " per image (input included; dim rows not counted)",
         f"[bold]MACs[/]         {totals.macs:,} ({short_count(totals.macs)}) per image",
+        f"[bold]forward[/]      {short_bytes(totals.forward_bytes)} for {size}"
+        f" ({totals.forward_bytes:,} bytes)",
+        f"[bold]training[/]     {short_bytes(totals.training_bytes)} per step, {size},"
+        f" {result.optimizer}: activations kept",
+        f"             {short_bytes(totals.saved_bytes)} + weights"
+        f" {short_bytes(totals.parameter_bytes)} + gradients {short_bytes(totals.gradient_bytes)}"
+        f" + state {short_bytes(totals.optimizer_bytes)}",
     ]
     if memory_peak is not None:
         lines.append(
@@ -476,11 +475,14 @@ def cmd_presets(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(rows)
         return 0
+    from rich import box
     from rich.table import Table
 
-    table = Table(pad_edge=False, header_style="bold")
+    table = Table(pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
     for name in ("name", "model", "input", "params", "activations", "MACs"):
-        table.add_column(name, justify="left" if name in ("name", "model") else "right")
+        table.add_column(
+            name, justify="left" if name in ("name", "model") else "right", no_wrap=name != "model"
+        )
     for row in rows:
         table.add_row(
             row["name"],
