@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .core import report
 from .core.arithmetic import (
     ArithmeticError_,
     conv_params,
@@ -22,7 +23,6 @@ from .core.tally import (
     OPTIMIZER_STATE,
     Tally,
     receptive_fields,
-    short_bytes,
     short_count,
     tally,
 )
@@ -32,6 +32,12 @@ EXIT_BAD_INPUT = 2
 
 class UsageError(ValueError):
     """Bad command-line input: printed as one line, exit status 2."""
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def _console(stderr: bool = False):
@@ -112,51 +118,21 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def render_summary(result: Tally, depth: int = 0) -> None:
-    """The lecture's VGG table for any stack, then the totals."""
+    """The lecture's VGG table for any stack, then the totals (text from core.report)."""
     from rich import box
-    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
-    title = f"{result.name or 'stack'}  input {format_shape(result.input_shape)}"
     table = Table(
-        title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False
+        title=report.summary_title(result),
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    memory_peak, params_peak = result.memory_peak, result.params_peak
-    lines: list[tuple[dict[str, str], str]] = [
-        (
-            {
-                "layer": "input",
-                "output": format_shape(result.input_shape),
-                "activations": f"{_input_size(result):,}",
-            },
-            "",
-        )
-    ]
-    for row in result.rows:
-        if row.depth > depth:
-            continue
-        style = "dim" if not row.counted else ""
-        if row is memory_peak or row is params_peak:
-            style = "bold yellow"
-        cells = {
-            "#": row.number,
-            "layer": "  " * row.depth + row.label,
-            "output": format_shape(row.output_shape),
-            "activations": f"{row.activations:,}",
-            "memory": short_bytes(result.row_bytes(row)),
-            "weights": f"{row.weights:,}" if row.weights else "",
-            "biases": f"{row.biases:,}" if row.biases else "",
-            "MACs": short_count(row.macs) if row.macs else "",
-        }
-        lines.append((cells, style))
-    columns = ["#", "layer", "output", "activations", "memory", "weights", "biases", "MACs"]
-    widths = {c: max(len(c), *(len(cells.get(c, "")) for cells, _ in lines)) for c in columns}
-    # narrow terminals drop memory and biases first; the layer name shrinks last
-    for optional in ("biases", "memory"):
-        wanted = sum(widths[c] + 3 for c in columns) - widths["layer"] + min(widths["layer"], 30)
-        if wanted > console.width:
-            columns.remove(optional)
+    lines = report.summary_lines(result, depth)
+    widths = report.column_widths(lines)
+    columns = report.fit_columns(lines, console.width)
     room = console.width - sum(widths[c] + 3 for c in columns if c != "layer") - 3
     for name in columns:
         table.add_column(
@@ -167,51 +143,18 @@ def render_summary(result: Tally, depth: int = 0) -> None:
             max_width=max(12, room - 2) if name == "layer" else None,
             overflow="ellipsis",
         )
-    for cells, style in lines:
-        table.add_row(*(_text(cells.get(c, ""), 200) for c in columns), style=style)
-    console.print(table)
-    totals = result.totals
-    size = f"batch {result.batch}, {result.dtype}"
-    lines = [
-        f"[bold]parameters[/]   {totals.params:,} ({short_count(totals.params)})"
-        f" = {totals.weights:,} weights + {totals.biases:,} biases",
-        f"[bold]activations[/]  {totals.activations:,} ({short_count(totals.activations)})"
-        " per image (input included; dim rows not counted)",
-        f"[bold]MACs[/]         {totals.macs:,} ({short_count(totals.macs)}) per image",
-        f"[bold]forward[/]      {short_bytes(totals.forward_bytes)} for {size}"
-        f" ({totals.forward_bytes:,} bytes)",
-        f"[bold]training[/]     {short_bytes(totals.training_bytes)} per step, {size},"
-        f" {result.optimizer}: activations kept",
-        f"             {short_bytes(totals.saved_bytes)} + weights"
-        f" {short_bytes(totals.parameter_bytes)} + gradients {short_bytes(totals.gradient_bytes)}"
-        f" + state {short_bytes(totals.optimizer_bytes)}",
-    ]
-    if memory_peak is not None:
-        lines.append(
-            f"[bold]most memory[/]  layer {memory_peak.number} {escape(memory_peak.label)}:"
-            f" {memory_peak.activations:,} activations per image"
-        )
-    if params_peak is not None:
-        lines.append(
-            f"[bold]most params[/]  layer {params_peak.number} {escape(params_peak.label)}:"
-            f" {params_peak.params:,} parameters"
-        )
-    if result.output_shape:
-        lines.append(f"[bold]output[/]       {format_shape(result.output_shape)}")
-    lines.append("[dim]memory in MiB = 2^20 bytes[/]")
+    styles = {"peak": "bold yellow", "uncounted": "dim"}
     for line in lines:
-        console.print(line)
-
-
-def _pick(columns: list[str], cells: dict[str, Any]) -> list[Any]:
-    return [cells.get(name, "") for name in columns]
-
-
-def _input_size(result: Tally) -> int:
-    size = 1
-    for dim in result.input_shape:
-        size *= dim
-    return size
+        table.add_row(
+            *(_text(line.cells.get(c, ""), 200) for c in columns),
+            style=styles.get(line.emphasis, ""),
+        )
+    console.print(table)
+    for label, text in report.summary_totals(result, label_limit=50):
+        console.print(
+            f"[bold]{label:<{report.TOTALS_LABEL_WIDTH}}[/bold] {escape(text)}", highlight=False
+        )
+    console.print(f"[dim]{report.MEMORY_NOTE}[/dim]")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -229,16 +172,18 @@ def cmd_step(args: argparse.Namespace) -> int:
     console = _console()
     _print_grids(console, trace, stepper)
     axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
-    for report, axis in zip(trace.size_reports, axes, strict=True):
-        console.print(f"[bold]output {axis}[/]  {report.formula}")
-        if report.explanation:
-            console.print(f"  [yellow]{report.explanation}[/]")
+    for sizes, axis in zip(trace.size_reports, axes, strict=True):
+        console.print(f"[bold]output {axis}[/]  {sizes.formula}")
+        if sizes.explanation:
+            console.print(f"  [yellow]{sizes.explanation}[/]")
     if trace.flipped:
         console.print("[dim]true convolution: the kernel is flipped on both axes first[/]")
     if args.trace:
         for step in trace:
             where = ",".join(str(p) for p in step.output_position)
-            console.print(f"step {step.index + 1:>3}  out[{where}]  {step.equation()}")
+            head = f"step {step.index + 1:>3}  out[{where}]  "
+            for number, line in enumerate(step.explain()):
+                console.print(f"{head if number == 0 else ' ' * len(head)}{line}", markup=False)
     return 0
 
 
@@ -319,25 +264,25 @@ def _print_grids(console, trace, stepper) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _report_dict(report) -> dict[str, Any]:
+def _report_dict(sizes) -> dict[str, Any]:
     return {
-        "output": report.output,
-        "formula": report.formula,
-        "exact": report.exact,
-        "uncovered": list(report.uncovered),
-        "padding": list(report.padding),
+        "output": sizes.output,
+        "formula": sizes.formula,
+        "exact": sizes.exact,
+        "uncovered": list(sizes.uncovered),
+        "padding": list(sizes.padding),
     }
 
 
 def cmd_calc_conv(args: argparse.Namespace) -> int:
-    report = size_report(args.size, args.kernel, args.stride, args.padding, args.dilation)
-    data: dict[str, Any] = {"output_size": report.output, **_report_dict(report)}
+    sizes = size_report(args.size, args.kernel, args.stride, args.padding, args.dilation)
+    data: dict[str, Any] = {"output_size": sizes.output, **_report_dict(sizes)}
     if args.in_channels:
         count = conv_params(
             args.kernel, args.in_channels, args.filters, args.groups, not args.no_bias
         )
         data.update(
-            output_shape=[args.filters, report.output, report.output],
+            output_shape=[args.filters, sizes.output, sizes.output],
             weights=count.weights,
             biases=count.biases,
             params=count.total,
@@ -346,32 +291,29 @@ def cmd_calc_conv(args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     console = _console()
-    console.print(f"[bold]output size[/]  {report.formula}")
-    if report.explanation:
-        console.print(f"  [yellow]{report.explanation}[/]")
+    console.print(f"[bold]output size[/]  {sizes.formula}")
+    if sizes.explanation:
+        console.print(f"  [yellow]{sizes.explanation}[/]")
     if args.in_channels:
-        kernel = f"{args.kernel}*{args.kernel}*{args.in_channels}"
-        if args.groups > 1:
-            kernel += f"/{args.groups}"
-        console.print(
-            f"[bold]output shape[/] {args.filters}x{report.output}x{report.output}"
-            f"  ({args.in_channels}x{args.size}x{args.size} in)"
+        shape = report.conv_shape_text(args.in_channels, args.size, args.filters, sizes.output)
+        formula = report.conv_params_formula(
+            args.kernel, args.in_channels, args.filters, args.groups, not args.no_bias
         )
-        bias = f" + {data['biases']}" if data["biases"] else ""
-        console.print(f"[bold]parameters[/]   ({kernel})*{args.filters}{bias} = {data['params']:,}")
+        console.print(f"[bold]output shape[/] {shape}")
+        console.print(f"[bold]parameters[/]   {formula}")
     return 0
 
 
 def cmd_calc_pool(args: argparse.Namespace) -> int:
     stride = args.stride or args.kernel
-    report = size_report(args.size, args.kernel, stride, args.padding, 1, args.ceil)
+    sizes = size_report(args.size, args.kernel, stride, args.padding, 1, args.ceil)
     if args.json:
-        _print_json({"output_size": report.output, **_report_dict(report)})
+        _print_json({"output_size": sizes.output, **_report_dict(sizes)})
         return 0
     console = _console()
-    console.print(f"[bold]output size[/]  {report.formula}")
-    if report.explanation:
-        console.print(f"  [yellow]{report.explanation}[/]")
+    console.print(f"[bold]output size[/]  {sizes.formula}")
+    if sizes.explanation:
+        console.print(f"  [yellow]{sizes.explanation}[/]")
     console.print("[dim]pooling keeps the depth: each channel is pooled on its own[/]")
     return 0
 
@@ -380,9 +322,8 @@ def cmd_calc_transposed(args: argparse.Namespace) -> int:
     out = transposed_output_size(
         args.size, args.kernel, args.stride, args.padding, args.output_padding, args.dilation
     )
-    formula = (
-        f"({args.size} - 1)*{args.stride} - 2*{args.padding} + {args.dilation}*({args.kernel} - 1)"
-        f" + {args.output_padding} + 1 = {out}"
+    formula = report.transposed_formula(
+        args.size, args.kernel, args.stride, args.padding, args.output_padding, args.dilation
     )
     if args.json:
         _print_json({"output_size": out, "formula": formula})
@@ -396,10 +337,8 @@ def cmd_calc_linear(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"weights": count.weights, "biases": count.biases, "params": count.total})
         return 0
-    bias = f" + {count.biases}" if count.biases else ""
-    _console().print(
-        f"[bold]parameters[/]  {args.in_features}*{args.out_features}{bias} = {count.total:,}"
-    )
+    formula = report.linear_params_formula(args.in_features, args.out_features, not args.no_bias)
+    _console().print(f"[bold]parameters[/]  {formula}")
     return 0
 
 
@@ -416,18 +355,11 @@ def cmd_calc_receptive_field(args: argparse.Namespace) -> int:
         title_justify="left",
         pad_edge=False,
     )
-    for name in ("#", "layer", "output", "field", "jump", "start"):
+    for name in report.FIELD_COLUMNS:
         table.add_column(name, justify="left" if name == "layer" else "right")
     for row in rows:
-        field = row.field
-        table.add_row(
-            row.number,
-            _text(row.label, 50),
-            format_shape(row.output_shape),
-            "whole input" if field is None else f"{field.size}x{field.size}",
-            "" if field is None else str(field.jump),
-            "" if field is None else f"{field.start:g}",
-        )
+        cells = report.field_cells(row)
+        table.add_row(*(_text(cells[name], 50) for name in report.FIELD_COLUMNS))
     _console().print(table)
     return 0
 
@@ -511,7 +443,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="cnn-tui",
-        description="A terminal sandbox for learning convolutional neural networks.",
+        description="A terminal sandbox for learning convolutional neural networks. "
+        "With no command it opens the app.",
         epilog="Examples: cnn-tui summary vgg16 | cnn-tui calc conv --size 32 --kernel 5 "
         "--in-channels 3 --filters 6 | cnn-tui step conv --preset seed-conv --trace",
     )
@@ -556,7 +489,13 @@ def build_parser() -> argparse.ArgumentParser:
     step.add_argument("--trace", action="store_true", help="print every step's sum")
     step.add_argument("--json", action="store_true")
 
-    calc = command("calc", lambda a: _missing_calc(calc), "Quick calculators.")
+    command("stepper", cmd_stepper, "Open the app on the convolution stepper.").add_argument(
+        "--preset", help="seed-conv, seed-full-conv, seed-maxpool, sensor-smoothing, ..."
+    )
+
+    calc = command(
+        "calc", cmd_calc_app, "Quick calculators (no calculator named: open the app's screen)."
+    )
     calc_sub = calc.add_subparsers(dest="calc", metavar="CALCULATOR", parser_class=_Parser)
 
     def calculator(name: str, handler, help_text: str):
@@ -611,19 +550,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _missing_calc(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_BAD_INPUT
+def open_app(mode: str = "stepper", stepper_preset: str | None = None) -> int:
+    """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
+    if stepper_preset is not None:
+        from .core.stepper import PRESETS
+
+        if stepper_preset not in PRESETS:
+            raise UsageError(
+                f"unknown stepper preset {stepper_preset!r} (known: {', '.join(PRESETS)})"
+            )
+    from .app.app import CnnTuiApp
+
+    CnnTuiApp(mode=mode, stepper_preset=stepper_preset).run()
+    return 0
+
+
+def cmd_stepper(args: argparse.Namespace) -> int:
+    return open_app("stepper", args.preset)
+
+
+def cmd_calc_app(args: argparse.Namespace) -> int:
+    return open_app("calculators")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 0
+    handler = getattr(args, "handler", None) or (lambda _: open_app())
     try:
-        return args.handler(args)
+        return handler(args)
     except (StackError, ArithmeticError_, UsageError, ValueError) as exc:
         # every engine problem is a ValueError subclass carrying one clear line
         _error(str(exc))

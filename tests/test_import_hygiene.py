@@ -30,6 +30,7 @@ def _loaded_after(code: str) -> dict[str, bool]:
         "cnn_tui.core.zoo",
         "cnn_tui.core.stack_file",
         "cnn_tui.core.torch_bridge",
+        "cnn_tui.core.report",
     ],
 )
 def test_core_imports_no_ui_and_no_torch(module):
@@ -47,3 +48,18 @@ def test_cli_help_and_summary_never_import_torch():
     )
     loaded = _loaded_after(code)
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["textual"]
+
+
+@pytest.mark.parametrize("mode", ["stepper", "calculators"])
+def test_the_app_paints_without_torch(mode):
+    code = (
+        "import sys\n"
+        "from cnn_tui.app.app import CnnTuiApp\n"
+        "async def report(pilot):\n"
+        "    await pilot.pause()\n"
+        "    pilot.app.exit()\n"
+        f"CnnTuiApp(mode={mode!r}).run(headless=True, size=(80, 24), auto_pilot=report)\n"
+    )
+    loaded = _loaded_after(code)
+    assert loaded["textual"]
+    assert not loaded["torch"] and not loaded["torchvision"] and not loaded["sklearn"]

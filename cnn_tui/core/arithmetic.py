@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 PADDING_MODES = ("valid", "same", "full")
+MAX_REPORT_SIZE = 100_000
+"""Largest axis size_report walks window by window."""
 
 
 class ArithmeticError_(ValueError):
@@ -162,6 +164,9 @@ def size_report(
     ceil_mode: bool = False,
 ) -> SizeReport:
     """Output size plus which input cells are never covered (PyTorch floors the division)."""
+    if size > MAX_REPORT_SIZE:
+        # the coverage walk visits every window tap; beyond this a student gains nothing
+        raise ArithmeticError_(f"size must be at most {MAX_REPORT_SIZE:,} here, got {size:,}")
     out = output_size(size, kernel, stride, padding, dilation, ceil_mode)
     before, after = resolve_padding(kernel, padding, dilation, stride)
     span = effective_kernel(kernel, dilation)

@@ -18,6 +18,9 @@ from .arithmetic import (
     resolve_padding,
 )
 
+MAX_LAYERS = 10_000
+"""The most layers a spec may expand to (repeats included)."""
+
 Shape = tuple[int, ...]
 """A per-image shape: (C, H, W) for feature maps, (F,) for feature vectors."""
 
@@ -838,6 +841,8 @@ class _Parser:
             count = self.take()
             if count.kind != "num" or not count.text.isdigit() or int(count.text) < 1:
                 raise self.error("expected a repeat count like *3 after '*'", count)
+            if len(group) * int(count.text) > MAX_LAYERS:
+                raise self.error(f"a stack of more than {MAX_LAYERS:,} layers is too big", count)
             group = group * int(count.text)
         return group
 
@@ -962,6 +967,8 @@ def parse_layers(text: str) -> tuple[Layer, ...]:
     """Parse 'conv(20,5) relu maxpool(2) ... fc(10)' (with [..]*N repeats and blocks)."""
     parser = _Parser(text, _tokenize(text))
     layers = parser.sequence(())
+    if len(layers) > MAX_LAYERS:
+        raise StackError(f"a stack of more than {MAX_LAYERS:,} layers is too big")
     if parser.peek().kind != "end":
         raise parser.error(f"unexpected {parser.peek().text!r}")
     if not layers:

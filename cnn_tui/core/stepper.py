@@ -135,6 +135,26 @@ class Step:
         bias = f" + bias {format_number(self.bias)}" if self.bias != 0 else ""
         return f"{terms}{bias} = {result}"
 
+    def explain(self) -> list[str]:
+        """The equation, split per input channel when there are several, then their total.
+
+        One channel gives one line (equation()); C channels give 'c0: 1x0 + ... = 3' per channel
+        and 'total: 3 + 2 + -1 + bias 1 = 5'.
+        """
+        channels = len(self.channel_sums)
+        if channels <= 1:
+            return [self.equation()]
+        per_channel = len(self.cells) // channels
+        lines = []
+        for c, partial in enumerate(self.channel_sums):
+            cells = self.cells[c * per_channel : (c + 1) * per_channel]
+            terms = " + ".join(f"{_term(x.value)}x{_term(x.weight or 0.0)}" for x in cells)
+            lines.append(f"c{c}: {terms} = {format_number(partial)}")
+        sums = " + ".join(_term(partial) for partial in self.channel_sums)
+        bias = f" + bias {format_number(self.bias)}" if self.bias != 0 else ""
+        lines.append(f"total: {sums}{bias} = {format_number(self.value)}")
+        return lines
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "index": self.index,

@@ -1,0 +1,521 @@
+"""StepperScreen: a convolution or pooling, one output cell at a time, forwards and backwards."""
+
+from __future__ import annotations
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Static
+
+from ...core.stepper import (
+    PRESETS,
+    Step,
+    StepperError,
+    Trace,
+    conv1d_trace,
+    conv2d_trace,
+    format_number,
+    pool2d_trace,
+)
+from ..widgets.number_grid import NumberGrid
+from ..widgets.stepper_settings import StepperConfig, StepperSettings
+
+SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+"""Animation speeds in steps per second."""
+
+FLIP_NOTE = (
+    "True convolution flips the kernel on both axes before sliding it: "
+    "(A*B)_ij = sum A_st B_(i-s, j-t). Frameworks skip the flip (cross-correlation)."
+)
+
+STARTER_2D = PRESETS["seed-conv"]
+STARTER_1D = PRESETS["sensor-smoothing"]
+
+
+def config_from_preset(name: str) -> tuple[StepperConfig, np.ndarray, np.ndarray]:
+    """A preset as the screen holds it: config, inputs (C, H, W), kernels (K, C, kh, kw)."""
+    preset = PRESETS[name]
+    settings = dict(preset.settings)
+    if preset.operation == "pool2d":
+        kind = settings.get("kind", "max")
+        operation = {"max": "maxpool", "avg": "avgpool"}.get(kind, "l2pool")
+        inputs = _channels_first(np.array(preset.input, dtype=float), 2)
+        config = StepperConfig(
+            operation=operation,
+            channels=inputs.shape[0],
+            stride=settings.get("stride"),
+            padding=settings.get("padding", 0),
+            size=settings.get("size", 2),
+            ceil_mode=settings.get("ceil_mode", False),
+        )
+        kernels = np.ones((1, inputs.shape[0], 3, 3))
+        return config, inputs, kernels
+    one_d = preset.operation == "conv1d"
+    inputs = _channels_first(np.array(preset.input, dtype=float), 1 if one_d else 2)
+    if one_d:
+        inputs = inputs[:, None, :]
+    kernel = np.array(preset.kernel, dtype=float)
+    spatial = 1 if one_d else 2
+    while kernel.ndim < spatial + 2:
+        kernel = kernel[None]
+    if one_d:
+        kernel = kernel[:, :, None, :]
+    bias = settings.get("bias", 0.0)
+    config = StepperConfig(
+        operation=preset.operation,
+        channels=inputs.shape[0],
+        filters=kernel.shape[0],
+        stride=settings.get("stride", 1),
+        padding=settings.get("padding", 0),
+        dilation=settings.get("dilation", 1),
+        bias=tuple(float(b) for b in np.atleast_1d(bias)),
+        mode=settings.get("mode", "correlation"),
+    )
+    return config, inputs, kernel
+
+
+def _channels_first(array: np.ndarray, spatial: int) -> np.ndarray:
+    return array[None] if array.ndim == spatial else array
+
+
+def _resized(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Crop or zero-pad the trailing axes of array to shape."""
+    out = np.zeros(array.shape[: array.ndim - len(shape)] + shape)
+    common = tuple(
+        slice(0, min(a, b)) for a, b in zip(array.shape[-len(shape) :], shape, strict=True)
+    )
+    out[(..., *common)] = array[(..., *common)]
+    return out
+
+
+class StepperScreen(Screen):
+    """Edit an input and a kernel, then watch every output cell being computed."""
+
+    TITLE = "Stepper"
+    AUTO_FOCUS = None
+    BINDINGS = [
+        Binding("right,n", "step(1)", "Next", tooltip="Next output cell", id="next"),
+        Binding("left,p", "step(-1)", "Back", tooltip="Previous output cell", id="back"),
+        Binding("home", "jump(0)", "Start", tooltip="First output cell", id="start", show=False),
+        Binding(
+            "end", "jump(-1)", "End", tooltip="Last output cell (all done)", id="end", show=False
+        ),
+        Binding("space", "play", "Play", tooltip="Play or pause the animation", id="play"),
+        Binding(
+            "plus,equals_sign",
+            "speed(1)",
+            "Faster",
+            tooltip="Animate faster",
+            id="faster",
+            show=False,
+        ),
+        Binding("minus", "speed(-1)", "Slower", tooltip="Animate slower", id="slower", show=False),
+        Binding(
+            "s",
+            "toggle_settings",
+            "Settings",
+            tooltip="Show or hide the settings column",
+            id="settings",
+        ),
+        Binding(
+            "escape",
+            "leave_field",
+            "Stop editing",
+            show=False,
+            tooltip="Leave the grid or field; arrows step again",
+        ),
+    ]
+
+    def __init__(self, preset: str | None = None) -> None:
+        super().__init__()
+        self.preset_name = preset or "seed-conv"
+        """The example shown first."""
+        self.config = StepperConfig()
+        """The form's last good settings."""
+        self.inputs = np.zeros((1, 5, 5))
+        """Input channels (C, H, W); a 1-D signal is one row."""
+        self.kernels = np.zeros((1, 1, 3, 3))
+        """Kernels (K, C, kh, kw) as typed (not flipped)."""
+        self.trace: Trace | None = None
+        """The last trace that computed; kept while the settings are invalid."""
+        self.index = 0
+        """The current step."""
+        self.speed = 2
+        """Index into SPEEDS."""
+        self.timer: Timer | None = None
+        self.flip_explained = False
+        self._layout_key: tuple | None = None
+
+    # -----------------------------------------------------------------------------------------
+    # layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="stepper-body"):
+            yield StepperSettings(id="settings")
+            with Vertical(id="stage"):
+                yield Static(id="preset-info")
+                yield HorizontalScroll(id="grids")
+                yield Static(id="step-info")
+                yield Static(id="equation")
+                yield Static(id="formula")
+                yield Static(id="message")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.load_preset(self.preset_name)
+
+    @property
+    def step(self) -> Step | None:
+        return self.trace[self.index] if self.trace is not None and len(self.trace) else None
+
+    def _layout_for(self) -> tuple:
+        pool = self.config.is_pool
+        outputs = self.trace.output.shape[0] if self.trace is not None else 1
+        flipped = bool(self.trace is not None and self.trace.flipped)
+        return (pool, self.config.operation == "conv1d", self.inputs.shape[0], outputs, flipped)
+
+    async def _rebuild_grids(self) -> None:
+        key = self._layout_for()
+        if key == self._layout_key:
+            return
+        self._layout_key = key
+        pool, one_d, channels, outputs, flipped = key
+        grids = self.query_one("#grids", HorizontalScroll)
+        await grids.remove_children()
+        columns = []
+        for c in range(channels):
+            # input on the left, what multiplies it stacked on its right: fits 80x24
+            side = (
+                [NumberGrid(self.kernels[0, c], title="kernel", transpose=one_d, id=f"kernel-{c}")]
+                if not pool
+                else []
+            )
+            if flipped:
+                side.append(
+                    NumberGrid(
+                        self.kernels[0, c],
+                        title="flipped",
+                        editable=False,
+                        transpose=one_d,
+                        id=f"flipped-{c}",
+                    )
+                )
+            side.append(
+                NumberGrid(
+                    np.zeros((1, 1)),
+                    title="window" if pool else "products",
+                    editable=False,
+                    transpose=one_d,
+                    id=f"products-{c}",
+                )
+            )
+            column = Horizontal(classes="channel-column")
+            first = NumberGrid(
+                self.inputs[c], title=f"input c{c}", transpose=one_d, id=f"input-{c}"
+            )
+            columns.append((column, [first, Vertical(*side, classes="side-column")]))
+        output_column = Vertical(classes="output-column")
+        outs = [
+            NumberGrid(
+                np.zeros((1, 1)), title="output", editable=False, transpose=one_d, id=f"output-{k}"
+            )
+            for k in range(outputs)
+        ]
+        await grids.mount_all([c for c, _ in columns] + [output_column])
+        for column, parts in columns:
+            await column.mount_all(parts)
+        await output_column.mount_all(outs)
+
+    # -----------------------------------------------------------------------------------------
+    # state changes
+
+    async def load_preset(self, name: str) -> None:
+        config, inputs, kernels = config_from_preset(name)
+        self.preset_name = name
+        self.query_one(StepperSettings).load(config, name)
+        preset = PRESETS[name]
+        self.query_one("#preset-info", Static).update(
+            f"[b]{preset.title}[/b]  {preset.description}"
+        )
+        self.config, self.inputs, self.kernels = config, inputs, kernels
+        self.index = 0
+        self.stop_playing()
+        await self.recompute(rebuild=True)
+
+    def compute(self) -> Trace:
+        """A trace of the current config and grids (raises StepperError when it cannot)."""
+        config = self.config
+        if config.is_pool:
+            kind = {"maxpool": "max", "avgpool": "avg"}.get(config.operation, "lp")
+            return pool2d_trace(
+                self.inputs,
+                kind=kind,
+                size=config.size,
+                stride=config.stride,
+                padding=config.padding,
+                ceil_mode=config.ceil_mode,
+            )
+        bias = config.bias
+        filters = self.kernels.shape[0]
+        if len(bias) not in (1, filters):
+            raise StepperError(f"bias: give one value or one per filter ({filters})")
+        options = dict(
+            bias=list(bias) if len(bias) > 1 else bias[0],
+            stride=config.stride or 1,
+            padding=config.padding,
+            dilation=config.dilation,
+            mode=config.mode,
+        )
+        if config.operation == "conv1d":
+            return conv1d_trace(self.inputs[:, 0, :], self.kernels[:, :, 0, :], **options)
+        return conv2d_trace(self.inputs, self.kernels, **options)
+
+    async def recompute(self, rebuild: bool = False) -> None:
+        """Recompute the trace; on bad settings say why and keep showing the last good one."""
+        try:
+            trace = self.compute()
+        except (StepperError, ValueError) as exc:
+            self.show_message(f"{exc} (showing the last result that worked)")
+            if rebuild:
+                await self._rebuild_grids()
+            self.refresh_view()
+            return
+        self.trace = trace
+        self.index = min(self.index, len(trace) - 1)
+        self.show_message("")
+        await self._rebuild_grids()
+        if trace.flipped and not self.flip_explained:
+            self.flip_explained = True
+            self.notify(FLIP_NOTE, title="True convolution", timeout=8)
+        self.refresh_view()
+
+    def show_message(self, text: str) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.set_class(bool(text), "-error")
+
+    # -----------------------------------------------------------------------------------------
+    # drawing
+
+    def refresh_view(self) -> None:
+        trace, step = self.trace, self.step
+        if trace is None or step is None:
+            return
+        one_d = trace.operation == "conv1d"
+        pool = self.config.is_pool
+        focus = step.output_position[0]
+        padding = trace.padding if not one_d else ((0, 0), trace.padding[0])
+        reports = trace.size_reports
+        uncovered_cols = set(reports[-1].uncovered)
+        uncovered_rows = set(reports[0].uncovered) if not one_d else set()
+        height, width = self.inputs.shape[1:]
+        greyed = frozenset(
+            (r, c)
+            for r in range(height)
+            for c in range(width)
+            if r in uncovered_rows or c in uncovered_cols
+        )
+        windows: dict[int, set[tuple[int, int]]] = {}
+        for cell in step.cells:
+            channel, *where = cell.position
+            windows.setdefault(channel, set()).add((0, where[0]) if one_d else tuple(where))
+        winner = step.cells[step.argmax].position if step.argmax is not None else None
+        for c in range(self.inputs.shape[0]):
+            grid = self._grid(f"input-{c}")
+            if grid is None:
+                continue
+            if not np.array_equal(grid.values, self.inputs[c]):
+                grid.values = self.inputs[c]
+            accent = None
+            if winner is not None and winner[0] == c:
+                accent = (0, winner[1]) if one_d else tuple(winner[1:])
+            grid.set_display(
+                padding=padding,
+                window=frozenset(windows.get(c, set())),
+                accent=accent,
+                greyed=greyed,
+            )
+            self._show_window_grid(c, step, pool, one_d)
+            if pool:
+                continue
+            kernel = self._grid(f"kernel-{c}")
+            if kernel is not None:
+                kernel.values = self.kernels[focus, c]
+                kernel.title = f"kernel f{focus} c{c}" if self.kernels.shape[0] > 1 else "kernel"
+            flipped = self._grid(f"flipped-{c}")
+            if flipped is not None and trace.used_kernel is not None:
+                used = trace.used_kernel[focus, c]
+                flipped.values = used.reshape(1, -1) if one_d else used
+        partial = trace.partial_output(self.index)
+        for k in range(partial.shape[0]):
+            grid = self._grid(f"output-{k}")
+            if grid is None:
+                continue
+            values = partial[k].reshape(1, -1) if one_d else partial[k]
+            grid.values = values
+            grid.title = f"output {'c' if pool else 'f'}{k}" if partial.shape[0] > 1 else "output"
+            here = step.output_position[1:]
+            grid.set_display(
+                accent=((0, here[0]) if one_d else tuple(here)) if k == focus else None
+            )
+        self._show_text(trace, step)
+
+    def _show_window_grid(self, channel: int, step: Step, pool: bool, one_d: bool) -> None:
+        grid = self._grid(f"products-{channel}")
+        if grid is None:
+            return
+        cells = [cell for cell in step.cells if cell.position[0] == channel]
+        if not cells:
+            grid.values = np.full((1, 1), np.nan)
+            return
+        rows = len({cell.position[1] for cell in cells}) if not one_d else 1
+        numbers = [cell.value if pool else cell.product for cell in cells]
+        values = np.array(numbers, dtype=float).reshape(rows, -1)
+        grid.values = values
+        accent = None
+        if step.argmax is not None and step.cells[step.argmax] in cells:
+            spot = cells.index(step.cells[step.argmax])
+            accent = divmod(spot, values.shape[1])
+        grid.set_display(accent=accent)
+
+    def _show_text(self, trace: Trace, step: Step) -> None:
+        where = ", ".join(str(p) for p in step.output_position)
+        what = "channel" if self.config.is_pool else "filter"
+        total = len(trace)
+        playing = f"  playing {format_number(SPEEDS[self.speed])}/s" if self.timer else ""
+        self.query_one("#step-info", Static).update(
+            f"[b]step {step.index + 1}/{total}[/b]  output[{where}]  "
+            f"({what} {step.output_position[0]})  = [b]{format_number(step.value)}[/b]{playing}"
+        )
+        self.query_one("#equation", Static).update("\n".join(step.explain()))
+        axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
+        lines = []
+        for axis, report in zip(axes, trace.size_reports, strict=True):
+            lines.append(f"{axis}: {report.formula}")
+            if report.explanation:
+                lines.append(f"  [dim]{report.explanation} (greyed)[/dim]")
+        if trace.flipped:
+            lines.append("[dim]kernel flipped on both axes: true convolution[/dim]")
+        self.query_one("#formula", Static).update("\n".join(lines))
+
+    def _grid(self, grid_id: str) -> NumberGrid | None:
+        found = self.query(f"#{grid_id}")
+        return found.first(NumberGrid) if found else None
+
+    # -----------------------------------------------------------------------------------------
+    # actions
+
+    def action_step(self, delta: int) -> None:
+        if self.trace is None:
+            return
+        self.index = max(0, min(len(self.trace) - 1, self.index + delta))
+        self.refresh_view()
+
+    def action_jump(self, where: int) -> None:
+        if self.trace is None:
+            return
+        self.index = len(self.trace) - 1 if where < 0 else 0
+        self.refresh_view()
+
+    def action_play(self) -> None:
+        if self.timer is not None:
+            self.stop_playing()
+        else:
+            if self.trace is not None and self.index >= len(self.trace) - 1:
+                self.index = 0
+            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+        self.refresh_view()
+
+    def stop_playing(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+
+    def _tick(self) -> None:
+        if self.trace is None or self.index >= len(self.trace) - 1:
+            self.stop_playing()
+        else:
+            self.index += 1
+        self.refresh_view()
+
+    def action_speed(self, delta: int) -> None:
+        self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
+        if self.timer is not None:
+            self.stop_playing()
+            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+        self.notify(f"{format_number(SPEEDS[self.speed])} steps per second", timeout=1.5)
+        self.refresh_view()
+
+    def action_toggle_settings(self) -> None:
+        settings = self.query_one(StepperSettings)
+        settings.display = not settings.display
+
+    def action_leave_field(self) -> None:
+        self.set_focus(None)
+
+    # -----------------------------------------------------------------------------------------
+    # what the student did
+
+    @on(StepperSettings.PresetChosen)
+    async def _open_preset(self, event: StepperSettings.PresetChosen) -> None:
+        await self.load_preset(event.name)
+
+    @on(StepperSettings.Invalid)
+    @on(NumberGrid.Invalid)
+    def _report_invalid(self, event: StepperSettings.Invalid | NumberGrid.Invalid) -> None:
+        event.stop()
+        self.show_message(f"{event.message} (showing the last result that worked)")
+
+    @on(StepperSettings.Changed)
+    async def _apply_settings(self, event: StepperSettings.Changed) -> None:
+        event.stop()
+        old, new = self.config, event.config
+        self.query_one("#preset-info", Static).update("[b]Your own example[/b]")
+        one_d_before, one_d_after = old.operation == "conv1d", new.operation == "conv1d"
+        if one_d_before != one_d_after:
+            # moving between a signal and an image starts from that kind's own example
+            _, inputs, kernels = config_from_preset(
+                STARTER_1D.name if one_d_after else STARTER_2D.name
+            )
+            self.inputs, self.kernels = inputs, kernels
+        self.inputs = self._with_channels(self.inputs, new.channels)
+        kernels = self._with_channels(self.kernels.transpose(1, 0, 2, 3), new.channels)
+        self.kernels = self._with_channels(kernels.transpose(1, 0, 2, 3), new.filters)
+        self.config = new
+        await self.recompute()
+
+    def _with_channels(self, array: np.ndarray, count: int) -> np.ndarray:
+        """Keep the first `count` slices of axis 0; new ones are small random integers."""
+        if array.shape[0] >= count:
+            return array[:count].copy()
+        rng = np.random.default_rng(array.shape[0])
+        extra = rng.integers(-1, 3, size=(count - array.shape[0], *array.shape[1:]))
+        return np.concatenate([array, extra.astype(float)])
+
+    @on(NumberGrid.Changed)
+    async def _grid_edited(self, event: NumberGrid.Changed) -> None:
+        event.stop()
+        grid_id = event.grid.id or ""
+        kind, _, number = grid_id.partition("-")
+        values = np.array(event.values, dtype=float)
+        if self.config.operation == "conv1d" and values.shape[0] != 1:
+            values = values[:1]
+            self.show_message("a 1-D signal has one row")
+        if kind == "input":
+            if values.shape != self.inputs.shape[1:]:
+                self.inputs = _resized(self.inputs, values.shape)
+            self.inputs[int(number)] = values
+        elif kind == "kernel":
+            if values.shape != self.kernels.shape[2:]:
+                self.kernels = _resized(self.kernels, values.shape)
+            focus = self.step.output_position[0] if self.step else 0
+            self.kernels[focus, int(number)] = values
+        else:
+            return
+        self.query_one("#preset-info", Static).update("[b]Your own example[/b]")
+        await self.recompute()

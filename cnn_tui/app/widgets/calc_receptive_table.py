@@ -1,0 +1,95 @@
+"""ReceptiveFieldTable: field size, jump and start after each top-level layer of a stack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import DataTable
+
+from ...core.report import FIELD_COLUMNS, field_cells
+from ...core.tally import FieldRow
+
+LAYER_MIN_WIDTH = 12
+"""Long block labels (a whole residual body) shrink to the room left, down to this, and end
+in an ellipsis: the figures matter more."""
+
+
+class ReceptiveFieldTable(DataTable):
+    """One row per top-level layer: '#', layer, output, field, jump, start."""
+
+    DEFAULT_CSS = """
+    ReceptiveFieldTable {
+        height: 1fr;
+        min-height: 4;
+        background: $surface;
+        &.-stale {
+            opacity: 50%;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            cursor_type="row",
+            zebra_stripes=True,
+            show_cursor=False,
+            id=id,
+            classes=classes,
+        )
+        self.rows_shown: tuple[FieldRow, ...] = ()
+        """The receptive-field rows on screen."""
+        self._filled_width = 0
+
+    def show_fields(self, rows: Sequence[FieldRow]) -> None:
+        """Replace the rows and mark the table fresh."""
+        self.rows_shown = tuple(rows)
+        self.set_stale(False)
+        self._fill()
+
+    def _on_resize(self, event: Resize) -> None:
+        if self.rows_shown and self.size.width != self._filled_width:
+            self._fill()
+
+    def _fill(self) -> None:
+        self._filled_width = self.size.width
+        self.clear(columns=True)
+        lines = [field_cells(row) for row in self.rows_shown]
+        widths = {
+            name: max([len(name)] + [len(cells[name]) for cells in lines]) for name in FIELD_COLUMNS
+        }
+        gap = 2 * self.cell_padding
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        others = sum(widths[name] + gap for name in FIELD_COLUMNS if name != "layer")
+        if room > 0:
+            widths["layer"] = max(LAYER_MIN_WIDTH, min(widths["layer"], room - others - gap))
+        for name in FIELD_COLUMNS:
+            width = widths[name]
+            self.add_column(
+                Text(name, justify="left" if name == "layer" else "right"), key=name, width=width
+            )
+        for row, cells in zip(self.rows_shown, lines, strict=True):
+            self.add_row(
+                *(
+                    Text(
+                        cells[name],
+                        justify="left" if name == "layer" else "right",
+                        no_wrap=True,
+                        overflow="ellipsis",
+                    )
+                    for name in FIELD_COLUMNS
+                ),
+                key=row.number,
+            )
+
+    def on_focus(self) -> None:
+        # the row cursor only shows while the table has the keys
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
+
+    def set_stale(self, stale: bool) -> None:
+        """Dim the rows: they belong to values the form no longer holds."""
+        self.set_class(stale, "-stale")

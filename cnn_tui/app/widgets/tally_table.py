@@ -1,0 +1,144 @@
+"""TallyTable: the `cnn-tui summary` layer table (input line, layers, dim and peak rows)."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import DataTable
+
+from ...core.report import SUMMARY_COLUMNS, SummaryLine, column_widths, fit_columns, summary_lines
+from ...core.tally import Tally
+
+LAYER_MIN_WIDTH = 12
+"""The layer column never shrinks below this; longer labels end in an ellipsis."""
+
+
+class TallyTable(DataTable):
+    """One line per top-level layer of a tally; narrow terminals drop biases, then memory."""
+
+    COMPONENT_CLASSES = {
+        "tally-table--input",
+        "tally-table--uncounted",
+        "tally-table--peak",
+    }
+    DEFAULT_CSS = """
+    TallyTable {
+        height: 1fr;
+        min-height: 4;
+        background: $surface;
+        &.-stale {
+            opacity: 50%;
+        }
+        & > .tally-table--input {
+            color: $text-muted;
+            text-style: italic;
+        }
+        & > .tally-table--uncounted {
+            color: $text-muted;
+        }
+        & > .tally-table--peak {
+            color: $text-warning;
+            text-style: bold;
+        }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(
+            cursor_type="row",
+            zebra_stripes=False,
+            show_cursor=False,
+            id=id,
+            classes=classes,
+        )
+        self.result: Tally | None = None
+        """The tally shown, or None before the first one."""
+        self.lines: list[SummaryLine] = []
+        """Its lines as text, input line first."""
+        self.columns_shown: tuple[str, ...] = ()
+        """The columns that fit the current width."""
+
+    def on_mount(self) -> None:
+        # cell styles are resolved from the theme, so a new theme needs the rows rebuilt
+        self.watch(self.app, "theme", lambda _: self.call_after_refresh(self._fill), init=False)
+
+    def show_tally(self, result: Tally) -> None:
+        """Show result's top-level rows and mark the table fresh."""
+        self.result = result
+        self.lines = summary_lines(result)
+        self.set_stale(False)
+        self._fill()
+
+    def on_focus(self) -> None:
+        # the row cursor only shows while the table has the keys
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
+
+    def set_stale(self, stale: bool) -> None:
+        """Dim the rows: they belong to values the form no longer holds."""
+        self.set_class(stale, "-stale")
+
+    def _room(self) -> int:
+        # a vertical scrollbar takes its width from the columns
+        return max(self.size.width - self.styles.scrollbar_size_vertical, 0)
+
+    def _columns_for(self, width: int) -> tuple[str, ...]:
+        if not width:
+            return SUMMARY_COLUMNS
+        return tuple(fit_columns(self.lines, width, gap=2 * self.cell_padding))
+
+    def _cell_style(self, component: str) -> Style:
+        # the full style, so '$text-muted' is blended with the background; the background
+        # itself is left to the table (zebra stripes, cursor)
+        full = self.get_component_rich_style(component)
+        return Style(color=full.color, bold=full.bold, italic=full.italic)
+
+    def _on_resize(self, event: Resize) -> None:
+        if self.lines and self._columns_for(self._room()) != self.columns_shown:
+            self._fill()
+
+    def _fill(self) -> None:
+        if not self.lines:
+            return
+        columns = self._columns_for(self._room())
+        widths = column_widths(self.lines)
+        gap = 2 * self.cell_padding
+        others = sum(widths[c] + gap for c in columns if c != "layer")
+        layer_width = widths["layer"]
+        if self._room() and others + layer_width + gap > self._room():
+            layer_width = max(LAYER_MIN_WIDTH, self._room() - others - gap)
+        styles = {
+            emphasis: self._cell_style(f"tally-table--{emphasis}")
+            for emphasis in ("input", "uncounted", "peak")
+        }
+        styles[""] = Style()
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self.columns_shown = columns
+        for name in columns:
+            justify = "left" if name == "layer" else "right"
+            self.add_column(
+                Text(name, justify=justify),
+                key=name,
+                width=layer_width if name == "layer" else widths[name],
+            )
+        for number, line in enumerate(self.lines):
+            style = styles[line.emphasis]
+            self.add_row(
+                *(
+                    Text(
+                        line.cells.get(name, ""),
+                        style=style,
+                        justify="left" if name == "layer" else "right",
+                        no_wrap=True,
+                        overflow="ellipsis",
+                    )
+                    for name in columns
+                ),
+                key=line.cells.get("#") or f"input-{number}",
+            )
+        if 0 < cursor < self.row_count:
+            self.move_cursor(row=cursor, animate=False)
