@@ -48,7 +48,7 @@ def _console(stderr: bool = False):
 
 
 def _error(message: str) -> None:
-    _console(stderr=True).print(f"cnn-tui: {message}", markup=False, style="red")
+    _console(stderr=True).print(f"cnn-tui: {message}", markup=False, style="red", soft_wrap=True)
 
 
 def _text(value: str, limit: int = 60):
@@ -584,7 +584,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         pointer = exc.pointer() if isinstance(exc, StackError) else ""
         if pointer:
-            _console(stderr=True).print(pointer, markup=False, highlight=False)
+            _console(stderr=True).print(pointer, markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0

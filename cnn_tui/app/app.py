@@ -32,6 +32,9 @@ MODES_AVAILABLE: tuple[Mode, ...] = (
 )
 """Lessons (1), Builder (3) and Train (4) join when they exist: no placeholder screens."""
 
+MODE_KEYS = Binding.Group("Mode")
+"""The mode keys share one footer entry: '2 5 Mode'."""
+
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -50,6 +53,7 @@ class CnnTuiApp(App[None]):
                 mode.title,
                 tooltip=mode.help,
                 id=f"mode-{mode.name}",
+                group=MODE_KEYS,
             )
             for mode in MODES_AVAILABLE
         ),
@@ -57,7 +61,7 @@ class CnnTuiApp(App[None]):
         Binding(
             "ctrl+t", "toggle_theme", "Theme", tooltip="Switch light/dark", id="theme", show=False
         ),
-        Binding("q", "quit", "Quit", tooltip="Leave cnn-tui", id="quit"),
+        Binding("q,ctrl+q", "quit", "Quit", tooltip="Leave cnn-tui", id="quit"),
     ]
 
     def __init__(self, mode: str = "stepper", stepper_preset: str | None = None) -> None:

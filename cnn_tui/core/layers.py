@@ -362,16 +362,9 @@ class GELU(Layer):
 
 
 @dataclass(frozen=True)
-class BatchNorm2d(Layer):
-    """Per-channel normalisation of a feature map, then a learned scale and shift."""
-
-    kind: ClassVar[str] = "bn"
+class _BatchNorm(Layer):
     eps: float = 1e-5
     momentum: float = 0.1
-
-    def output_shape(self, shape: Shape) -> Shape:
-        _need_map(shape, "bn")
-        return shape
 
     def params(self, shape: Shape) -> ParamCount:
         # gamma counts as weights, beta as biases (as torch names them)
@@ -382,23 +375,26 @@ class BatchNorm2d(Layer):
 
 
 @dataclass(frozen=True)
-class BatchNorm1d(Layer):
+class BatchNorm2d(_BatchNorm):
+    """Per-channel normalisation of a feature map, then a learned scale and shift."""
+
+    kind: ClassVar[str] = "bn"
+
+    def output_shape(self, shape: Shape) -> Shape:
+        _need_map(shape, "bn")
+        return shape
+
+
+@dataclass(frozen=True)
+class BatchNorm1d(_BatchNorm):
     """Per-feature normalisation of a feature vector, then a learned scale and shift."""
 
     kind: ClassVar[str] = "bn1d"
-    eps: float = 1e-5
-    momentum: float = 0.1
 
     def output_shape(self, shape: Shape) -> Shape:
         if len(shape) != 1:
             raise LayerError(f"bn1d needs a feature vector, got {format_shape(shape)}; use bn")
         return shape
-
-    def params(self, shape: Shape) -> ParamCount:
-        return ParamCount(shape[0], shape[0])
-
-    def buffers(self, shape: Shape) -> int:
-        return 2 * shape[0]
 
 
 @dataclass(frozen=True)

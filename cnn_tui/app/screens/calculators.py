@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual import on, work
@@ -323,6 +323,19 @@ class CalculatorsScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # conv / pool size
 
+    def _show_result(self, form: str, compute: Callable[[], list[ResultLine]]) -> None:
+        """Show a form's result, or its message with the last good result dimmed."""
+        message = self.query_one(f"#{form}-message", CalcMessage)
+        result = self.query_one(f"#{form}-result", CalcResult)
+        try:
+            lines = compute()
+        except FieldError as exc:
+            message.show(str(exc))
+            result.set_stale(True)
+            return
+        message.clear()
+        result.show(lines)
+
     def _text(self, input_id: str) -> str:
         return self.query_one(f"#{input_id}", Input).value
 
@@ -331,16 +344,7 @@ class CalculatorsScreen(Screen):
     def recompute_size(self, event: Message | None = None) -> None:
         if event is not None:
             event.stop()
-        message = self.query_one("#size-message", CalcMessage)
-        result = self.query_one("#size-result", CalcResult)
-        try:
-            lines = self._size_lines()
-        except FieldError as exc:
-            message.show(str(exc))
-            result.set_stale(True)
-            return
-        message.clear()
-        result.show(lines)
+        self._show_result("size", self._size_lines)
 
     def _size_lines(self) -> list[ResultLine]:
         size = read_whole("size", self._text("size-w"))
@@ -382,16 +386,7 @@ class CalculatorsScreen(Screen):
     def recompute_conv_params(self, event: Message | None = None) -> None:
         if event is not None:
             event.stop()
-        message = self.query_one("#conv-message", CalcMessage)
-        result = self.query_one("#conv-result", CalcResult)
-        try:
-            lines = self._conv_lines()
-        except FieldError as exc:
-            message.show(str(exc))
-            result.set_stale(True)
-            return
-        message.clear()
-        result.show(lines)
+        self._show_result("conv", self._conv_lines)
 
     def _conv_lines(self) -> list[ResultLine]:
         kernel = read_whole("kernel", self._text("conv-f"))

@@ -24,6 +24,9 @@ from ...core.stepper import (
 from ..widgets.number_grid import NumberGrid
 from ..widgets.stepper_settings import StepperConfig, StepperSettings
 
+STEP_KEYS = Binding.Group("Step")
+"""Next and back share one footer entry: 'n p Step'."""
+
 SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Animation speeds in steps per second."""
 
@@ -96,10 +99,14 @@ class StepperScreen(Screen):
     """Edit an input and a kernel, then watch every output cell being computed."""
 
     TITLE = "Stepper"
-    AUTO_FOCUS = None
+    AUTO_FOCUS = ""  # nothing focused at first, so the arrow keys step straight away
     BINDINGS = [
-        Binding("right,n", "step(1)", "Next", tooltip="Next output cell", id="next"),
-        Binding("left,p", "step(-1)", "Back", tooltip="Previous output cell", id="back"),
+        Binding(
+            "right,n", "step(1)", "Next", tooltip="Next output cell", id="next", group=STEP_KEYS
+        ),
+        Binding(
+            "left,p", "step(-1)", "Back", tooltip="Previous output cell", id="back", group=STEP_KEYS
+        ),
         Binding("home", "jump(0)", "Start", tooltip="First output cell", id="start", show=False),
         Binding(
             "end", "jump(-1)", "End", tooltip="Last output cell (all done)", id="end", show=False
@@ -147,7 +154,8 @@ class StepperScreen(Screen):
         self.speed = 2
         """Index into SPEEDS."""
         self.timer: Timer | None = None
-        self.flip_explained = False
+        self.first_flipped: Trace | None = None
+        """The first trace with a flipped kernel: it carries the full explanation."""
         self._layout_key: tuple | None = None
 
     # -----------------------------------------------------------------------------------------
@@ -289,9 +297,6 @@ class StepperScreen(Screen):
         self.index = min(self.index, len(trace) - 1)
         self.show_message("")
         await self._rebuild_grids()
-        if trace.flipped and not self.flip_explained:
-            self.flip_explained = True
-            self.notify(FLIP_NOTE, title="True convolution", timeout=8)
         self.refresh_view()
 
     def show_message(self, text: str) -> None:
@@ -307,7 +312,8 @@ class StepperScreen(Screen):
         if trace is None or step is None:
             return
         one_d = trace.operation == "conv1d"
-        pool = self.config.is_pool
+        # drawn from the trace, not the form: a refused change keeps the last good trace
+        pool = trace.operation.endswith("pool")
         focus = step.output_position[0]
         padding = trace.padding if not one_d else ((0, 0), trace.padding[0])
         reports = trace.size_reports
@@ -357,6 +363,7 @@ class StepperScreen(Screen):
             if grid is None:
                 continue
             values = partial[k].reshape(1, -1) if one_d else partial[k]
+            grid.min_cell_width = max(len(format_number(v)) for v in trace.output[k].flat)
             grid.values = values
             grid.title = f"output {'c' if pool else 'f'}{k}" if partial.shape[0] > 1 else "output"
             here = step.output_position[1:]
@@ -385,7 +392,7 @@ class StepperScreen(Screen):
 
     def _show_text(self, trace: Trace, step: Step) -> None:
         where = ", ".join(str(p) for p in step.output_position)
-        what = "channel" if self.config.is_pool else "filter"
+        what = "channel" if trace.operation.endswith("pool") else "filter"
         total = len(trace)
         playing = f"  playing {format_number(SPEEDS[self.speed])}/s" if self.timer else ""
         self.query_one("#step-info", Static).update(
@@ -400,7 +407,11 @@ class StepperScreen(Screen):
             if report.explanation:
                 lines.append(f"  [dim]{report.explanation} (greyed)[/dim]")
         if trace.flipped:
-            lines.append("[dim]kernel flipped on both axes: true convolution[/dim]")
+            # the whole explanation with the first flipped kernel shown, then a reminder
+            if self.first_flipped is None:
+                self.first_flipped = trace
+            short = "kernel flipped on both axes: true convolution"
+            lines.append(f"[dim]{FLIP_NOTE if trace is self.first_flipped else short}[/dim]")
         self.query_one("#formula", Static).update("\n".join(lines))
 
     def _grid(self, grid_id: str) -> NumberGrid | None:

@@ -193,6 +193,9 @@ class NumberGrid(Widget, can_focus=True):
     cursor: reactive[Cell] = reactive((0, 0))
     """The cell being edited, in value coordinates (drawn only while focused)."""
     padding_value: reactive[float] = reactive(0.0, layout=True)
+    min_cell_width: reactive[int] = reactive(1, layout=True)
+    """Every column at least this wide: an output grid set to its final widths does not shift
+    as it fills in."""
     """What a padding cell shows: 0 for zero padding (the stepper might show -inf for max pool)."""
 
     def __init__(
@@ -356,7 +359,9 @@ class NumberGrid(Widget, can_focus=True):
         cells = self._display_cells()
         texts = [[self.cell_text(r, c) for r, c in line] for line in cells]
         count = len(cells[0]) if cells else 0
-        widths = [max([1, *(len(line[j]) for line in texts)]) for j in range(count)]
+        widths = [
+            max([self.min_cell_width, *(len(line[j]) for line in texts)]) for j in range(count)
+        ]
         return cells, texts, widths
 
     def rendered_lines(self) -> list[str]:

@@ -136,6 +136,8 @@ class StepperSettings(VerticalScroll):
 
     shown: StepperConfig = StepperConfig()
     """The config the fields show now (edits that leave it unchanged post nothing)."""
+    refused: bool = False
+    """A field was refused since the last Changed: the next good config is posted anyway."""
 
     def compose(self) -> ComposeResult:
         yield Label("preset")
@@ -235,10 +237,12 @@ class StepperSettings(VerticalScroll):
         try:
             config = self.read()
         except FieldError as exc:
+            self.refused = True
             self.post_message(self.Invalid(self, str(exc)))
             return
-        if config == self.shown:
+        if config == self.shown and not self.refused:
             return  # widgets settling on mount, or an edit that changes nothing
+        self.refused = False
         self.shown = config
         with self.prevent(Select.Changed):
             # a hand edit turns the example into the student's own
