@@ -322,10 +322,10 @@ async def test_uneven_stride_explains_and_greys_the_uncovered_row_and_column():
         assert formula.splitlines() == [
             "rows: floor((7 - 3 + 2*0) / 3) + 1 = 2",
             "  input index 6 never falls under a window: the stride does not divide evenly"
-            " (greyed)",
+            " (struck through)",
             "columns: floor((7 - 3 + 2*0) / 3) + 1 = 2",
             "  input index 6 never falls under a window: the stride does not divide evenly"
-            " (greyed)",
+            " (struck through)",
         ]
         greyed = grid(pilot, "input-0").greyed
         assert greyed == {(6, c) for c in range(7)} | {(r, 6) for r in range(7)}

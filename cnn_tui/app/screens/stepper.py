@@ -405,7 +405,7 @@ class StepperScreen(Screen):
         for axis, report in zip(axes, trace.size_reports, strict=True):
             lines.append(f"{axis}: {report.formula}")
             if report.explanation:
-                lines.append(f"  [dim]{report.explanation} (greyed)[/dim]")
+                lines.append(f"  [dim]{report.explanation} (struck through)[/dim]")
         if trace.flipped:
             # the whole explanation with the first flipped kernel shown, then a reminder
             if self.first_flipped is None:

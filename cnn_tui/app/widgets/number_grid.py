@@ -131,12 +131,17 @@ class NumberGrid(Widget, can_focus=True):
         height: auto;
         & > .number-grid--title { text-style: bold; }
         & > .number-grid--padding {
-            color: $text-muted;
+            color: $foreground-muted;
             background: $panel;
             text-style: italic;
         }
-        & > .number-grid--nan { color: $text-muted; }
-        & > .number-grid--greyed { color: $text-muted; text-style: strike; }
+        /* $foreground-muted, not $text-muted: an 'auto' colour in a component class renders
+           white on the light theme */
+        & > .number-grid--nan { color: $foreground-muted; }
+        & > .number-grid--greyed {
+            color: $foreground-muted;
+            text-style: strike;
+        }
         & > .number-grid--window { background: $accent 35%; text-style: bold; }
         & > .number-grid--accent { background: $success; color: $text; text-style: bold; }
         & > .number-grid--cursor { text-style: reverse; }
