@@ -31,6 +31,7 @@ def _loaded_after(code: str) -> dict[str, bool]:
         "cnn_tui.core.stack_file",
         "cnn_tui.core.torch_bridge",
         "cnn_tui.core.report",
+        "cnn_tui.core.stack_edit",
     ],
 )
 def test_core_imports_no_ui_and_no_torch(module):

@@ -1,0 +1,158 @@
+"""Editing a stack by path (insert, delete, duplicate, move, replace) with undo and redo."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from .layers import Concat, Layer, Residual, StackError
+
+Path = tuple[int, ...]
+"""0-based: (i,) is top-level layer i; (i, b, j) is layer j of branch b of block i."""
+
+Layers = tuple[Layer, ...]
+
+
+def row_path(number: str) -> Path:
+    """A tally row number ('5.1.2', 1-based) as an editing path ((4, 0, 1), 0-based)."""
+    return tuple(int(part) - 1 for part in number.split("."))
+
+
+def editable_branches(layer: Layer) -> tuple[Layers, ...]:
+    """The branches whose layers can be edited one by one (a dense block is edited whole)."""
+    if isinstance(layer, Residual):
+        return (layer.body, layer.shortcut)
+    if isinstance(layer, Concat):
+        return layer.paths
+    return ()
+
+
+def _with_branches(layer: Layer, branches: Sequence[Layers]) -> Layer:
+    if isinstance(layer, Residual):
+        return replace(layer, body=tuple(branches[0]), shortcut=tuple(branches[1]))
+    if isinstance(layer, Concat):
+        return replace(layer, paths=tuple(tuple(b) for b in branches))
+    raise StackError(f"{layer.kind} has no branches to edit")
+
+
+def _siblings(layers: Layers, path: Path) -> Layers:
+    """The list that holds path's last index."""
+    current = layers
+    for depth in range(0, len(path) - 1, 2):
+        block = _at(current, path[depth])
+        branches = editable_branches(block)
+        branch = path[depth + 1]
+        if not 0 <= branch < len(branches):
+            raise StackError(f"{block.kind} has no branch {branch + 1}")
+        current = branches[branch]
+    return current
+
+
+def _at(layers: Layers, index: int) -> Layer:
+    if not 0 <= index < len(layers):
+        raise StackError(f"no layer at position {index + 1}")
+    return layers[index]
+
+
+def _rebuild(layers: Layers, path: Path, new_siblings: Layers) -> Layers:
+    """layers with the sibling list that holds path replaced by new_siblings."""
+    if len(path) == 1:
+        return new_siblings
+    block = _at(layers, path[0])
+    branches = list(editable_branches(block))
+    branches[path[1]] = _rebuild(branches[path[1]], path[2:], new_siblings)
+    return (*layers[: path[0]], _with_branches(block, branches), *layers[path[0] + 1 :])
+
+
+def get_layer(layers: Layers, path: Path) -> Layer:
+    return _at(_siblings(layers, path), path[-1])
+
+
+def replace_layer(layers: Layers, path: Path, layer: Layer) -> Layers:
+    siblings = _siblings(layers, path)
+    _at(siblings, path[-1])
+    index = path[-1]
+    return _rebuild(layers, path, (*siblings[:index], layer, *siblings[index + 1 :]))
+
+
+def insert_layer(layers: Layers, path: Path, layer: Layer) -> Layers:
+    """Insert before path (its last index may be one past the end: append)."""
+    siblings = _siblings(layers, path)
+    index = path[-1]
+    if not 0 <= index <= len(siblings):
+        raise StackError(f"cannot insert at position {index + 1}")
+    return _rebuild(layers, path, (*siblings[:index], layer, *siblings[index:]))
+
+
+def delete_layer(layers: Layers, path: Path) -> Layers:
+    siblings = _siblings(layers, path)
+    _at(siblings, path[-1])
+    index = path[-1]
+    if len(path) > 1 and len(siblings) == 1 and path[-2] == 0:
+        raise StackError("a block's first branch needs at least one layer: delete the block")
+    return _rebuild(layers, path, (*siblings[:index], *siblings[index + 1 :]))
+
+
+def duplicate_layer(layers: Layers, path: Path) -> Layers:
+    """A copy of the layer right after it."""
+    return insert_layer(layers, (*path[:-1], path[-1] + 1), get_layer(layers, path))
+
+
+def move_layer(layers: Layers, path: Path, delta: int) -> tuple[Layers, Path]:
+    """Move a layer up (delta -1) or down (+1) among its siblings; returns the new path."""
+    siblings = _siblings(layers, path)
+    index = path[-1]
+    _at(siblings, index)
+    target = max(0, min(len(siblings) - 1, index + delta))
+    if target == index:
+        return layers, path
+    items = list(siblings)
+    items.insert(target, items.pop(index))
+    return _rebuild(layers, path, tuple(items)), (*path[:-1], target)
+
+
+@dataclass
+class EditHistory:
+    """The stack as it is now, with every earlier version for undo and undone ones for redo."""
+
+    current: Layers
+    undone: list[tuple[Layers, str]] = field(default_factory=list)
+    """Versions taken back by undo, newest last, with what produced them."""
+    done: list[tuple[Layers, str]] = field(default_factory=list)
+    """Earlier versions, newest last, with the edit that replaced them."""
+    limit: int = 200
+    """How many undo steps are kept."""
+
+    def apply(self, layers: Layers, what: str) -> None:
+        """Make layers current; `what` names the edit ('delete layer 3') for undo messages."""
+        if layers == self.current:
+            return
+        self.done.append((self.current, what))
+        del self.done[: -self.limit]
+        self.current = layers
+        self.undone.clear()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self.undone)
+
+    def undo(self) -> str:
+        """Go back one edit; returns what was undone ('' when there is nothing to undo)."""
+        if not self.done:
+            return ""
+        previous, what = self.done.pop()
+        self.undone.append((self.current, what))
+        self.current = previous
+        return what
+
+    def redo(self) -> str:
+        if not self.undone:
+            return ""
+        following, what = self.undone.pop()
+        self.done.append((self.current, what))
+        self.current = following
+        return what
