@@ -232,16 +232,21 @@ def summary_totals(result: Tally, label_limit: int | None = None) -> list[tuple[
             "forward",
             f"{short_bytes(totals.forward_bytes)} for {size} ({totals.forward_bytes:,} bytes)",
         ),
+        ("training", f"{short_bytes(totals.training_bytes)} per step, {size}, {result.optimizer}"),
         (
-            "training",
-            f"{short_bytes(totals.training_bytes)} per step, {size},"
-            f" {result.optimizer}: activations kept",
+            "",
+            # the peak holds the kept activations or, later, the optimizer's scratch copy
+            (
+                f"= activations kept {short_bytes(totals.saved_bytes)}"
+                if totals.saved_bytes >= totals.scratch_bytes
+                else f"= optimizer scratch {short_bytes(totals.scratch_bytes)}"
+            )
+            + f" + weights {short_bytes(totals.parameter_bytes)}",
         ),
         (
             "",
-            f"{short_bytes(totals.saved_bytes)} + weights {short_bytes(totals.parameter_bytes)}"
-            f" + gradients {short_bytes(totals.gradient_bytes)}"
-            f" + state {short_bytes(totals.optimizer_bytes)}",
+            f"  + gradients {short_bytes(totals.gradient_bytes)}"
+            f" + optimizer state {short_bytes(totals.optimizer_bytes)}",
         ),
     ]
     memory_peak, params_peak = result.memory_peak, result.params_peak

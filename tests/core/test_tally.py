@@ -177,16 +177,21 @@ def test_memory_formulas(dtype, optimizer) -> None:
     assert t.totals.params == params
     # input 72, conv 64, fc 5 (relu, flatten and dropout not counted)
     assert t.totals.activations == 72 + 64 + 5
-    # saved for backward: everything but the flatten view
-    assert t.totals.saved_activations == 72 + 64 + 64 + 5 + 5
+    # saved for backward: the input (read by the conv) and the relu's output (read by the relu
+    # and, through the flatten view, by the fc); the dropout keeps only its one-byte GPU mask
+    assert t.totals.saved_activations == 72 + 64
     assert t.totals.forward_bytes == 8 * 141 * size
-    assert t.totals.saved_bytes == 8 * 210 * size
+    assert t.totals.saved_bytes == 8 * (136 * size + 5)
     assert t.totals.parameter_bytes == params * size
     assert t.totals.gradient_bytes == params * size
     state = {"sgd": 0, "momentum": 1, "nesterov": 1, "adagrad": 1, "rmsprop": 1}
     copies = state.get(optimizer, 2)
     assert t.totals.optimizer_bytes == copies * params * size
-    assert t.totals.training_bytes == 8 * 210 * size + (2 + copies) * params * size
+    scratch = {"adam": 1, "adamw": 1, "rmsprop": 1, "adagrad": 2}.get(optimizer, 0)
+    assert t.totals.scratch_bytes == scratch * params * size
+    # activations are freed before the optimizer step builds its scratch: the larger one counts
+    peak_extra = max(8 * (136 * size + 5), scratch * params * size)
+    assert t.totals.training_bytes == peak_extra + (2 + copies) * params * size
     assert t.row_bytes(t.rows[0]) == 64 * 8 * size
 
 
@@ -201,16 +206,27 @@ def test_optimizer_state_copies() -> None:
     adam = tally(layers, (100,), optimizer="adam").totals
     momentum = tally(layers, (100,), optimizer="momentum").totals
     assert sgd.params == 1010
-    assert adam.training_bytes - sgd.training_bytes == 2 * 1010 * 4
+    assert adam.optimizer_bytes - sgd.optimizer_bytes == 2 * 1010 * 4
     assert momentum.training_bytes - sgd.training_bytes == 1010 * 4
+    # one input image (400 bytes, kept by the fc) is smaller than Adam's square-root scratch
+    assert sgd.saved_bytes == 100 * 4
+    assert adam.training_bytes - sgd.training_bytes == 2 * 1010 * 4 + (1010 - 100) * 4
 
 
 def test_vgg16_training_memory(vgg) -> None:
     t = tally(Stack(parse_layers(VGG16), (3, 224, 224)), batch=32, dtype="fp16", optimizer="adam")
-    saved = 15_237_608 + sum(r.activations for r in vgg.rows if r.kind in ("relu", "dropout"))
-    assert t.totals.saved_activations == saved
+    # the lecture's sum has the input and every conv, pool and fc output; the backward keeps the
+    # relu outputs in place of the conv and fc outputs (the same sizes), not the last fc's 1000,
+    # but also the two dropout outputs (read by the next fc)
+    saved = 15_237_608 - 1_000 + 2 * 4_096
+    assert t.totals.saved_activations == saved == 15_244_800
     assert t.totals.forward_bytes == 32 * 15_237_608 * 2
-    assert t.totals.training_bytes == 32 * saved * 2 + 4 * 138_357_544 * 2
+    # int64 indices for every max-pool output, a one-byte mask for every dropout element
+    indices = sum(r.activations for r in vgg.rows if r.kind == "maxpool")
+    assert indices == 1_530_368
+    saved_bytes = 32 * (saved * 2 + indices * 8 + 2 * 4_096)
+    assert t.totals.saved_bytes == saved_bytes
+    assert t.totals.training_bytes == saved_bytes + 4 * 138_357_544 * 2
 
 
 def test_to_dict_is_json(vgg) -> None:
@@ -337,7 +353,9 @@ def test_peaks_of_parameter_free_stack() -> None:
     assert t.memory_peak is None
     assert t.params_peak is None
     assert t.totals.activations == 16
-    assert t.totals.saved_activations == 32
+    # no parameters and an input that needs no gradient: autograd records nothing
+    assert t.totals.saved_activations == 0
+    assert t.totals.saved_bytes == 0
 
 
 def test_identity_adaptive_pool_not_counted() -> None:
