@@ -341,8 +341,10 @@ async def test_summary_batch_dtype_and_optimizer_change_the_memory():
         await pilot.pause()
         expected = tally(resolve_stack("seed-mnist"), batch=32, dtype="fp16", optimizer="adam")
         totals = result(pilot, "summary-totals").text
-        assert "batch 32, fp16, adam: activations kept" in totals
-        assert f"state {short_bytes(expected.totals.optimizer_bytes)}" in totals
+        assert f"{short_bytes(expected.totals.training_bytes)} per step, batch 32, fp16, adam" in (
+            totals
+        )
+        assert f"optimizer state {short_bytes(expected.totals.optimizer_bytes)}" in totals
         await set_value(pilot, "summary-batch", "0")
         assert message(pilot, "summary-message").text == "batch: must be at least 1, got 0"
         await set_value(pilot, "summary-input", "3x32x32x1")
