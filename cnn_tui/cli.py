@@ -493,6 +493,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", help="seed-conv, seed-full-conv, seed-maxpool, sensor-smoothing, ..."
     )
 
+    builder = command("builder", cmd_builder, "Open the app on the layer-stack builder.")
+    builder.add_argument("stack", nargs="?", help="a stack .json file or a one-line spec")
+    builder.add_argument("--preset", help="seed-mnist, lenet5, vgg16, resnet50, ...")
+
     calc = command(
         "calc", cmd_calc_app, "Quick calculators (no calculator named: open the app's screen)."
     )
@@ -550,7 +554,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_app(mode: str = "stepper", stepper_preset: str | None = None) -> int:
+def open_app(
+    mode: str = "stepper", stepper_preset: str | None = None, builder_stack: str | None = None
+) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
         from .core.stepper import PRESETS
@@ -559,10 +565,19 @@ def open_app(mode: str = "stepper", stepper_preset: str | None = None) -> int:
             raise UsageError(
                 f"unknown stepper preset {stepper_preset!r} (known: {', '.join(PRESETS)})"
             )
+    if builder_stack is not None:
+        _load_stack(
+            builder_stack, None
+        )  # a bad name, spec or file is reported before the app opens
     from .app.app import CnnTuiApp
 
-    CnnTuiApp(mode=mode, stepper_preset=stepper_preset).run()
+    options = {"builder_stack": builder_stack} if builder_stack is not None else {}
+    CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options).run()
     return 0
+
+
+def cmd_builder(args: argparse.Namespace) -> int:
+    return open_app("builder", builder_stack=args.preset or args.stack)
 
 
 def cmd_stepper(args: argparse.Namespace) -> int:

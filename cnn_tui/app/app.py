@@ -1,4 +1,4 @@
-"""CnnTuiApp: the modes (stepper, calculators), app-wide keys, help and the command palette."""
+"""CnnTuiApp: the modes (stepper, builder, calculators), app-wide keys, help and the palette."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
 from .screens.help import HelpScreen
 from .screens.stepper import StepperScreen
@@ -28,12 +29,18 @@ class Mode:
 
 MODES_AVAILABLE: tuple[Mode, ...] = (
     Mode("stepper", "Stepper", 2, "Step through a convolution or pooling, one cell at a time"),
+    Mode(
+        "builder",
+        "Builder",
+        3,
+        "Assemble a layer stack and watch its shapes, parameters and memory add up",
+    ),
     Mode("calculators", "Calculators", 5, "Output sizes, parameter counts, receptive fields"),
 )
-"""Lessons (1), Builder (3) and Train (4) join when they exist: no placeholder screens."""
+"""Lessons (1) and Train (4) join when they exist: no placeholder screens."""
 
 MODE_KEYS = Binding.Group("Mode")
-"""The mode keys share one footer entry: '2 5 Mode'."""
+"""The mode keys share one footer entry: '2 3 5 Mode'."""
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -64,14 +71,22 @@ class CnnTuiApp(App[None]):
         Binding("q,ctrl+q", "quit", "Quit", tooltip="Leave cnn-tui", id="quit"),
     ]
 
-    def __init__(self, mode: str = "stepper", stepper_preset: str | None = None) -> None:
+    def __init__(
+        self,
+        mode: str = "stepper",
+        stepper_preset: str | None = None,
+        builder_stack: str | None = None,
+    ) -> None:
         super().__init__()
         self.initial_mode = mode
         """The mode shown first."""
         self.stepper_preset = stepper_preset
         """The stepper preset to open with, if one was asked for."""
+        self.builder_stack = builder_stack
+        """The builder's first stack (a preset name, spec or .json file), if one was asked for."""
         screens: dict[str, Callable[[], Screen]] = {
             "stepper": lambda: StepperScreen(preset=self.stepper_preset),
+            "builder": lambda: BuilderScreen(stack=self.builder_stack),
             "calculators": CalculatorsScreen,
         }
         for mode_info in MODES_AVAILABLE:

@@ -114,8 +114,9 @@ async def test_the_command_palette_offers_the_modes_help_and_theme():
         assert isinstance(app.screen, CalculatorsScreen)
         commands = list(app.get_system_commands(app.screen))
         titles = [command.title for command in commands]
-        assert titles[:4] == [
+        assert titles[:5] == [
             "Stepper (2)",
+            "Builder (3)",
             "Calculators (5)",
             "Help (? or F1)",
             "Light / dark (ctrl+t)",

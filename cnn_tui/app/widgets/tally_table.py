@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
@@ -22,6 +24,9 @@ class TallyTable(DataTable):
         "tally-table--uncounted",
         "tally-table--peak",
     }
+    EMPHASES: ClassVar[tuple[str, ...]] = ("input", "uncounted", "peak")
+    """Row emphases, each styled by its `tally-table--<emphasis>` component class; a subclass
+    may add its own (with the component classes and CSS to match)."""
     DEFAULT_CSS = """
     TallyTable {
         height: 1fr;
@@ -66,7 +71,12 @@ class TallyTable(DataTable):
     def show_tally(self, result: Tally) -> None:
         """Show result's top-level rows and mark the table fresh."""
         self.result = result
-        self.lines = summary_lines(result)
+        self.show_lines(summary_lines(result))
+
+    def show_lines(self, lines: list[SummaryLine]) -> None:
+        """Show prepared lines (cells by column, an emphasis from EMPHASES or '') and mark the
+        table fresh; each row's key is its '#' cell, or 'input-<n>' where that is empty."""
+        self.lines = lines
         self.set_stale(False)
         self._fill()
 
@@ -111,8 +121,7 @@ class TallyTable(DataTable):
         if self._room() and others + layer_width + gap > self._room():
             layer_width = max(LAYER_MIN_WIDTH, self._room() - others - gap)
         styles = {
-            emphasis: self._cell_style(f"tally-table--{emphasis}")
-            for emphasis in ("input", "uncounted", "peak")
+            emphasis: self._cell_style(f"tally-table--{emphasis}") for emphasis in self.EMPHASES
         }
         styles[""] = Style()
         cursor = self.cursor_row

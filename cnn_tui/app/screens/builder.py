@@ -1,0 +1,1303 @@
+"""BuilderScreen: assemble a layer stack row by row while its tally (the lecture's VGG-16 table)
+updates live; edit in a form, undo, save, open, and export PyTorch source."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.worker import get_current_worker
+
+from ...core.layers import (
+    Concat,
+    DenseBlock,
+    Layer,
+    Residual,
+    Shape,
+    Stack,
+    StackError,
+    format_layers,
+    format_shape,
+    parse_layers,
+    parse_shape,
+)
+from ...core.report import (
+    MEMORY_NOTE,
+    SUMMARY_COLUMNS,
+    FieldError,
+    SummaryLine,
+    read_whole,
+    summary_lines,
+    summary_totals,
+)
+from ...core.stack_edit import (
+    EditHistory,
+    Layers,
+    delete_layer,
+    duplicate_layer,
+    editable_branches,
+    get_layer,
+    insert_layer,
+    move_layer,
+    replace_layer,
+)
+from ...core.stack_edit import (
+    Path as EditPath,
+)
+from ...core.stack_file import load_stack, save_stack
+from ...core.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
+from ...core.torch_bridge import export_source
+from ...core.zoo import PRESETS, get_preset
+from ..widgets.builder_export_dialog import ExportDialog
+from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
+from ..widgets.builder_layer_form import LayerForm
+from ..widgets.builder_table import COLLAPSED, EXPANDED, BuilderTable
+from ..widgets.calc_result import CalcResult, ResultLine
+
+EMPTY_CHOICE = "empty"
+"""The preset menu's first entry: a stack with no layers."""
+
+DEFAULT_INPUT: Shape = (1, 28, 28)
+"""An empty stack starts on MNIST digits, as the lecture's first network does."""
+
+COLLAPSE_ABOVE = 150
+"""A loaded stack with more rows than this opens with its blocks folded (resnet50 and up):
+the table stays readable. Speed is not the reason: resnet152's 516 rows tally in about 8 ms
+and fill the table in about 20 ms."""
+
+MAX_ROWS = 2_000
+"""The most rows the builder edits: each change re-tallies and refills the table, about 0.1 s
+per 600 rows, so 2,000 keeps a key press under half a second. `cnn-tui summary` and the
+calculators take bigger stacks."""
+
+COMPACT_BELOW = 34
+"""On screens shorter than this the totals leave out the memory breakdown and the output line
+(the last row of the table shows the output shape), so the table keeps its height."""
+
+TOTALS_LABEL_LIMIT = 24
+"""Layer labels in the most-memory / most-params lines are clipped to this."""
+
+ALL_DEPTHS = 1_000
+"""summary_lines depth that lists every row, however deeply nested."""
+
+DASH = "—"
+"""The cells of a layer the tally did not reach."""
+
+ROW_ACTIONS = frozenset(
+    {
+        "add_layer",
+        "edit_layer",
+        "delete_layer",
+        "duplicate_layer",
+        "move_layer",
+        "toggle_block",
+    }
+)
+"""Actions on the cursor row: offered while the keys go to the table, not to a field."""
+
+
+@dataclass(frozen=True)
+class TableEntry:
+    """One row of the builder's table and what it stands for in the stack."""
+
+    number: str
+    """'5.1.2' as in the tally; '' for the input line."""
+    kind: str
+    """'input', 'layer', 'dense' (a dense block's generated layer: fixed), or 'shortcut' (the
+    empty shortcut of a res block, where a projection can be added)."""
+    path: EditPath | None
+    """The editing path (0-based) of the layer; for 'shortcut', the res block's path."""
+    layer: Layer | None
+    line: SummaryLine
+    """The cells and emphasis shown."""
+    incoming: Shape | None = None
+    """The shape the layer receives, when the layers before it fit."""
+    outgoing: Shape | None = None
+    """The shape it gives, when it fits."""
+
+
+def number_of(path: EditPath) -> str:
+    """(4, 0, 1) -> '5.1.2'."""
+    return ".".join(str(index + 1) for index in path)
+
+
+def block_caption(layer: Layer) -> str:
+    """A block's label while its children are listed below it."""
+    if isinstance(layer, Residual):
+        shortcut = (
+            f"{len(layer.shortcut)}-layer projection" if layer.shortcut else "identity shortcut"
+        )
+        return f"res: {len(layer.body)}-layer body + {shortcut}"
+    if isinstance(layer, Concat):
+        return f"cat: {len(layer.paths)} branches joined on channels"
+    return layer.label()
+
+
+def layer_cell(layer: Layer, depth: int, expanded: bool) -> str:
+    indent = "  " * depth
+    if not layer.is_block:
+        return indent + layer.label()
+    if expanded:
+        return f"{indent}{EXPANDED} {block_caption(layer)}"
+    return f"{indent}{COLLAPSED} {layer.label()}"
+
+
+def _blank_cells(number: str, layer_text: str, fill: str = DASH) -> dict[str, str]:
+    cells = dict.fromkeys(SUMMARY_COLUMNS, fill)
+    cells.update({"#": number, "layer": layer_text})
+    return cells
+
+
+def _lines_before_failure(layers: Layers, result: Tally) -> dict[str, SummaryLine]:
+    """Rows inside the failing block that come before the failing layer.
+
+    The tally drops a block's children when one of them fails; here each branch before the
+    failure is tallied on its own, on the block's input, and renumbered into place."""
+    error = result.error
+    if error is None or len(error.path) < 3:
+        return {}
+    top = error.path[0]
+    tops = {row.number: row for row in result.top_rows}
+    if top == 1:
+        shape_in: Shape = result.input_shape
+    elif str(top - 1) in tops:
+        shape_in = tops[str(top - 1)].output_shape
+    else:
+        return {}
+    return _recover(layers, error.path, shape_in, "", result)
+
+
+def _recover(
+    siblings: Sequence[Layer], path: tuple[int, ...], shape_in: Shape, prefix: str, result: Tally
+) -> dict[str, SummaryLine]:
+    found: dict[str, SummaryLine] = {}
+    if len(path) < 3 or not 0 < path[0] <= len(siblings):
+        return found
+    branches = editable_branches(siblings[path[0] - 1])
+    failing_branch, failing_index = path[1], path[2]
+    for number, branch in enumerate(branches[:failing_branch], start=1):
+        head = branch if number < failing_branch else branch[: failing_index - 1]
+        base = f"{prefix}{path[0]}.{number}."
+        inner: Shape | None = shape_in
+        if head:
+            part = tally(
+                head,
+                shape_in,
+                batch=result.batch,
+                dtype=result.dtype,
+                optimizer=result.optimizer,
+            )
+            if part.error is not None:
+                continue
+            for line in summary_lines(part, depth=ALL_DEPTHS)[1:]:
+                assert line.row is not None
+                emphasis = "" if line.row.counted else "uncounted"
+                found[base + line.row.number] = SummaryLine(dict(line.cells), emphasis, line.row)
+            inner = part.output_shape
+        if number == failing_branch and len(path) > 3 and inner is not None:
+            found.update(_recover(branch, path[2:], inner, base, result))
+    return found
+
+
+def build_entries(
+    layers: Layers, result: Tally, collapsed: frozenset[EditPath] | set[EditPath]
+) -> list[TableEntry]:
+    """The table's rows: the input line, then every layer with its tally cells, blocks before
+    their children (unless folded); the failing layer and those after it get dashes."""
+    lines = summary_lines(result, depth=ALL_DEPTHS)
+    by_number = {line.row.number: line for line in lines[1:] if line.row is not None}
+    for number, line in _lines_before_failure(layers, result).items():
+        by_number.setdefault(number, line)
+    error = result.error
+    failing = ".".join(str(p) for p in error.path) if error is not None and error.path else ""
+    first = lines[0]
+    entries = [
+        TableEntry(
+            "",
+            "input",
+            None,
+            None,
+            SummaryLine({**first.cells, "#": ""}, "input"),
+            None,
+            result.input_shape,
+        )
+    ]
+
+    def status_of(number: str) -> str:
+        if number in by_number:
+            return "ok"
+        if failing and (failing == number or failing.startswith(number + ".")):
+            return "error"
+        return "unreached"
+
+    def visit(
+        siblings: Sequence[Layer],
+        numbers: tuple[int, ...],
+        paths: EditPath,
+        depth: int,
+        shape: Shape | None,
+    ) -> None:
+        for index, layer in enumerate(siblings):
+            here = (*numbers, index + 1)
+            path = (*paths, index)
+            number = ".".join(str(n) for n in here)
+            expanded = layer.is_block and path not in collapsed
+            text = layer_cell(layer, depth, expanded)
+            status = status_of(number)
+            found = by_number.get(number)
+            if status == "ok" and found is not None:
+                line = SummaryLine({**found.cells, "layer": text}, found.emphasis, found.row)
+                outgoing = found.row.output_shape if found.row is not None else None
+            else:
+                line = SummaryLine(_blank_cells(number, text), status)
+                outgoing = None
+            entries.append(TableEntry(number, "layer", path, layer, line, shape, outgoing))
+            if expanded:
+                if isinstance(layer, DenseBlock):
+                    prefix = number + "."
+                    for child in lines[1:]:
+                        if child.row is not None and child.row.number.startswith(prefix):
+                            cells = {
+                                **child.cells,
+                                "layer": "  " * child.row.depth + child.row.label,
+                            }
+                            entries.append(
+                                TableEntry(
+                                    child.row.number,
+                                    "dense",
+                                    path,
+                                    None,
+                                    SummaryLine(cells, child.emphasis, child.row),
+                                    child.row.input_shape,
+                                    child.row.output_shape,
+                                )
+                            )
+                else:
+                    for branch_index, branch in enumerate(editable_branches(layer)):
+                        if branch:
+                            visit(
+                                branch,
+                                (*here, branch_index + 1),
+                                (*path, branch_index),
+                                depth + 1,
+                                shape,
+                            )
+                        elif isinstance(layer, Residual) and branch_index == 1:
+                            note = "  " * (depth + 1) + "identity shortcut (a adds a projection)"
+                            entries.append(
+                                TableEntry(
+                                    f"{number}.2",
+                                    "shortcut",
+                                    path,
+                                    None,
+                                    SummaryLine(_blank_cells(f"{number}.2", note, ""), "unreached"),
+                                    shape,
+                                )
+                            )
+            shape = outgoing
+
+    visit(layers, (), (), 0, result.input_shape)
+    return entries
+
+
+def count_rows(layers: Sequence[Layer]) -> int:
+    """The table rows of a stack (blocks and their layers), counted without tallying it."""
+    total = 0
+    for layer in layers:
+        total += 1
+        if isinstance(layer, DenseBlock):
+            # one dense layer repeated: counted, not built
+            total += layer.layers * len(layer.dense_layer())
+        elif layer.is_block:
+            total += sum(count_rows(branch) for branch in editable_branches(layer))
+    return total
+
+
+def too_big(layers: Sequence[Layer]) -> str:
+    """Why the builder will not take layers, or '' when it will."""
+    rows = count_rows(layers)
+    if rows <= MAX_ROWS:
+        return ""
+    return (
+        f"{rows:,} rows: the builder edits stacks of up to {MAX_ROWS:,}"
+        " (cnn-tui summary and the calculators take bigger ones)"
+    )
+
+
+def block_paths(layers: Sequence[Layer], prefix: EditPath = ()) -> list[EditPath]:
+    """The editing path of every block, nested ones included."""
+    found: list[EditPath] = []
+    for index, layer in enumerate(layers):
+        path = (*prefix, index)
+        if layer.is_block:
+            found.append(path)
+            for branch_index, branch in enumerate(editable_branches(layer)):
+                found += block_paths(branch, (*path, branch_index))
+    return found
+
+
+def default_folds(layers: Sequence[Layer], rows: int) -> set[EditPath]:
+    """Blocks folded when a stack opens: all of them for a long table, else dense blocks (whose
+    generated layers cannot be edited one by one)."""
+    paths = block_paths(layers)
+    if rows > COLLAPSE_ABOVE:
+        return set(paths)
+    return {path for path in paths if isinstance(get_layer(tuple(layers), path), DenseBlock)}
+
+
+def shifted(folds: set[EditPath], at: EditPath, step: int) -> set[EditPath]:
+    """Fold paths after a layer was inserted at `at` (step 1) or deleted there (step -1)."""
+    level = len(at) - 1
+    moved: set[EditPath] = set()
+    for path in folds:
+        same_list = len(path) > level and path[:level] == at[:level]
+        if not same_list or path[level] < at[level]:
+            moved.add(path)
+        elif step < 0 and path[level] == at[level]:
+            continue  # folded block (or one inside it) deleted
+        else:
+            moved.add((*path[:level], path[level] + step, *path[level + 1 :]))
+    return moved
+
+
+def swapped(folds: set[EditPath], one: EditPath, other: EditPath) -> set[EditPath]:
+    """Fold paths after two neighbouring siblings traded places."""
+    moved: set[EditPath] = set()
+    for path in folds:
+        if path[: len(one)] == one:
+            moved.add((*other, *path[len(one) :]))
+        elif path[: len(other)] == other:
+            moved.add((*one, *path[len(other) :]))
+        else:
+            moved.add(path)
+    return moved
+
+
+class BuilderScreen(Screen):
+    """Build a stack with keys; every change re-tallies it and can be undone."""
+
+    TITLE = "Builder"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding(
+            "a",
+            "add_layer(True)",
+            "Add",
+            tooltip="Add a layer after the cursor row (inside its branch when it is in a block)",
+            id="builder-add",
+        ),
+        Binding(
+            "i",
+            "add_layer(False)",
+            "Insert",
+            tooltip="Insert a layer before the cursor row",
+            id="builder-insert",
+            show=False,
+        ),
+        Binding(
+            "e",
+            "edit_layer",
+            "Edit",
+            tooltip="Edit the cursor row's layer in a form (enter does it too)",
+            id="builder-edit",
+        ),
+        Binding(
+            "d,delete",
+            "delete_layer",
+            "Delete",
+            tooltip="Delete the cursor row's layer (a block goes with its layers)",
+            id="builder-delete",
+        ),
+        Binding(
+            "y",
+            "duplicate_layer",
+            "Duplicate",
+            tooltip="Put a copy of the cursor row's layer right after it",
+            id="builder-duplicate",
+            show=False,
+        ),
+        Binding(
+            "shift+up,K",
+            "move_layer(-1)",
+            "Move up",
+            tooltip="Move the layer up among its siblings",
+            id="builder-move-up",
+            show=False,
+        ),
+        Binding(
+            "shift+down,J",
+            "move_layer(1)",
+            "Move down",
+            tooltip="Move the layer down among its siblings",
+            id="builder-move-down",
+            show=False,
+        ),
+        Binding(
+            "space",
+            "toggle_block",
+            "Fold",
+            tooltip="Collapse or expand the block under the cursor (on a child: its block)",
+            id="builder-fold",
+            show=False,
+        ),
+        Binding(
+            "u,ctrl+z",
+            "undo",
+            "Undo",
+            tooltip="Take back the last change",
+            id="builder-undo",
+        ),
+        Binding(
+            "ctrl+y,U",
+            "redo",
+            "Redo",
+            tooltip="Make the last undone change again",
+            id="builder-redo",
+            show=False,
+        ),
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save",
+            tooltip="Save the stack to a .json file",
+            id="builder-save",
+        ),
+        Binding(
+            "ctrl+o",
+            "open",
+            "Open",
+            tooltip="Open a stack .json file",
+            id="builder-open",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            tooltip="The stack as PyTorch source, to read or save as a .py file",
+            id="builder-export",
+        ),
+        Binding(
+            "ctrl+n",
+            "new_stack",
+            "New",
+            tooltip="Start again from an empty stack (undo brings the old one back)",
+            id="builder-new",
+            show=False,
+        ),
+        Binding(
+            "escape",
+            "leave_field",
+            "Leave field",
+            tooltip="Back to the table, so the letter keys edit again",
+            id="builder-leave-field",
+        ),
+    ]
+
+    @dataclass
+    class ExportReady(Message):
+        """The export worker has the stack's source."""
+
+        source: str
+        name: str
+        """The stack's name, for the default file name."""
+
+    @dataclass
+    class ExportFailed(Message):
+        """The export worker could not write the source."""
+
+        reason: str
+
+    def __init__(self, stack: str | None = None) -> None:
+        super().__init__()
+        self.start_with = stack
+        """A preset name, spec or .json file to open with; None for an empty stack."""
+        self.history = EditHistory(())
+        """The layers now, with every earlier version for undo."""
+        self.input_shape: Shape = DEFAULT_INPUT
+        """The last valid input shape typed or loaded."""
+        self.stack_name = ""
+        """The stack's name: the preset's or file's; '' for an untitled stack."""
+        self.description = ""
+        """The loaded preset's or file's description, saved with the stack."""
+        self.batch = 1
+        self.dtype = "fp32"
+        self.optimizer = "sgd"
+        self.fields_ok = True
+        """False while the input shape or batch field holds something unusable."""
+        self.folds: set[EditPath] = set()
+        """Paths of the blocks whose children are hidden."""
+        self.entries: list[TableEntry] = []
+        """The table's rows, in order."""
+        self.result: Tally | None = None
+        """The tally shown."""
+        self.note = ("", "info")
+        """What the last action did (or why it could not), with its tone: 'info' or 'error'."""
+        self.baseline: Layers = ()
+        """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
+        self.saved_path: Path | None = None
+        """Where the stack was last saved to or opened from."""
+        self.failed_loads: list[Path] = []
+        """Files that did not load: never overwritten, so they can be repaired."""
+        self.settings_done: list[tuple[Shape, str, str] | None] = []
+        """Beside each undo step of the history: the input shape, name and description before
+        it, for the steps that replaced them (opening a preset or file), else None."""
+        self.settings_undone: list[tuple[Shape, str, str] | None] = []
+        """The same beside each redo step."""
+        self.compact = False
+        """Whether the totals are shortened for a short screen."""
+        self.preset_choice = EMPTY_CHOICE
+        """What the preset menu shows: the preset last opened, or 'empty'."""
+
+    # -----------------------------------------------------------------------------------------
+    # layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="builder-controls"):
+            with Horizontal(classes="builder-row"):
+                yield Label("preset", classes="builder-label")
+                yield Select(
+                    [(EMPTY_CHOICE, EMPTY_CHOICE), *((name, name) for name in PRESETS)],
+                    value=EMPTY_CHOICE,
+                    allow_blank=False,
+                    compact=True,
+                    id="builder-preset",
+                    tooltip="Open a network from the zoo (the stack it replaces can be undone)",
+                )
+                yield Label("spec", classes="builder-label")
+                yield Input(
+                    "",
+                    placeholder="layers, e.g. conv(20,5) relu maxpool(2); enter applies",
+                    compact=True,
+                    id="builder-spec",
+                    tooltip="The stack in one line; type layers, a preset or a .json file and "
+                    "press enter to replace the stack",
+                )
+            with Horizontal(classes="builder-row"):
+                yield Label("input", classes="builder-label")
+                yield Input(
+                    format_shape(DEFAULT_INPUT),
+                    compact=True,
+                    select_on_focus=True,
+                    id="builder-input",
+                    tooltip="Input shape per image: CxHxW like 3x224x224, or a feature count",
+                )
+                yield Label("batch", classes="builder-label")
+                yield Input(
+                    "1",
+                    compact=True,
+                    select_on_focus=True,
+                    id="builder-batch",
+                    tooltip="Images per batch, for the memory figures",
+                )
+                yield Label("dtype", classes="builder-label")
+                yield Select(
+                    [(name, name) for name in DTYPE_BYTES if name != "fp64"],
+                    value="fp32",
+                    allow_blank=False,
+                    compact=True,
+                    id="builder-dtype",
+                )
+                yield Label("optimizer", classes="builder-label")
+                yield Select(
+                    [(name, name) for name in OPTIMIZER_STATE],
+                    value="sgd",
+                    allow_blank=False,
+                    compact=True,
+                    id="builder-optimizer",
+                )
+        yield Static("", id="builder-message")
+        yield BuilderTable(id="builder-table")
+        yield CalcResult(id="builder-totals")
+        yield Footer()
+
+    @property
+    def table(self) -> BuilderTable:
+        return self.query_one("#builder-table", BuilderTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#builder-totals", CalcResult).tooltip = MEMORY_NOTE
+        sizes = ", ".join(f"{name} {size}" for name, size in DTYPE_BYTES.items())
+        self.query_one("#builder-dtype", Select).tooltip = f"bytes per number: {sizes}"
+        state = ", ".join(f"{name} {extra}" for name, extra in OPTIMIZER_STATE.items())
+        optimizer = self.query_one("#builder-optimizer", Select)
+        optimizer.tooltip = f"extra numbers kept per parameter: {state}"
+        self.compact = self.app.size.height < COMPACT_BELOW
+        if self.start_with:
+            self.open_text(self.start_with, first=True)
+        self.refresh_stack(select="")
+        failing = self.result is not None and self.result.error is not None
+        if not self.note[0] and not failing:
+            # a first hint; a failing layer's message says enough on its own
+            self.say(
+                "an empty stack: press a to add a layer, or pick a preset"
+                if not self.layers
+                else "e (or enter) edits the cursor row, a adds after it; ? lists every key"
+            )
+        self.table.focus()
+
+    def on_resize(self, event: Resize) -> None:
+        compact = event.size.height < COMPACT_BELOW
+        if compact != self.compact:
+            self.compact = compact
+            if self.result is not None:
+                self._show_totals(self.result)
+
+    # -----------------------------------------------------------------------------------------
+    # showing the stack
+
+    @property
+    def layers(self) -> Layers:
+        return self.history.current
+
+    def stack(self) -> Stack:
+        return Stack(self.layers, self.input_shape, self.stack_name, self.description)
+
+    def refresh_stack(self, select: str | None = None) -> None:
+        """Tally the stack and redraw table, totals and message; the cursor goes to the row
+        numbered `select` (or its nearest survivor), else stays at its place."""
+        table = self.table
+        result = tally(self.stack(), batch=self.batch, dtype=self.dtype, optimizer=self.optimizer)
+        self.result = result
+        index = table.cursor_row
+        self.entries = build_entries(self.layers, result, self.folds)
+        table.result = result
+        table.show_lines([entry.line for entry in self.entries])
+        table.set_stale(not self.fields_ok)
+        if select is not None:
+            index = self._index_of(select)
+        table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
+        self._show_totals(result)
+        self._show_message()
+        spec = self.query_one("#builder-spec", Input)
+        if not spec.has_focus:
+            with self.prevent(Input.Changed):
+                spec.value = format_layers(self.layers)
+                spec.cursor_position = 0  # show the start of the stack, not its end
+                spec.remove_class("-invalid")
+        edited = self.layers != self.baseline
+        name = self.stack_name or "untitled"
+        self.sub_title = f"{name}, edited" if edited else name
+
+    def _index_of(self, number: str) -> int:
+        """The row numbered number, else its parent block's row, else the input line."""
+        numbers = [entry.number for entry in self.entries]
+        while True:
+            if number in numbers:
+                return numbers.index(number)
+            if "." not in number:
+                return 0
+            number = number.rsplit(".", 2)[0]
+
+    def _show_totals(self, result: Tally) -> None:
+        totals = self.query_one("#builder-totals", CalcResult)
+        lines = summary_totals(result, label_limit=TOTALS_LABEL_LIMIT)
+        if self.compact:
+            lines = [(label, text) for label, text in lines if label not in ("", "output")]
+        totals.show([ResultLine(label, text) for label, text in lines])
+        totals.set_stale(result.error is not None or not self.fields_ok)
+
+    def say(self, text: str, tone: str = "info") -> None:
+        """Set the message line's note (what happened, or why not) and show it."""
+        self.note = (text, tone)
+        self._show_message()
+
+    def _show_message(self) -> None:
+        text, tone = self.note
+        parts: list[Content] = []
+        if text:
+            parts.append(Content.styled(text, "$text-error bold" if tone == "error" else ""))
+        error = self.result.error if self.result is not None else None
+        if error is not None:
+            parts.append(Content.styled(error.describe(), "$text-error bold"))
+        self.query_one("#builder-message", Static).update(Content("  ·  ").join(parts))
+
+    @property
+    def message_text(self) -> str:
+        """The message line as plain text."""
+        return str(self.query_one("#builder-message", Static).render())
+
+    # -----------------------------------------------------------------------------------------
+    # the history
+
+    def apply_edit(
+        self,
+        layers: Layers,
+        what: str,
+        select: str | None = None,
+        settings: tuple[Shape, str, str] | None = None,
+        folds: set[EditPath] | None = None,
+    ) -> None:
+        """Make layers current through the history (so undo takes it back) and redraw.
+
+        settings: a new input shape, name and description that come with the change (opening
+        a preset or file); undo restores the old ones with the old layers.
+        folds: the folded blocks' paths as the change moves them."""
+        refusal = too_big(layers)
+        if refusal:
+            self.say(refusal, "error")
+            return
+        if folds is not None:
+            self.folds = folds
+        changed = layers != self.layers
+        if changed:
+            self.history.apply(layers, what)
+            before = (self.input_shape, self.stack_name, self.description)
+            self.settings_done.append(before if settings is not None else None)
+            del self.settings_done[: -self.history.limit]
+            self.settings_undone.clear()
+        if settings is not None:
+            self._use_settings(settings)
+        self.refresh_stack(select)
+
+    def _use_settings(self, settings: tuple[Shape, str, str]) -> None:
+        shape, self.stack_name, self.description = settings
+        self.input_shape = shape
+        field = self.query_one("#builder-input", Input)
+        with self.prevent(Input.Changed):
+            field.value = format_shape(shape)
+        self.fields_ok = True
+        field.remove_class("-invalid")
+
+    def action_undo(self) -> None:
+        what = self.history.undo()
+        if not what:
+            self.say("nothing to undo")
+            return
+        settings = self.settings_done.pop() if self.settings_done else None
+        self._swap_settings(settings, self.settings_undone)
+        self.say(f"undid: {what} (ctrl+y or U redoes it)")
+        self.refresh_stack()
+
+    def action_redo(self) -> None:
+        what = self.history.redo()
+        if not what:
+            self.say("nothing to redo")
+            return
+        settings = self.settings_undone.pop() if self.settings_undone else None
+        self._swap_settings(settings, self.settings_done)
+        self.say(f"redid: {what}")
+        self.refresh_stack()
+
+    def _swap_settings(
+        self,
+        settings: tuple[Shape, str, str] | None,
+        other: list[tuple[Shape, str, str] | None],
+    ) -> None:
+        if settings is None:
+            other.append(None)
+            return
+        other.append((self.input_shape, self.stack_name, self.description))
+        self._use_settings(settings)
+
+    # -----------------------------------------------------------------------------------------
+    # opening stacks
+
+    def open_text(self, text: str, first: bool = False) -> bool:
+        """Replace the stack with a preset, a .json file or a one-line spec; False (and the
+        reason on the message line) when it cannot be read. A typed spec keeps the input shape.
+
+        first: the stack the screen opens with, which undo does not go back past."""
+        text = text.strip()
+        try:
+            stack, own_shape, what = self._read_text(text)
+        except StackError as exc:
+            self.say(f"spec: {exc.describe()}", "error")
+            return False
+        settings = (
+            (stack.input_shape, stack.name, stack.description)
+            if own_shape
+            else (self.input_shape, self.stack_name, self.description)
+        )
+        if not self._replace(stack.layers, what, settings, first):
+            return False
+        self._show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
+        return True
+
+    def _read_text(self, text: str) -> tuple[Stack, bool, str]:
+        """(stack, whether it brings its own input shape, how to name the change)."""
+        if not text:
+            raise StackError("type layers like conv(20,5) relu maxpool(2), or a preset name")
+        if text.lower().endswith(".json"):
+            path = typed_path(text)
+            try:
+                stack = load_stack(path)
+            except StackError:
+                self._remember_failure(path)
+                raise
+            self._forget_failure(path)
+            self.saved_path = path
+            return stack, True, f"file {path.name}"
+        try:
+            preset = get_preset(text)
+        except StackError:
+            pass
+        else:
+            return preset.stack(), True, f"preset {preset.name}"
+        try:
+            layers = parse_layers(text)
+        except StackError as exc:
+            if text.isidentifier():
+                # a lone word that is no layer was most likely meant as a preset
+                names = ", ".join(PRESETS)
+                raise StackError(f"{text!r} is neither a layer nor a preset ({names})") from exc
+            raise
+        return Stack(layers, self.input_shape, self.stack_name), False, "a typed spec"
+
+    def _replace(
+        self, layers: Layers, what: str, settings: tuple[Shape, str, str], first: bool
+    ) -> bool:
+        """Put opened layers in place of the stack, blocks folded when they are many."""
+        refusal = too_big(layers)
+        if refusal:
+            self.say(f"{what}: {refusal}", "error")
+            return False
+        self.folds = default_folds(layers, count_rows(layers))
+        self.baseline = layers
+        if first:
+            self.history = EditHistory(layers)
+            self._use_settings(settings)
+            return True
+        self.say(f"opened {what}")
+        self.apply_edit(layers, f"open {what}", select="", settings=settings)
+        return True
+
+    def _remember_failure(self, path: Path) -> None:
+        if not any(same_file(path, failed) for failed in self.failed_loads):
+            self.failed_loads.append(path)
+
+    def _forget_failure(self, path: Path) -> None:
+        self.failed_loads = [p for p in self.failed_loads if not same_file(p, path)]
+
+    @on(Input.Submitted, "#builder-spec")
+    def apply_typed_spec(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = event.input
+        if self.open_text(event.value):
+            with self.prevent(Input.Changed):
+                field.value = format_layers(self.layers)
+                field.cursor_position = 0
+            field.remove_class("-invalid")
+            self.table.focus()
+        else:
+            field.add_class("-invalid")
+
+    @on(Input.Changed, "#builder-spec")
+    def typing_a_spec(self, event: Input.Changed) -> None:
+        event.stop()
+        event.input.remove_class("-invalid")
+
+    @on(Select.Changed, "#builder-preset")
+    def pick_preset(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value == self.preset_choice or event.value != event.select.value:
+            return  # the menu reporting its first value late, or a value set from here
+        self.preset_choice = str(event.value)
+        if event.value == EMPTY_CHOICE:
+            self.action_new_stack()
+        else:
+            self.open_text(str(event.value))
+        self.table.focus()
+
+    def action_new_stack(self) -> None:
+        self.folds = set()
+        self.baseline = ()
+        self.say("a new, empty stack: press a to add a layer (u brings the old one back)")
+        self.apply_edit((), "start a new stack", select="", settings=(self.input_shape, "", ""))
+        self._show_preset(EMPTY_CHOICE)
+
+    def _show_preset(self, choice: str) -> None:
+        self.preset_choice = choice
+        self.query_one("#builder-preset", Select).value = choice
+
+    # -----------------------------------------------------------------------------------------
+    # the settings row
+
+    @on(Input.Changed, "#builder-input, #builder-batch")
+    def read_settings(self, event: Input.Changed) -> None:
+        event.stop()
+        shape_field = self.query_one("#builder-input", Input)
+        batch_field = self.query_one("#builder-batch", Input)
+        try:
+            try:
+                shape = parse_shape(shape_field.value)
+            except StackError as exc:
+                shape_field.add_class("-invalid")
+                raise FieldError("input shape", exc.reason.removeprefix("input shape ")) from None
+            shape_field.remove_class("-invalid")
+            try:
+                batch = read_whole("batch", batch_field.value)
+            except FieldError:
+                batch_field.add_class("-invalid")
+                raise
+            batch_field.remove_class("-invalid")
+        except FieldError as exc:
+            self.fields_ok = False
+            self.say(str(exc), "error")
+            self.table.set_stale(True)
+            self.query_one("#builder-totals", CalcResult).set_stale(True)
+            return
+        was_ok, self.fields_ok = self.fields_ok, True
+        if was_ok and (shape, batch) == (self.input_shape, self.batch):
+            return  # a field reporting its first value, or the same value retyped
+        self.input_shape, self.batch = shape, batch
+        if not was_ok:
+            self.say("")  # the field's complaint is answered
+        self.refresh_stack()
+
+    @on(Select.Changed, "#builder-dtype, #builder-optimizer")
+    def read_choices(self, event: Select.Changed) -> None:
+        event.stop()
+        dtype = str(self.query_one("#builder-dtype", Select).value)
+        optimizer = str(self.query_one("#builder-optimizer", Select).value)
+        if (dtype, optimizer) != (self.dtype, self.optimizer):
+            self.dtype, self.optimizer = dtype, optimizer
+            self.refresh_stack()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, Input | Select)
+        if action == "leave_field":
+            return typing
+        if action in ROW_ACTIONS:
+            # the letters belong to a field while one has the keys
+            return not typing
+        return True
+
+    def action_leave_field(self) -> None:
+        self.table.focus()
+
+    # -----------------------------------------------------------------------------------------
+    # editing rows
+
+    def cursor_entry(self) -> TableEntry:
+        index = self.table.cursor_row
+        return self.entries[index] if 0 <= index < len(self.entries) else self.entries[0]
+
+    def _insert_point(self, entry: TableEntry, after: bool) -> tuple[EditPath, Shape | None] | None:
+        """Where a new layer goes for the cursor row, and the shape it will receive."""
+        if entry.kind == "input":
+            return (0,), self.input_shape
+        if entry.kind == "shortcut" and entry.path is not None:
+            return (*entry.path, 1, 0), entry.incoming
+        if entry.kind == "dense" or entry.path is None:
+            self.say(self._dense_note(entry), "error")
+            return None
+        path = entry.path
+        if after:
+            return (*path[:-1], path[-1] + 1), entry.outgoing
+        return path, entry.incoming
+
+    def _dense_note(self, entry: TableEntry) -> str:
+        block = number_of(entry.path) if entry.path is not None else "?"
+        return (
+            f"the layers of a dense block are generated: edit (or add around) the block,"
+            f" row {block}"
+        )
+
+    def action_add_layer(self, after: bool = True) -> None:
+        entry = self.cursor_entry()
+        point = self._insert_point(entry, after)
+        if point is None:
+            return
+        path, incoming = point
+        number = number_of(path)
+        if entry.kind == "input":
+            title = "Add the first layer" if not self.layers else "Insert a layer before layer 1"
+        elif entry.kind == "shortcut":
+            title = f"Add a projection shortcut to block {number_of(path[:-2])}"
+        elif after:
+            title = f"Add a layer after layer {entry.number} {_short(entry.layer)}"
+        else:
+            title = f"Insert a layer before layer {entry.number} {_short(entry.layer)}"
+
+        def insert(layer: Layer | None) -> None:
+            if layer is None:
+                self.say("nothing added")
+                return
+            try:
+                layers = insert_layer(self.layers, path, layer)
+            except StackError as exc:
+                self.say(exc.describe(), "error")
+                return
+            self.say(f"added {_short(layer)} as layer {number}")
+            self.apply_edit(
+                layers,
+                f"add {_short(layer)} as layer {number}",
+                select=number,
+                folds=shifted(self.folds, path, 1),
+            )
+
+        self.app.push_screen(LayerForm(title, None, incoming), insert)
+
+    def action_edit_layer(self) -> None:
+        entry = self.cursor_entry()
+        if entry.kind == "input":
+            self.query_one("#builder-input", Input).focus()
+            self.say("type the input shape, e.g. 3x224x224; escape goes back to the table")
+            return
+        if entry.kind == "shortcut":
+            self.action_add_layer(after=True)
+            return
+        if entry.kind == "dense" or entry.path is None or entry.layer is None:
+            self.say(self._dense_note(entry), "error")
+            return
+        path, old = entry.path, entry.layer
+
+        def replace(layer: Layer | None) -> None:
+            if layer is None or layer == old:
+                self.say("nothing changed")
+                return
+            folds = self.folds
+            if layer.kind != old.kind:
+                # a new kind of layer: folds inside the old block mean nothing now
+                folds = {p for p in self.folds if p[: len(path)] != path}
+            layers = replace_layer(self.layers, path, layer)
+            what = f"change layer {entry.number} {_short(old)} to {_short(layer)}"
+            self.say(f"changed layer {entry.number} to {_short(layer)}")
+            self.apply_edit(layers, what, select=entry.number, folds=folds)
+
+        title = f"Edit layer {entry.number} {_short(old)}"
+        self.app.push_screen(LayerForm(title, old, entry.incoming), replace)
+
+    @on(DataTable.RowSelected, "#builder-table")
+    def edit_selected_row(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit_layer()
+
+    def _layer_entry(self, doing: str) -> TableEntry | None:
+        """The cursor row when it holds an editable layer; else None, saying why."""
+        entry = self.cursor_entry()
+        if entry.kind == "layer" and entry.path is not None and entry.layer is not None:
+            return entry
+        if entry.kind == "input":
+            self.say(f"the input is not a layer to {doing}: set its shape above", "error")
+        elif entry.kind == "shortcut":
+            self.say("the identity shortcut is no layer: a adds a projection there", "error")
+        else:
+            self.say(self._dense_note(entry), "error")
+        return None
+
+    def action_delete_layer(self) -> None:
+        entry = self._layer_entry("delete")
+        if entry is None or entry.path is None:
+            return
+        path = entry.path
+        if len(path) > 1:
+            block = get_layer(self.layers, path[:-2])
+            branch = editable_branches(block)[path[-2]]
+            if isinstance(block, Concat) and len(branch) == 1:
+                self.say(
+                    f"a cat branch needs a layer: delete block {number_of(path[:-2])} instead",
+                    "error",
+                )
+                return
+        try:
+            layers = delete_layer(self.layers, path)
+        except StackError as exc:
+            self.say(exc.describe(), "error")
+            return
+        siblings_left = path[-1] > 0
+        select = entry.number
+        if not _has_path(layers, path):
+            select = number_of((*path[:-1], path[-1] - 1)) if siblings_left else entry.number
+        self.say(f"deleted layer {entry.number} {_short(entry.layer)}")
+        self.apply_edit(
+            layers,
+            f"delete layer {entry.number} {_short(entry.layer)}",
+            select=select,
+            folds=shifted(self.folds, path, -1),
+        )
+
+    def action_duplicate_layer(self) -> None:
+        entry = self._layer_entry("copy")
+        if entry is None or entry.path is None:
+            return
+        path = entry.path
+        layers = duplicate_layer(self.layers, path)
+        copy = (*path[:-1], path[-1] + 1)
+        folds = shifted(self.folds, copy, 1)
+        if path in self.folds:
+            folds.add(copy)
+        number = number_of(copy)
+        self.say(f"copied layer {entry.number} {_short(entry.layer)} to layer {number}")
+        self.apply_edit(
+            layers, f"copy layer {entry.number} {_short(entry.layer)}", select=number, folds=folds
+        )
+
+    def action_move_layer(self, step: int) -> None:
+        entry = self._layer_entry("move")
+        if entry is None or entry.path is None:
+            return
+        layers, path = move_layer(self.layers, entry.path, step)
+        if path == entry.path:
+            where = "first" if step < 0 else "last"
+            self.say(f"layer {entry.number} is already {where} in its branch")
+            return
+        number = number_of(path)
+        direction = "up" if step < 0 else "down"
+        self.say(f"moved {_short(entry.layer)} {direction} to layer {number}")
+        self.apply_edit(
+            layers,
+            f"move {_short(entry.layer)} {direction} to layer {number}",
+            select=number,
+            folds=swapped(self.folds, entry.path, path),
+        )
+
+    def action_toggle_block(self) -> None:
+        entry = self.cursor_entry()
+        path = entry.path
+        if path is None:
+            self.say("space folds a block (res, cat, dense); the input line is none")
+            return
+        if entry.kind in ("dense", "shortcut") or (entry.layer and entry.layer.is_block):
+            self._toggle(path)  # the block itself (a dense or shortcut row holds its block's path)
+        elif len(path) > 1:
+            self._toggle(path[:-2])  # a child: fold the block it sits in
+        else:
+            self.say("space folds a block (res, cat, dense); this row is a single layer")
+
+    def _toggle(self, block: EditPath) -> None:
+        if block in self.folds:
+            self.folds.discard(block)
+            self.say(f"block {number_of(block)} expanded")
+        else:
+            self.folds.add(block)
+            self.say(f"block {number_of(block)} folded: space shows its layers again")
+        self.refresh_stack(select=number_of(block))
+
+    @on(BuilderTable.MarkerClicked)
+    def fold_clicked_block(self, event: BuilderTable.MarkerClicked) -> None:
+        event.stop()
+        if 0 <= event.row < len(self.entries):
+            path = self.entries[event.row].path
+            if path is not None:
+                self._toggle(path)
+
+    # -----------------------------------------------------------------------------------------
+    # files
+
+    def _default_path(self, suffix: str) -> Path:
+        if self.saved_path is not None:
+            return self.saved_path.with_suffix(suffix)
+        return Path(f"./{self.stack_name or 'stack'}{suffix}")
+
+    def action_save(self) -> None:
+        if not self.layers:
+            self.say("nothing to save yet: add a layer first", "error")
+            return
+
+        def save(path: Path | None) -> None:
+            if path is None:
+                self.say("not saved")
+                return
+            name = self.stack_name or path.stem
+            stack = Stack(self.layers, self.input_shape, name, self.description)
+            try:
+                save_stack(stack, path)
+            except OSError as exc:
+                self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
+                return
+            self.stack_name = name
+            self.saved_path = path
+            self.baseline = self.layers
+            self.say(f"saved {len(self.layers)} layers to {path}")
+            self.refresh_stack()
+
+        self.app.push_screen(
+            StackFileDialog("save", self._default_path(".json"), self.failed_loads), save
+        )
+
+    def action_open(self) -> None:
+        def open_file(path: Path | None) -> None:
+            if path is None:
+                self.say("nothing opened")
+                return
+            try:
+                stack = load_stack(path)
+            except StackError as exc:
+                # the file stays as it is, and saving will not overwrite it
+                self._remember_failure(path)
+                self.say(exc.describe(), "error")
+                return
+            self._forget_failure(path)
+            settings = (stack.input_shape, stack.name, stack.description)
+            if self._replace(stack.layers, f"file {path.name}", settings, first=False):
+                self.saved_path = path
+                self._show_preset(EMPTY_CHOICE)
+
+        self.app.push_screen(
+            StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
+        )
+
+    # -----------------------------------------------------------------------------------------
+    # export
+
+    def action_export(self) -> None:
+        if not self.layers:
+            self.say("nothing to export yet: add a layer first", "error")
+            return
+        if self.result is not None and self.result.error is not None:
+            self.say("fix the failing layer first: PyTorch needs every layer to fit", "error")
+            return
+        self.say("writing PyTorch source (loading torch takes a few seconds the first time)...")
+        self.export_in_background(self.stack())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export_in_background(self, stack: Stack) -> None:
+        # export_source imports torch (seconds): never on the UI thread, never at start-up
+        try:
+            source = export_source(stack)
+        except (StackError, ValueError) as exc:
+            self.post_message(self.ExportFailed(str(exc)))
+            return
+        except ImportError as exc:
+            self.post_message(self.ExportFailed(f"PyTorch is not available ({exc})"))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ExportReady(source, stack.name))
+
+    @on(ExportFailed)
+    def show_export_failure(self, event: ExportFailed) -> None:
+        event.stop()
+        self.say(f"export: {event.reason}", "error")
+
+    @on(ExportReady)
+    def show_export(self, event: ExportReady) -> None:
+        event.stop()
+        lines = event.source.count("\n")
+        self.say(f"exported {event.name or 'the stack'}: {lines} lines of PyTorch source")
+
+        def saved(path: Path | None) -> None:
+            self.say(f"wrote the PyTorch source to {path}" if path else "source not saved")
+
+        title = f"PyTorch source of {event.name or 'the stack'}"
+        default = (
+            self._default_path(".py") if self.saved_path else Path(f"./{event.name or 'net'}.py")
+        )
+        self.app.push_screen(ExportDialog(event.source, default, title), saved)
+
+
+def _short(layer: Layer | None) -> str:
+    """A layer's label, a block's cut to its kind: 'conv(20,5)', 'res[...]'."""
+    if layer is None:
+        return ""
+    label = layer.label()
+    return label if len(label) <= 30 else f"{layer.kind}[...]"
+
+
+def _has_path(layers: Layers, path: EditPath) -> bool:
+    try:
+        get_layer(layers, path)
+    except StackError:
+        return False
+    return True
