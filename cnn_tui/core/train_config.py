@@ -1,0 +1,256 @@
+"""What a training run is asked to do: optimizer settings, schedule, augmentation, data, device.
+
+Plain frozen dataclasses with no torch in them, so the app and the CLI can build, show, check
+and save a configuration before anything heavy is imported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+OPTIMIZERS: dict[str, str] = {
+    "sgd": "SGD",
+    "momentum": "SGD with momentum",
+    "nesterov": "SGD with Nesterov momentum",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+    "adamw": "AdamW",
+}
+"""Optimizer keys (as typed on the command line) and their titles."""
+
+DEFAULT_LR: dict[str, float] = {
+    "sgd": 0.01,
+    "momentum": 0.01,
+    "nesterov": 0.01,
+    "adagrad": 0.01,
+    "rmsprop": 0.001,
+    "adam": 0.001,
+    "adamw": 0.001,
+}
+"""Learning rates that train the small presets well when the student gives none."""
+
+SCHEDULES: dict[str, str] = {
+    "constant": "constant learning rate",
+    "step": "multiply by gamma every step-epochs epochs",
+    "cosine": "cosine decay to zero over the run",
+    "onecycle": "one cycle: warm up to the rate, then anneal",
+}
+
+DEVICES = ("auto", "cuda", "mps", "cpu")
+
+MAX_RACE = 5
+"""A race overlays at most this many optimizers (colours stay distinguishable)."""
+
+
+class ConfigError(ValueError):
+    """A training setting that cannot work, naming the setting."""
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """One optimizer with its hyperparameters; None means the optimizer's usual value."""
+
+    name: str = "sgd"
+    lr: float | None = None
+    momentum: float | None = None
+    """SGD momentum (momentum/nesterov: default 0.9), RMSProp momentum (default 0)."""
+    betas: tuple[float, float] = (0.9, 0.999)
+    weight_decay: float = 0.0
+    label: str = ""
+    """How the run is called in plots and tables; defaults to the name (and lr when raced)."""
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            known = ", ".join(OPTIMIZERS)
+            raise ConfigError(f"optimizer {self.name!r} is not one of {known}")
+        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
+            raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
+        if self.momentum is not None and not 0 <= self.momentum < 1:
+            raise ConfigError(f"momentum must be in [0, 1), not {self.momentum}")
+        if not all(0 <= b < 1 for b in self.betas):
+            raise ConfigError(f"betas must be in [0, 1), not {self.betas}")
+        if self.weight_decay < 0:
+            raise ConfigError(f"weight decay must be 0 or more, not {self.weight_decay}")
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[self.name]
+
+    @property
+    def momentum_value(self) -> float:
+        if self.momentum is not None:
+            return self.momentum
+        return 0.9 if self.name in ("momentum", "nesterov") else 0.0
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name
+
+    def describe(self) -> str:
+        """One line: 'adam lr=0.001 betas=(0.9, 0.999)'."""
+        parts = [self.name, f"lr={self.learning_rate:g}"]
+        if self.name in ("sgd", "momentum", "nesterov", "rmsprop") and self.momentum_value:
+            parts.append(f"momentum={self.momentum_value:g}")
+        if self.name in ("adam", "adamw"):
+            parts.append(f"betas=({self.betas[0]:g}, {self.betas[1]:g})")
+        if self.weight_decay:
+            parts.append(f"weight_decay={self.weight_decay:g}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Augment:
+    """On-device augmentation of each training batch (the lecture's list)."""
+
+    shift: int = 0
+    """Random translation by up to this many pixels in x and y (zero-filled)."""
+    flip: bool = False
+    """Random horizontal flips (right for CIFAR-10, wrong for digits)."""
+    rotate: float = 0.0
+    """Random rotation by up to this many degrees either way."""
+    noise: float = 0.0
+    """Gaussian noise with this standard deviation, added after normalisation."""
+
+    def __post_init__(self) -> None:
+        if self.shift < 0 or self.rotate < 0 or self.noise < 0:
+            raise ConfigError("augmentation amounts must be 0 or more")
+        if self.rotate > 180:
+            raise ConfigError(f"rotation of {self.rotate} degrees: use at most 180")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.shift or self.flip or self.rotate or self.noise)
+
+    def describe(self) -> str:
+        if not self.active:
+            return "none"
+        parts = []
+        if self.shift:
+            parts.append(f"shift ±{self.shift}px")
+        if self.flip:
+            parts.append("flips")
+        if self.rotate:
+            parts.append(f"rotate ±{self.rotate:g}°")
+        if self.noise:
+            parts.append(f"noise σ={self.noise:g}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run (or race) needs; JSON-able through to_dict()."""
+
+    model: str = "seed-mnist"
+    """A preset name, a .json stack file or a one-line spec (see zoo.resolve_stack)."""
+    input_shape: tuple[int, int, int] | None = None
+    """Overrides the stack's own input shape; the dataset is served at this size."""
+    dataset: str = "digits"
+    optimizers: tuple[OptimizerSettings, ...] = (OptimizerSettings(),)
+    """One optimizer trains one run; two to five race from the same initial weights."""
+    schedule: str = "constant"
+    step_epochs: int = 1
+    """'step' schedule: multiply the rate by gamma every this many epochs."""
+    gamma: float = 0.5
+    batch_size: int = 32
+    epochs: int = 10
+    seed: int = 0
+    device: str = "auto"
+    data_dir: str | None = None
+    """Folder with torchvision's layout; None: $CNN_TUI_DATA or the user's cache folder."""
+    download: bool = False
+    augment: Augment = field(default_factory=Augment)
+    ema_decay: float | None = None
+    """Polyak (exponential moving) averaging of the weights, evaluated beside the raw ones."""
+    eval_every: int = 0
+    """Also evaluate on the test set every this many steps (0: after each epoch only)."""
+    log_every: int = 100
+    """Record the loss of every this many iterations, like the lecture's print loop."""
+    report_seconds: float = 0.25
+    """How often the loss and accuracy sums are copied from the device and reported."""
+    test_batch_size: int = 1000
+    limit_train: int | None = None
+    """Use only the first N training images (quick runs, tests)."""
+
+    def __post_init__(self) -> None:
+        if not self.optimizers:
+            raise ConfigError("give at least one optimizer")
+        if len(self.optimizers) > MAX_RACE:
+            raise ConfigError(f"a race takes at most {MAX_RACE} optimizers")
+        titles = [o.title for o in self.race_settings()]
+        if len(set(titles)) != len(titles):
+            raise ConfigError(f"race entries need different names: {', '.join(titles)}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"schedule {self.schedule!r} is not one of {', '.join(SCHEDULES)}")
+        if self.device not in DEVICES:
+            raise ConfigError(f"device {self.device!r} is not one of {', '.join(DEVICES)}")
+        for name in ("batch_size", "epochs", "step_epochs", "test_batch_size"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.replace('_', ' ')} must be at least 1")
+        if self.eval_every < 0 or self.log_every < 0:
+            raise ConfigError("eval every / log every must be 0 or more")
+        if not 0 < self.gamma <= 1:
+            raise ConfigError(f"gamma must be in (0, 1], not {self.gamma}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ConfigError(f"EMA decay must be in (0, 1), e.g. 0.99, not {self.ema_decay}")
+        if self.report_seconds <= 0:
+            raise ConfigError("report interval must be positive")
+        if self.limit_train is not None and self.limit_train < 1:
+            raise ConfigError("limit train must be at least 1")
+
+    @property
+    def is_race(self) -> bool:
+        return len(self.optimizers) > 1
+
+    def race_settings(self) -> tuple[OptimizerSettings, ...]:
+        """The optimizers with their display labels filled in (unique in a race)."""
+        if len(self.optimizers) == 1:
+            return self.optimizers
+        names = [o.name for o in self.optimizers]
+        out = []
+        for o in self.optimizers:
+            if o.label:
+                out.append(o)
+            elif names.count(o.name) > 1:
+                out.append(replace(o, label=f"{o.name} lr={o.learning_rate:g}"))
+            else:
+                out.append(o)
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["optimizers"] = [asdict(o) for o in self.optimizers]
+        data["augment"] = asdict(self.augment)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        values = dict(data)
+        values["optimizers"] = tuple(
+            OptimizerSettings(**{**o, "betas": tuple(o.get("betas", (0.9, 0.999)))})
+            for o in values.get("optimizers", ())
+        )
+        values["augment"] = Augment(**values.get("augment", {}))
+        if values.get("input_shape") is not None:
+            values["input_shape"] = tuple(values["input_shape"])
+        return cls(**values)
+
+
+def parse_race(text: str, lr: float | None = None, **common: Any) -> tuple[OptimizerSettings, ...]:
+    """'sgd,momentum,adam' or 'sgd:0.1,adam:0.001' -> optimizer settings (lr after a colon)."""
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, rate = part.partition(":")
+        try:
+            value = float(rate) if rate else lr
+        except ValueError:
+            raise ConfigError(f"learning rate {rate!r} in {part!r} is not a number") from None
+        out.append(OptimizerSettings(name=name.strip().lower(), lr=value, **common))
+    if not out:
+        raise ConfigError("name at least one optimizer, e.g. sgd,momentum,adam")
+    return tuple(out)

@@ -1,0 +1,786 @@
+"""The training engine: train(config, report, stop) on a CUDA GPU, Apple's MPS or the CPU.
+
+The whole dataset sits on the device; each step draws its batch by index and augments it there.
+Nothing is copied back per step: each step writes its loss and correct count into preallocated
+device buffers, and a few times a second (config.report_seconds) one copy brings the new slice
+home. From that slice come the training points, the lecture's per-100-iteration log lines and
+the exact step where a loss first went NaN. A race steps several optimizers on the same batches
+from identical initial weights. torch is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .layers import LogSoftmax, Softmax, Stack
+from .metrics import MetricsLog, Point
+from .train_config import OptimizerSettings, TrainConfig
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from .data import DeviceData
+
+
+CHECKPOINT_FORMAT = "cnn-tui-checkpoint"
+CHECKPOINT_VERSION = 1
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start: the stack does not fit the dataset, no such device, ..."""
+
+
+RunStatus = Literal["done", "stopped", "error"]
+
+
+@dataclass
+class RunResult:
+    """How one run (one optimizer of a race) ended."""
+
+    run: str
+    status: RunStatus
+    message: str = ""
+    epochs: int = 0
+    """Epochs completed."""
+    steps: int = 0
+    test_loss: float | None = None
+    test_accuracy: float | None = None
+    ema_test_loss: float | None = None
+    ema_test_accuracy: float | None = None
+    images_per_second: float | None = None
+    seconds: float = 0.0
+    """Training time (pauses and evaluation excluded)."""
+    optimizer: str = ""
+    """The optimizer and its settings in one line."""
+    model: nn.Module | None = field(default=None, repr=False)
+    """The trained network, in eval mode, on the training device."""
+    ema_model: nn.Module | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "status": self.status,
+            "message": self.message,
+            "optimizer": self.optimizer,
+            "epochs": self.epochs,
+            "steps": self.steps,
+            "test_loss": self.test_loss,
+            "test_accuracy": self.test_accuracy,
+            "ema_test_loss": self.ema_test_loss,
+            "ema_test_accuracy": self.ema_test_accuracy,
+            "images_per_second": self.images_per_second,
+            "seconds": self.seconds,
+        }
+
+
+@dataclass
+class TrainResult:
+    config: TrainConfig
+    device: str
+    """'cuda', 'mps' or 'cpu'."""
+    device_name: str
+    """'NVIDIA H100 80GB HBM3' or 'CPU (2 threads)'."""
+    runs: list[RunResult]
+    log: MetricsLog
+    data: DeviceData | None = field(default=None, repr=False)
+    checkpoint: Path | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-able: the first run's figures at the top, every run under 'runs'."""
+        first = self.runs[0]
+        return {
+            "model": self.config.model,
+            "dataset": self.config.dataset,
+            "status": first.status,
+            "test_accuracy": first.test_accuracy,
+            "test_loss": first.test_loss,
+            "epochs": first.epochs,
+            "images_per_second": first.images_per_second,
+            "device": self.device,
+            "device_name": self.device_name,
+            "checkpoint": str(self.checkpoint) if self.checkpoint else None,
+            "runs": [run.to_dict() for run in self.runs],
+        }
+
+
+@dataclass
+class LiveRun:
+    """Filled by train() once the run is set up, for views drawn while it trains."""
+
+    data: DeviceData | None = None
+    models: dict[str, nn.Module] = field(default_factory=dict)
+    ema_models: dict[str, nn.Module] = field(default_factory=dict)
+    stack: Stack | None = None
+
+
+def pick_device(name: str = "auto") -> str:
+    """'auto' -> cuda, then mps, then cpu; a named device that is missing raises TrainingError."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = bool(mps and mps.is_available())
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if has_mps else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        why = "this torch was built without CUDA" if torch.version.cuda is None else "no GPU seen"
+        raise TrainingError(f"device cuda is not available ({why}): use --device cpu or auto")
+    if name == "mps" and not has_mps:
+        raise TrainingError("device mps (Apple GPU) is not available: use --device cpu or auto")
+    if name not in ("cuda", "mps", "cpu"):
+        raise TrainingError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
+    return name
+
+
+def device_title(device: str) -> str:
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_device_name()
+    if device == "mps":
+        return "Apple MPS"
+    return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def _out_of_memory_types() -> tuple[type[BaseException], ...]:
+    import torch
+
+    kinds: list[type[BaseException]] = []
+    for owner, name in ((torch, "OutOfMemoryError"), (torch.cuda, "OutOfMemoryError")):
+        kind = getattr(owner, name, None)
+        if isinstance(kind, type) and kind not in kinds:
+            kinds.append(kind)
+    return tuple(kinds)
+
+
+def make_optimizer(settings: OptimizerSettings, params: Any) -> torch.optim.Optimizer:
+    import torch
+
+    lr, wd = settings.learning_rate, settings.weight_decay
+    name = settings.name
+    if name in ("sgd", "momentum", "nesterov"):
+        return torch.optim.SGD(
+            params,
+            lr=lr,
+            momentum=settings.momentum_value,
+            nesterov=name == "nesterov",
+            weight_decay=wd,
+        )
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=settings.momentum_value, weight_decay=wd)
+    kind = torch.optim.Adam if name == "adam" else torch.optim.AdamW
+    return kind(params, lr=lr, betas=settings.betas, weight_decay=wd)
+
+
+def make_schedule(
+    config: TrainConfig, optimizer: torch.optim.Optimizer, steps_per_epoch: int
+) -> Any | None:
+    """A per-step learning-rate scheduler (None for a constant rate)."""
+    import torch
+
+    total = steps_per_epoch * config.epochs
+    sched = torch.optim.lr_scheduler
+    if config.schedule == "step":
+        return sched.StepLR(
+            optimizer, step_size=steps_per_epoch * config.step_epochs, gamma=config.gamma
+        )
+    if config.schedule == "cosine":
+        return sched.CosineAnnealingLR(optimizer, T_max=total)
+    if config.schedule == "onecycle":
+        lr = optimizer.param_groups[0]["lr"]
+        cycle_momentum = "momentum" in optimizer.defaults and optimizer.defaults["momentum"] > 0
+        if "betas" in optimizer.defaults:
+            cycle_momentum = True
+        return sched.OneCycleLR(
+            optimizer, max_lr=lr, total_steps=total, cycle_momentum=cycle_momentum
+        )
+    return None
+
+
+def _loss_function(stack: Stack) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """nll_loss after log_softmax (the lecture's net), cross-entropy on raw scores."""
+    import torch
+    import torch.nn.functional as F
+
+    last = stack.layers[-1] if stack.layers else None
+    if isinstance(last, LogSoftmax):
+        return F.nll_loss
+    if isinstance(last, Softmax):
+        return lambda out, y: F.nll_loss(torch.log(out.clamp_min(1e-12)), y)
+    return F.cross_entropy
+
+
+def _check_fits(stack: Stack, classes: int, title: str) -> None:
+    from .tally import describe_shape
+
+    out = stack.output_shape()
+    if tuple(out) != (classes,):
+        raise TrainingError(
+            f"the stack ends in {describe_shape(out)} values but {title} has {classes} classes: "
+            f"end it with linear({classes}) (after a flatten)"
+        )
+
+
+def _nonfinite_message(value: float, step: int, epoch: int, iteration: int, lr: float) -> str:
+    what = "NaN" if math.isnan(value) else "infinite"
+    return (
+        f"loss became {what} at step {step} (epoch {epoch}, iteration {iteration}) with "
+        f"learning rate {lr:g}: the rate is probably too high for this stack; "
+        f"try {lr / 10:g}, or add batch norm"
+    )
+
+
+class _Run:
+    """One optimizer's model, state and device-side accumulators."""
+
+    def __init__(
+        self,
+        settings: OptimizerSettings,
+        model: nn.Module,
+        config: TrainConfig,
+        steps_per_epoch: int,
+        device: str,
+    ) -> None:
+        import torch
+
+        self.settings = settings
+        self.title = settings.title
+        self.model = model
+        self.optimizer = make_optimizer(settings, model.parameters())
+        self.schedule = make_schedule(config, self.optimizer, steps_per_epoch)
+        self.ema_decay = config.ema_decay
+        self.ema = copy.deepcopy(model) if config.ema_decay else None
+        if self.ema is not None:
+            self.ema.requires_grad_(False)
+            self._ema_params = list(self.ema.parameters())
+            self._params = list(self.model.parameters())
+        total = steps_per_epoch * config.epochs
+        self.losses = torch.zeros(total, device=device)
+        self.correct = torch.zeros(total, dtype=torch.int64, device=device)
+        self.flushed = 0
+        """Steps whose loss and correct count have been copied home."""
+        self.result = RunResult(run=self.title, status="done", optimizer=settings.describe())
+        self.active = True
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def step(self, x: torch.Tensor, y: torch.Tensor, index: int, loss_fn: Callable) -> None:
+        import torch
+
+        out = self.model(x)
+        loss = loss_fn(out, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        if self.schedule is not None:
+            self.schedule.step()
+        if self.ema is not None:
+            torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
+        with torch.no_grad():
+            self.losses[index] = loss.detach()
+            self.correct[index] = (out.argmax(1) == y).sum()
+
+    def ema_model(self) -> nn.Module | None:
+        """The averaged weights with the raw model's batch-norm statistics."""
+        if self.ema is None:
+            return None
+        for mine, theirs in zip(self.ema.buffers(), self.model.buffers(), strict=True):
+            mine.copy_(theirs)
+        return self.ema
+
+    def release(self) -> None:
+        """Drop gradients and optimizer state (after an out-of-memory)."""
+        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.state.clear()
+        self.active = False
+
+
+def evaluate(
+    model: nn.Module, data: DeviceData, loss_fn: Callable, batch_size: int = 1000
+) -> tuple[float, float]:
+    """Mean test loss and accuracy (fraction), in large batches, one copy home at the end."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=data.device)
+    correct = torch.zeros((), dtype=torch.int64, device=data.device)
+    n = len(data.test_y)
+    with torch.no_grad():
+        for start in range(0, n, batch_size):
+            x = data.test_x[start : start + batch_size]
+            y = data.test_y[start : start + batch_size]
+            out = model(x)
+            loss_sum += loss_fn(out, y) * len(y)
+            correct += (out.argmax(1) == y).sum()
+    model.train(was_training)
+    pair = torch.stack([loss_sum, correct.to(loss_sum.dtype)]).tolist()
+    return pair[0] / n, pair[1] / n
+
+
+class _Trainer:
+    def __init__(
+        self,
+        config: TrainConfig,
+        report: Callable[[Point], None] | None,
+        stop: threading.Event,
+        pause: threading.Event | None,
+        log: MetricsLog,
+        live: LiveRun | None,
+    ) -> None:
+        self.config = config
+        self.report = report
+        self.stop = stop
+        self.pause = pause
+        self.log = log
+        self.live = live
+
+    def emit(self, point: Point) -> None:
+        self.log.append(point)
+        if self.report is not None:
+            self.report(point)
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        import torch
+
+        from .data import dataset_info, load_dataset
+        from .torch_bridge import build_module
+        from .zoo import resolve_stack
+
+        config = self.config
+        self.device = pick_device(config.device)
+        self.device_name = device_title(self.device)
+        stack = resolve_stack(config.model, config.input_shape)
+        info = dataset_info(config.dataset)
+        _check_fits(stack, len(info.labels), info.title)
+        self.stack = stack
+        self.data = load_dataset(
+            info.name,
+            stack.input_shape,
+            device=self.device,
+            data_dir=config.data_dir,
+            download=config.download,
+            limit_train=config.limit_train,
+        )
+        self.loss_fn = _loss_function(stack)
+        torch.manual_seed(config.seed)
+        base = build_module(stack).to(self.device)
+        self.params = sum(p.numel() for p in base.parameters())
+        n = len(self.data.train_y)
+        self.steps_per_epoch = math.ceil(n / config.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.runs = [
+            _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device)
+            for s in config.race_settings()
+        ]
+        self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
+        mean, std = self.data.mean, self.data.std
+        self.background = (-mean / std).to(self.device)
+        self.sizes: list[int] = []
+        if self.live is not None:
+            self.live.data = self.data
+            self.live.stack = stack
+            self.live.models = {r.title: r.model for r in self.runs}
+            self.live.ema_models = {r.title: r.ema for r in self.runs if r.ema is not None}
+
+    def memory(self) -> int | None:
+        import torch
+
+        return int(torch.cuda.memory_allocated()) if self.device == "cuda" else None
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> list[RunResult]:
+        import torch
+
+        from .data import augment_batch
+
+        config = self.config
+        for r in self.runs:
+            self.emit(
+                Point(
+                    run=r.title,
+                    kind="start",
+                    lr=r.lr,
+                    message=r.settings.describe(),
+                    extra={
+                        "device": self.device,
+                        "device_name": self.device_name,
+                        "steps_per_epoch": self.steps_per_epoch,
+                        "total_steps": self.total_steps,
+                        "epochs": config.epochs,
+                        "batch_size": config.batch_size,
+                        "params": self.params,
+                        "train_size": len(self.data.train_y),
+                        "test_size": len(self.data.test_y),
+                        "dataset": self.data.source,
+                    },
+                )
+            )
+        self.t0 = time.perf_counter()
+        self.paused = 0.0
+        self.eval_seconds = 0.0
+        self.images = 0
+        self.last_flush = time.perf_counter()
+        self.images_at_flush = 0
+        step = 0
+        n = len(self.data.train_y)
+        oom = _out_of_memory_types()
+        stopped = False
+        for epoch in range(config.epochs):
+            order = torch.randperm(n, device=self.device, generator=self.generator)
+            epoch_start = self.elapsed()
+            epoch_images = self.images
+            for iteration in range(self.steps_per_epoch):
+                if self.stop.is_set():
+                    stopped = True
+                    break
+                if self.pause is not None and self.pause.is_set():
+                    self._wait_paused()
+                    if self.stop.is_set():
+                        stopped = True
+                        break
+                index = order[iteration * config.batch_size : (iteration + 1) * config.batch_size]
+                x = self.data.train_x[index]
+                y = self.data.train_y[index]
+                x = augment_batch(x, config.augment, self.generator, self.background)
+                for r in self.runs:
+                    if not r.active:
+                        continue
+                    try:
+                        r.step(x, y, step, self.loss_fn)
+                    except oom:
+                        self._out_of_memory(r, step)
+                self.sizes.append(len(y))
+                step += 1
+                self.images += len(y)
+                if not any(r.active for r in self.runs):
+                    break
+                if time.perf_counter() - self.last_flush >= config.report_seconds:
+                    self.flush(step)
+                if config.eval_every and step % config.eval_every == 0:
+                    self.flush(step)
+                    self.test_all(epoch, step)
+            self.flush(step)
+            seconds = self.elapsed() - epoch_start
+            if not stopped and any(r.active for r in self.runs):
+                images = self.images - epoch_images
+                for r in self.runs:
+                    if not r.active:
+                        continue
+                    r.result.epochs = epoch + 1
+                    self.emit(
+                        Point(
+                            run=r.title,
+                            kind="epoch",
+                            epoch=epoch,
+                            step=step,
+                            images=self.images,
+                            lr=r.lr,
+                            epoch_seconds=seconds,
+                            images_per_second=images / seconds if seconds > 0 else None,
+                            elapsed=self.elapsed(),
+                            memory_bytes=self.memory(),
+                        )
+                    )
+                if not (config.eval_every and step % config.eval_every == 0):
+                    self.test_all(epoch, step)
+            if stopped or not any(r.active for r in self.runs):
+                break
+        self.finish(step, stopped)
+        return [r.result for r in self.runs]
+
+    def elapsed(self) -> float:
+        """Seconds spent training so far: pauses and test-set evaluation left out."""
+        return time.perf_counter() - self.t0 - self.paused - self.eval_seconds
+
+    def _wait_paused(self) -> None:
+        start = time.perf_counter()
+        assert self.pause is not None
+        while self.pause.is_set() and not self.stop.is_set():
+            self.stop.wait(0.05)
+        waited = time.perf_counter() - start
+        self.paused += waited
+        self.last_flush += waited
+
+    def _out_of_memory(self, r: _Run, step: int) -> None:
+        import torch
+
+        from .tally import short_bytes, tally
+
+        r.release()
+        if self.device == "cuda":
+            torch.cuda.empty_cache()
+        b = self.config.batch_size
+        try:
+            estimate = tally(self.stack, batch=b, optimizer=r.settings.name).totals.training_bytes
+            guess = f"the builder estimates {short_bytes(estimate)} for one training step"
+        except Exception:  # the estimate is advice only
+            guess = "see the builder's training-step estimate"
+        message = (
+            f"{self.device} out of memory at step {step} with batch size {b}: {guess}; "
+            f"try batch size {max(1, b // 2)} or a smaller stack"
+        )
+        self._fail(r, step, message)
+
+    def _fail(self, r: _Run, step: int, message: str) -> None:
+        r.active = False
+        r.result.status = "error"
+        r.result.message = message
+        r.result.steps = step
+        self.emit(Point(run=r.title, kind="error", step=step, lr=r.lr, message=message))
+
+    def flush(self, step: int) -> None:
+        """Copy the new losses and correct counts home and report them (one sync)."""
+        now = time.perf_counter()
+        wall = now - self.last_flush
+        images = self.images - self.images_at_flush
+        self.last_flush = now
+        self.images_at_flush = self.images
+        rate = images / wall if wall > 0 and images else None
+        spe = self.steps_per_epoch
+        for r in self.runs:
+            start = r.flushed
+            if step <= start:
+                continue
+            r.flushed = step
+            if not r.active:
+                continue
+            losses = r.losses[start:step].tolist()
+            correct = r.correct[start:step].tolist()
+            sizes = self.sizes[start:step]
+            for offset, value in enumerate(losses):
+                if not math.isfinite(value):
+                    s = start + offset
+                    lr = r.lr
+                    self._fail(r, s, _nonfinite_message(value, s, s // spe, s % spe, lr))
+                    break
+            else:
+                log_every = self.config.log_every
+                if log_every:
+                    for offset, value in enumerate(losses):
+                        s = start + offset
+                        if (s % spe) % log_every == 0:
+                            self.emit(
+                                Point(
+                                    run=r.title,
+                                    kind="log",
+                                    epoch=s // spe,
+                                    iteration=s % spe,
+                                    step=s,
+                                    loss=value,
+                                )
+                            )
+                count = sum(sizes)
+                self.emit(
+                    Point(
+                        run=r.title,
+                        kind="train",
+                        epoch=(step - 1) // spe,
+                        step=step,
+                        iteration=(step - 1) % spe,
+                        images=self.images,
+                        loss=sum(v * s for v, s in zip(losses, sizes, strict=True)) / count,
+                        accuracy=sum(correct) / count,
+                        lr=r.lr,
+                        images_per_second=rate,
+                        elapsed=self.elapsed(),
+                        memory_bytes=self.memory(),
+                    )
+                )
+                r.result.steps = step
+
+    def test_all(self, epoch: int, step: int) -> None:
+        start = time.perf_counter()
+        try:
+            self._test_all(epoch, step)
+        finally:
+            spent = time.perf_counter() - start
+            self.eval_seconds += spent
+            self.last_flush += spent
+
+    def _test_all(self, epoch: int, step: int) -> None:
+        oom = _out_of_memory_types()
+        for r in self.runs:
+            if not r.active:
+                continue
+            try:
+                loss, accuracy = evaluate(
+                    r.model, self.data, self.loss_fn, self.config.test_batch_size
+                )
+                ema = r.ema_model()
+                ema_loss = ema_accuracy = None
+                if ema is not None:
+                    ema_loss, ema_accuracy = evaluate(
+                        ema, self.data, self.loss_fn, self.config.test_batch_size
+                    )
+            except oom:
+                self._out_of_memory(r, step)
+                continue
+            r.result.test_loss, r.result.test_accuracy = loss, accuracy
+            r.result.ema_test_loss, r.result.ema_test_accuracy = ema_loss, ema_accuracy
+            self.emit(
+                Point(
+                    run=r.title,
+                    kind="test",
+                    epoch=epoch,
+                    step=step,
+                    images=self.images,
+                    loss=loss,
+                    accuracy=accuracy,
+                    ema_loss=ema_loss,
+                    ema_accuracy=ema_accuracy,
+                    lr=r.lr,
+                    memory_bytes=self.memory(),
+                )
+            )
+
+    def finish(self, step: int, stopped: bool) -> None:
+        self.train_seconds = self.elapsed()
+        for r in self.runs:
+            r.model.eval()
+            r.result.model = r.model
+            r.result.ema_model = r.ema_model()
+            r.result.seconds = self.train_seconds
+            if self.train_seconds > 0:
+                r.result.images_per_second = self.images / self.train_seconds
+            if r.result.status == "error":
+                continue
+            r.result.status = "stopped" if stopped else "done"
+            r.result.steps = step
+            message = (
+                f"stopped at step {step} of {self.total_steps}"
+                if stopped
+                else f"finished {self.config.epochs} epochs"
+            )
+            r.result.message = message
+            self.emit(
+                Point(
+                    run=r.title,
+                    kind="stopped" if stopped else "done",
+                    epoch=r.result.epochs,
+                    step=step,
+                    images=self.images,
+                    loss=r.result.test_loss,
+                    accuracy=r.result.test_accuracy,
+                    elapsed=self.train_seconds,
+                    images_per_second=r.result.images_per_second,
+                    message=message,
+                )
+            )
+
+
+def train(
+    config: TrainConfig,
+    report: Callable[[Point], None] | None = None,
+    stop: threading.Event | None = None,
+    *,
+    pause: threading.Event | None = None,
+    log: MetricsLog | None = None,
+    save: str | Path | None = None,
+    live: LiveRun | None = None,
+) -> TrainResult:
+    """Train config.model on config.dataset with each of config.optimizers.
+
+    Every Point goes to `log` (a new MetricsLog if None) and then to `report`. Setting `stop`
+    ends every run within one batch (status 'stopped'); while `pause` is set the loop waits.
+    A NaN/inf loss or out-of-memory ends that run with status 'error' and a message; the
+    other runs of a race go on. Raises TrainingError / DatasetError / StackError / ConfigError
+    before the first step when the run cannot start. `save`: write a checkpoint at the end
+    (atomically) that torch.load(path, weights_only=True) reads. `live` is filled with the
+    dataset and the models as soon as they exist.
+    """
+    log = log if log is not None else MetricsLog()
+    trainer = _Trainer(config, report, stop or threading.Event(), pause, log, live)
+    trainer.setup()
+    runs = trainer.run()
+    result = TrainResult(
+        config=config,
+        device=trainer.device,
+        device_name=trainer.device_name,
+        runs=runs,
+        log=log,
+        data=trainer.data,
+    )
+    if save is not None:
+        result.checkpoint = save_checkpoint(result, trainer.stack, save)
+    return result
+
+
+def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path:
+    """Weights, config, stack and metrics of every run, written atomically."""
+    import torch
+
+    from .layers import format_shape
+
+    def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
+        if model is None:
+            return None
+        return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+    data = result.data
+    payload: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "version": CHECKPOINT_VERSION,
+        "config": result.config.to_dict(),
+        "stack": {"spec": stack.spec, "input": format_shape(stack.input_shape)},
+        "device": result.device,
+        "labels": list(data.labels) if data is not None else [],
+        "normalisation": {
+            "mean": data.mean.cpu().tolist() if data is not None else [],
+            "std": data.std.cpu().tolist() if data is not None else [],
+        },
+        "runs": {
+            run.run: {
+                "state_dict": cpu_state(run.model),
+                "ema_state_dict": cpu_state(run.ema_model),
+                "result": run.to_dict(),
+                "metrics": [p.to_dict() for p in result.log.points(run=run.run)],
+            }
+            for run in result.runs
+        },
+    }
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, temp)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def load_checkpoint(path: str | Path) -> dict[str, Any]:
+    """{'format', 'version', 'config', 'stack', 'labels', 'runs': {name: {'state_dict', ...}}}."""
+    import torch
+
+    target = Path(path).expanduser()
+    try:
+        payload = torch.load(target, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise TrainingError(f"no checkpoint at {target}") from None
+    except Exception as exc:
+        raise TrainingError(f"{target} is not a readable checkpoint: {exc}") from None
+    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
+        raise TrainingError(f"{target} is not a cnn-tui checkpoint")
+    return payload
