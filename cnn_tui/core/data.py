@@ -91,7 +91,7 @@ DATASETS: dict[str, DatasetInfo] = {
     )
 }
 
-DIGITS_TEST_FRACTION = 0.2
+DIGITS_TEST_SIZE = 360
 DIGITS_SPLIT_SEED = 0
 """The digits train/test split is fixed: 1,437 training and 360 test images, always the same."""
 
@@ -225,7 +225,7 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     images = np.asarray(bunch.images, dtype=np.float32) / 16.0
     labels = np.asarray(bunch.target, dtype=np.int64)
     order = np.random.default_rng(DIGITS_SPLIT_SEED).permutation(len(images))
-    cut = len(images) - round(len(images) * DIGITS_TEST_FRACTION)
+    cut = len(images) - DIGITS_TEST_SIZE
     train, test = order[:cut], order[cut:]
     x = torch.from_numpy(images).unsqueeze(1)
     y = torch.from_numpy(labels)

@@ -1,0 +1,342 @@
+"""The training engine on the CPU: accuracy, reproducibility, faults, stop, races, checkpoints."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+from cnn_tui.core.data import DatasetError  # noqa: E402
+from cnn_tui.core.layers import StackError  # noqa: E402
+from cnn_tui.core.metrics import MetricsLog, Point  # noqa: E402
+from cnn_tui.core.torch_bridge import build_module  # noqa: E402
+from cnn_tui.core.train_config import Augment, OptimizerSettings, TrainConfig  # noqa: E402
+from cnn_tui.core.training import (  # noqa: E402
+    LiveRun,
+    TrainingError,
+    evaluate,
+    load_checkpoint,
+    pick_device,
+    train,
+)
+from cnn_tui.core.zoo import resolve_stack  # noqa: E402
+
+TINY = "conv(4,3) relu maxpool(2) flatten linear(10)"
+"""8x8 digits -> 4x6x6 -> 4x3x3 -> 36 -> 10: 410 parameters, a step takes microseconds."""
+
+
+def tiny(**changes) -> TrainConfig:
+    values = {
+        "model": TINY,
+        "input_shape": (1, 8, 8),
+        "dataset": "digits",
+        "optimizers": (OptimizerSettings("sgd", lr=0.1),),
+        "batch_size": 32,
+        "epochs": 1,
+        "limit_train": 256,
+        "device": "cpu",
+    }
+    values.update(changes)
+    return TrainConfig(**values)
+
+
+def losses(result, kind="log"):
+    return [p.loss for p in result.log.points(kind=kind)]
+
+
+def test_seed_mnist_on_upsampled_digits_with_adam_passes_95_percent():
+    config = TrainConfig(
+        model="seed-mnist",
+        dataset="digits",
+        optimizers=(OptimizerSettings("adam"),),
+        batch_size=32,
+        epochs=10,
+        device="cpu",
+    )
+    result = train(config)
+    run = result.runs[0]
+    assert run.status == "done"
+    assert run.epochs == 10
+    assert run.test_accuracy >= 0.95
+    assert result.data.train_x.shape == (1437, 1, 28, 28)
+    assert result.data.test_x.shape == (360, 1, 28, 28)
+    assert result.data.source == "scikit-learn digits, 8x8 upsampled to 28x28"
+    tests = result.log.points(kind="test")
+    assert [p.epoch for p in tests] == list(range(10))
+    assert tests[-1].accuracy == run.test_accuracy
+    start = result.log.points(kind="start")[0]
+    assert start.extra["steps_per_epoch"] == 45  # ceil(1437 / 32)
+    assert start.extra["params"] == 431_080
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_same_seed_same_run(optimizer):
+    config = tiny(optimizers=(OptimizerSettings(optimizer),), epochs=2, log_every=1)
+    first, second = train(config), train(config)
+    assert losses(first) == losses(second)
+    assert len(losses(first)) == 16
+    assert first.runs[0].test_loss == second.runs[0].test_loss
+    other = train(tiny(optimizers=(OptimizerSettings(optimizer),), epochs=2, log_every=1, seed=1))
+    assert losses(other) != losses(first)
+
+
+def test_log_points_follow_the_lecture_every_n_iterations():
+    result = train(tiny(limit_train=None, log_every=10, epochs=2))
+    logs = result.log.points(kind="log")
+    spe = math.ceil(1437 / 32)  # 45
+    assert [(p.epoch, p.iteration) for p in logs] == [
+        (e, i) for e in range(2) for i in range(0, spe, 10)
+    ]
+    assert [p.step for p in logs] == [e * spe + i for e in range(2) for i in range(0, spe, 10)]
+
+
+def test_first_logged_loss_equals_torch_on_the_same_batch():
+    """Step 0's loss is the loss of the initial weights on the first shuffled batch."""
+    config = tiny(log_every=1)
+    result = train(config)
+    torch.manual_seed(config.seed)
+    model = build_module(resolve_stack(TINY, (1, 8, 8)))
+    g = torch.Generator().manual_seed(config.seed)
+    order = torch.randperm(256, generator=g)
+    data = result.data
+    x, y = data.train_x[order[:32]], data.train_y[order[:32]]
+    expected = F.cross_entropy(model(x), y).item()
+    assert losses(result)[0] == pytest.approx(expected, rel=1e-6)
+
+
+def test_train_points_average_the_logged_losses_between_reports():
+    result = train(tiny(log_every=1, report_seconds=1e9))  # one flush at the epoch's end
+    train_points = result.log.points(kind="train")
+    assert len(train_points) == 1
+    sizes = [32] * 8
+    mean = sum(v * s for v, s in zip(losses(result), sizes, strict=True)) / 256
+    assert train_points[0].loss == pytest.approx(mean, rel=1e-9)
+    assert train_points[0].step == 8
+    assert train_points[0].images == 256
+
+
+def test_evaluate_matches_torch_over_the_whole_test_set():
+    result = train(tiny())
+    model, data = result.runs[0].model, result.data
+    loss, accuracy = evaluate(model, data, F.cross_entropy, batch_size=7)
+    with torch.no_grad():
+        out = model(data.test_x)
+    assert loss == pytest.approx(F.cross_entropy(out, data.test_y).item(), rel=1e-5)
+    assert accuracy == (out.argmax(1) == data.test_y).sum().item() / 360
+    assert result.runs[0].test_loss == pytest.approx(loss, rel=1e-5)
+
+
+def test_nan_loss_stops_the_run_naming_step_and_rate():
+    result = train(tiny(optimizers=(OptimizerSettings("sgd", lr=1e30),), epochs=3))
+    run = result.runs[0]
+    assert run.status == "error"
+    assert "loss became" in run.message
+    assert "learning rate 1e+30" in run.message
+    assert "try 1e+29" in run.message
+    error = result.log.points(kind="error")[0]
+    assert f"at step {error.step} " in error.message
+    assert run.epochs < 3
+    # nothing after the error is reported as training
+    assert all(p.step <= error.step + 8 for p in result.log.points(kind="train"))
+
+
+def test_stop_event_ends_the_run_within_one_batch():
+    stop = threading.Event()
+    steps_seen = []
+
+    def report(point: Point) -> None:
+        if point.kind == "train":
+            steps_seen.append(point.step)
+            stop.set()
+
+    result = train(tiny(limit_train=None, epochs=5, report_seconds=1e-9), report, stop)
+    run = result.runs[0]
+    assert run.status == "stopped"
+    assert run.steps == steps_seen[0]  # no batch ran after the stop was seen
+    assert result.log.points(kind="stopped")[0].message.startswith("stopped at step 1 of 225")
+
+
+def test_pause_holds_the_loop_until_cleared():
+    pause = threading.Event()
+    stop = threading.Event()
+    pause.set()
+    log = MetricsLog()
+    worker = threading.Thread(
+        target=train, args=(tiny(),), kwargs={"stop": stop, "pause": pause, "log": log}
+    )
+    worker.start()
+    try:
+        for _ in range(100):  # set-up (dataset, model) happens before the first step
+            if log.points(kind="start"):
+                break
+            threading.Event().wait(0.05)
+        threading.Event().wait(0.2)
+        assert log.points(kind="train") == []
+        assert worker.is_alive()
+        pause.clear()
+        worker.join(timeout=30)
+    finally:
+        stop.set()
+        worker.join(timeout=30)
+    assert log.points(kind="done")
+    # the paused time is not training time
+    assert log.points(kind="done")[0].elapsed < 5
+
+
+def test_race_runs_every_optimizer_from_identical_weights():
+    same = OptimizerSettings("sgd", lr=0.1, label="a")
+    twin = OptimizerSettings("sgd", lr=0.1, label="b")
+    result = train(tiny(optimizers=(same, twin, OptimizerSettings("adam")), log_every=1))
+    assert [r.run for r in result.runs] == ["a", "b", "adam"]
+    assert result.log.runs() == ["a", "b", "adam"]
+    a = [p.loss for p in result.log.points(run="a", kind="log")]
+    b = [p.loss for p in result.log.points(run="b", kind="log")]
+    adam = [p.loss for p in result.log.points(run="adam", kind="log")]
+    assert a == b  # same initial weights, same batches
+    assert adam[0] == a[0]  # step 0's loss is taken before any update
+    assert adam[1:] != a[1:]
+    assert all(r.status == "done" for r in result.runs)
+
+
+def test_race_labels_twice_the_same_optimizer_by_rate():
+    config = tiny(optimizers=(OptimizerSettings("sgd", lr=0.1), OptimizerSettings("sgd", lr=0.01)))
+    assert [o.title for o in config.race_settings()] == ["sgd lr=0.1", "sgd lr=0.01"]
+
+
+def test_one_nan_run_does_not_stop_the_race():
+    result = train(
+        tiny(optimizers=(OptimizerSettings("sgd", lr=1e30), OptimizerSettings("adam")), epochs=2)
+    )
+    assert [r.status for r in result.runs] == ["error", "done"]
+    assert result.runs[1].epochs == 2
+
+
+def test_checkpoint_round_trips(tmp_path):
+    target = tmp_path / "run" / "tiny.pt"
+    result = train(tiny(ema_decay=0.9), save=target)
+    assert result.checkpoint == target
+    assert [p.name for p in tmp_path.joinpath("run").iterdir()] == ["tiny.pt"]  # no temp left
+    assert torch.load(target, weights_only=True)["format"] == "cnn-tui-checkpoint"
+    payload = load_checkpoint(target)
+    assert payload["config"] == tiny(ema_decay=0.9).to_dict()
+    assert TrainConfig.from_dict(payload["config"]) == tiny(ema_decay=0.9)
+    assert payload["stack"] == {"spec": resolve_stack(TINY).spec, "input": "1x8x8"}
+    assert payload["labels"] == [str(d) for d in range(10)]
+    run = payload["runs"]["sgd"]
+    model = build_module(resolve_stack(payload["stack"]["spec"], (1, 8, 8)))
+    model.load_state_dict(run["state_dict"])
+    loss, accuracy = evaluate(model, result.data, F.cross_entropy)
+    assert (loss, accuracy) == pytest.approx(
+        (result.runs[0].test_loss, result.runs[0].test_accuracy), rel=1e-6
+    )
+    assert run["ema_state_dict"] is not None
+    assert run["result"]["status"] == "done"
+    assert run["metrics"][0]["kind"] == "start"
+
+
+def test_corrupt_checkpoint_is_reported(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(TrainingError, match=r"bad\.pt is not a readable checkpoint"):
+        load_checkpoint(bad)
+    with pytest.raises(TrainingError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_ema_weights_follow_the_moving_average():
+    live = LiveRun()
+    config = tiny(ema_decay=0.5, limit_train=32, optimizers=(OptimizerSettings("sgd", lr=0.1),))
+    torch.manual_seed(config.seed)
+    initial = build_module(resolve_stack(TINY, (1, 8, 8)))
+    result = train(config, live=live)
+    run = result.runs[0]
+    # one step: ema = 0.5 * w0 + 0.5 * w1
+    for w0, w1, e in zip(
+        initial.parameters(), run.model.parameters(), run.ema_model.parameters(), strict=True
+    ):
+        assert torch.allclose(e, 0.5 * w0 + 0.5 * w1, atol=1e-7)
+    test = result.log.points(kind="test")[0]
+    assert test.ema_loss is not None and test.ema_accuracy is not None
+    assert live.models["sgd"] is run.model
+
+
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [("constant", 0.1), ("step", 0.1 * 0.5**2), ("cosine", 0.0)],
+)
+def test_schedules_set_the_rate_per_step(schedule, expected):
+    result = train(tiny(schedule=schedule, epochs=2, gamma=0.5, limit_train=64))
+    last = result.log.points(kind="epoch")[-1]
+    assert last.lr == pytest.approx(expected, abs=1e-12)
+
+
+def test_one_cycle_warms_up_then_anneals():
+    result = train(tiny(schedule="onecycle", epochs=4, limit_train=64, report_seconds=1e-9))
+    rates = [p.lr for p in result.log.points(kind="train")]
+    peak = rates.index(max(rates))
+    assert 0 < peak < len(rates) - 1
+    assert max(rates) == pytest.approx(0.1, rel=0.05)
+    assert rates[-1] < max(rates) / 10
+
+
+@pytest.mark.parametrize(
+    "name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+)
+def test_every_optimizer_trains(name):
+    result = train(tiny(optimizers=(OptimizerSettings(name, weight_decay=1e-4),), epochs=2))
+    run = result.runs[0]
+    assert run.status == "done"
+    assert math.isfinite(run.test_loss)
+
+
+def test_augmentation_runs_and_changes_the_batches():
+    plain = train(tiny(log_every=1))
+    moved = train(tiny(log_every=1, augment=Augment(shift=1, flip=True, rotate=10, noise=0.1)))
+    assert losses(plain)[0] != losses(moved)[0]
+    assert moved.runs[0].status == "done"
+
+
+def test_stack_that_does_not_end_in_the_classes_is_refused():
+    with pytest.raises(TrainingError, match=r"ends in 36 values but scikit-learn digits .* has 10"):
+        train(tiny(model="conv(4,3) relu maxpool(2) flatten"))
+
+
+def test_stack_that_does_not_fit_its_input_is_refused():
+    with pytest.raises(StackError, match="layer 1"):
+        train(tiny(model="conv(4,9) flatten linear(10)"))
+
+
+def test_missing_dataset_names_the_files(tmp_path):
+    with pytest.raises(DatasetError) as info:
+        train(tiny(dataset="mnist", data_dir=str(tmp_path), input_shape=(1, 28, 28)))
+    message = str(info.value)
+    assert "train-images-idx3-ubyte" in message
+    assert str(tmp_path / "MNIST" / "raw") in message
+    assert "--download" in message
+
+
+def test_missing_device_is_named():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(TrainingError, match="device cuda is not available"):
+        pick_device("cuda")
+    assert pick_device("auto") in ("cpu", "mps")
+
+
+def test_out_of_memory_ends_the_run_with_the_estimate(monkeypatch):
+    from cnn_tui.core import training
+
+    def explode(self, *args):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(training._Run, "step", explode)
+    result = train(tiny())
+    run = result.runs[0]
+    assert run.status == "error"
+    assert "out of memory at step 0 with batch size 32" in run.message
+    assert "the builder estimates" in run.message
+    assert "try batch size 16" in run.message
