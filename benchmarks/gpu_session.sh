@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One prepared run for a lent GPU (the device tool): the GPU tests and the GPU benchmarks.
+# The GPU machine has torch, torchvision, numpy, scikit-learn, rich and pytest but not textual,
+# so this runs the core from the source tree (PYTHONPATH=.) and skips the app tests.
+# Usage there:  bash benchmarks/gpu_session.sh      (figures land in $OUT, or /tmp/gpu-out)
+set -u
+export PYTHONPATH=.
+out=${OUT:-/tmp/gpu-out}
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv >"$out/gpu.txt" 2>&1
+python -c "import torch; print(torch.__version__, torch.version.cuda)" >>"$out/gpu.txt" 2>&1
+step() {
+    local name=$1 limit=$2
+    shift 2
+    echo "== $name" >&2
+    timeout "$limit" "$@" >"$out/$name.txt" 2>&1
+    echo "exit $?" >>"$out/$name.txt"
+    tail -n 40 "$out/$name.txt"
+}
+step gpu-tests 200 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" \
+    tests/core/test_memory_estimate.py tests/gpu
+step memory-estimate 120 python benchmarks/memory_estimate.py
+step train-speed 240 python benchmarks/train_speed.py --device cuda
