@@ -1,0 +1,374 @@
+"""The course: lesson files (front matter + Markdown + 'Try it' and exercise blocks), parsed.
+
+A lesson is one Markdown file. It starts with front matter between '---' lines (title, order,
+minutes, objectives), then Markdown. Two kinds of block, each opened by a line '::: KIND ...'
+and closed by a line ':::', sit between paragraphs:
+
+    ::: try stepper seed-conv
+    Step through the lecture's 5x5 example and watch the running sum.
+    :::
+
+    ::: exercise fc-weights
+    kind: number
+    question: How many weights connect a 200x200x3 image to 1,000 units?
+    answer: linear_params(inputs=200*200*3, outputs=1000, bias=false)
+    hint: Every one of the 120,000 input numbers meets every unit.
+    :::
+
+The format is documented for teachers in lessons/README.md. Errors name the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cnn_tui
+
+SCREENS = ("stepper", "builder", "calculators", "train")
+"""Where a 'Try it' block can send the student."""
+
+KINDS = ("number", "choice", "shape", "task")
+"""number: type a number; choice: pick one option; shape: type a shape like 6x28x28;
+task: make something happen in the app (checked against its state)."""
+
+_FIELDS = ("kind", "question", "answer", "choices", "hint", "check", "tolerance", "explain")
+
+
+class LessonError(ValueError):
+    """A lesson file that cannot be read, with the file and line."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        self.reason = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        where = str(self.path) if self.path is not None else "lesson"
+        if line is not None:
+            where += f" line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Markdown:
+    text: str
+
+
+@dataclass(frozen=True)
+class TryIt:
+    """A button that opens a screen on a preset, stack or tab, then comes back."""
+
+    screen: str
+    target: str
+    """Stepper preset, builder/train preset or spec, calculators tab; '' for the screen as is."""
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    marked: bool
+    """Marked [x] in the file (for choices whose answer no engine function computes)."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    kind: str
+    question: str
+    line: int
+    answer: str = ""
+    """An engine expression, e.g. conv_output(size=32, kernel=5); see lesson_answers."""
+    choices: tuple[Choice, ...] = ()
+    hint: str = ""
+    check: str = ""
+    """task: a state check, e.g. stack(output=10, max_params=100000)."""
+    tolerance: float = 0.0
+    """number: relative tolerance (0: exact, after rounding to 6 significant digits)."""
+    explain: str = ""
+    """Shown once the answer is right (or revealed)."""
+
+
+Segment = Markdown | TryIt | Exercise
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    """The file name without .md, e.g. '03-convolution-2d'."""
+    path: Path
+    title: str
+    order: int
+    minutes: int
+    objectives: tuple[str, ...]
+    segments: tuple[Segment, ...] = field(repr=False)
+
+    @property
+    def exercises(self) -> tuple[Exercise, ...]:
+        return tuple(s for s in self.segments if isinstance(s, Exercise))
+
+    @property
+    def try_its(self) -> tuple[TryIt, ...]:
+        return tuple(s for s in self.segments if isinstance(s, TryIt))
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for e in self.exercises:
+            if e.id == exercise_id:
+                return e
+        raise KeyError(exercise_id)
+
+
+@dataclass(frozen=True)
+class Course:
+    folder: Path
+    lessons: tuple[Lesson, ...]
+    problems: tuple[LessonError, ...] = ()
+    """Files that could not be read (the rest of the course still works)."""
+
+    def find(self, name: str) -> Lesson:
+        """By id ('03-convolution-2d'), order number ('3') or a unique part of id or title."""
+        key = name.strip().lower()
+        for lesson in self.lessons:
+            if key in (lesson.id.lower(), str(lesson.order)):
+                return lesson
+        hits = [
+            lesson
+            for lesson in self.lessons
+            if key in lesson.id.lower() or key in lesson.title.lower()
+        ]
+        if len(hits) == 1:
+            return hits[0]
+        names = ", ".join(lesson.id for lesson in (hits or self.lessons))
+        what = "matches several lessons" if hits else "is not a lesson"
+        raise LessonError(f"{name!r} {what}: {names}", self.folder)
+
+
+def default_course_dir() -> Path:
+    """The course that ships with cnn-tui: lessons/ beside the package in a source checkout
+    (and an editable install), cnn_tui/lessons/ inside an installed wheel."""
+    package = Path(cnn_tui.__file__).resolve().parent
+    for candidate in (package / "lessons", package.parent / "lessons"):
+        if candidate.is_dir() and any(candidate.glob("*.md")):
+            return candidate
+    return package.parent / "lessons"
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+_BLOCK_OPEN = re.compile(r"^:::\s*(\w+)\s*(.*?)\s*$")
+_FIELD = re.compile(r"^([a-z]+):\s?(.*)$")
+_CHOICE = re.compile(r"^\s*-\s*\[( |x|X)\]\s*(.+)$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, object], int]:
+    if not lines or lines[0].strip() != "---":
+        raise LessonError("the file must start with front matter: a line '---'", path, 1)
+    meta: dict[str, object] = {}
+    key = None
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.rstrip()
+        if line.strip() == "---":
+            return meta, number
+        if not line.strip():
+            continue
+        item = re.match(r"^\s+-\s+(.+)$", line) or re.match(r"^-\s+(.+)$", line)
+        if item and key is not None and isinstance(meta.get(key), list):
+            meta[key].append(item.group(1).strip())  # type: ignore[union-attr]
+            continue
+        match = re.match(r"^([a-z_]+):\s*(.*)$", line)
+        if not match:
+            raise LessonError(
+                f"front matter line {line.strip()!r} is not 'key: value'", path, number
+            )
+        key, value = match.group(1), match.group(2).strip()
+        meta[key] = value if value else []
+    raise LessonError("the front matter is not closed by a line '---'", path, 1)
+
+
+def _whole(meta: dict[str, object], key: str, path: Path, least: int = 1) -> int:
+    value = meta.get(key)
+    if not isinstance(value, str) or not value.isdigit() or int(value) < least:
+        raise LessonError(f"front matter '{key}' must be a whole number, not {value!r}", path, 1)
+    return int(value)
+
+
+def parse_lesson(text: str, path: Path | str) -> Lesson:
+    path = Path(path)
+    lines = text.splitlines()
+    meta, body_start = _front_matter(lines, path)
+    for key in ("title", "order", "minutes", "objectives"):
+        if key not in meta or meta[key] in ("", []):
+            raise LessonError(f"front matter lacks '{key}'", path, 1)
+    unknown = set(meta) - {"title", "order", "minutes", "objectives"}
+    if unknown:
+        raise LessonError(f"unknown front matter key {sorted(unknown)[0]!r}", path, 1)
+    objectives = meta["objectives"]
+    if not isinstance(objectives, list):
+        raise LessonError("'objectives' must be a list of '- ' lines", path, 1)
+    segments: list[Segment] = []
+    prose: list[str] = []
+    seen_ids: set[str] = set()
+    i = body_start
+    while i < len(lines):
+        line = lines[i]
+        match = _BLOCK_OPEN.match(line)
+        if not match:
+            if line.strip() == ":::":
+                raise LessonError("a ':::' closes no block", path, i + 1)
+            prose.append(line)
+            i += 1
+            continue
+        opened = i + 1
+        kind, argument = match.group(1), match.group(2)
+        block: list[str] = []
+        i += 1
+        while i < len(lines) and lines[i].strip() != ":::":
+            if _BLOCK_OPEN.match(lines[i]):
+                raise LessonError(f"the '{kind}' block opened here is not closed", path, opened)
+            block.append(lines[i])
+            i += 1
+        if i >= len(lines):
+            raise LessonError(
+                f"the '{kind}' block opened here is not closed by ':::'", path, opened
+            )
+        i += 1
+        if "\n".join(prose).strip():
+            segments.append(Markdown("\n".join(prose).strip("\n")))
+        prose = []
+        if kind == "try":
+            segments.append(_try_it(argument, block, path, opened))
+        elif kind == "exercise":
+            exercise = _exercise(argument, block, path, opened)
+            if exercise.id in seen_ids:
+                raise LessonError(f"exercise id {exercise.id!r} is used twice", path, opened)
+            seen_ids.add(exercise.id)
+            segments.append(exercise)
+        else:
+            raise LessonError(f"unknown block '{kind}': use 'try' or 'exercise'", path, opened)
+    if "\n".join(prose).strip():
+        segments.append(Markdown("\n".join(prose).strip("\n")))
+    return Lesson(
+        id=path.stem,
+        path=path,
+        title=str(meta["title"]),
+        order=_whole(meta, "order", path),
+        minutes=_whole(meta, "minutes", path),
+        objectives=tuple(str(o) for o in objectives),
+        segments=tuple(segments),
+    )
+
+
+def _try_it(argument: str, block: list[str], path: Path, line: int) -> TryIt:
+    words = argument.split(maxsplit=1)
+    if not words or words[0] not in SCREENS:
+        raise LessonError(
+            f"'::: try' needs a screen: one of {', '.join(SCREENS)} (then a preset or spec)",
+            path,
+            line,
+        )
+    text = "\n".join(block).strip()
+    if not text:
+        raise LessonError("a 'try' block needs a line saying what to try", path, line)
+    return TryIt(words[0], words[1].strip() if len(words) > 1 else "", text, line)
+
+
+def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercise:
+    exercise_id = argument.strip()
+    if not _ID.match(exercise_id):
+        raise LessonError(
+            f"'::: exercise' needs an id of lower-case letters, digits and '-', "
+            f"not {exercise_id!r}",
+            path,
+            line,
+        )
+    values: dict[str, str] = {}
+    choices: list[Choice] = []
+    key = None
+    for offset, raw in enumerate(block, start=1):
+        choice = _CHOICE.match(raw)
+        if key == "choices" and choice:
+            choices.append(Choice(choice.group(2).strip(), choice.group(1) != " "))
+            continue
+        match = _FIELD.match(raw)
+        if match and match.group(1) in _FIELDS:
+            key = match.group(1)
+            if key in values:
+                raise LessonError(f"'{key}' is given twice", path, line + offset)
+            values[key] = match.group(2).strip()
+        elif match and not raw.startswith(" "):
+            raise LessonError(
+                f"unknown exercise field '{match.group(1)}': use {', '.join(_FIELDS)}",
+                path,
+                line + offset,
+            )
+        elif key is not None and key != "choices":
+            values[key] = (values[key] + "\n" + raw.strip()).strip()
+        elif raw.strip():
+            raise LessonError(f"{raw.strip()!r} belongs to no field", path, line + offset)
+    kind = values.get("kind", "")
+    if kind not in KINDS:
+        raise LessonError(f"exercise kind must be one of {', '.join(KINDS)}", path, line)
+    if not values.get("question"):
+        raise LessonError("an exercise needs a 'question'", path, line)
+    if kind in ("number", "shape") and not values.get("answer"):
+        raise LessonError(f"a {kind} exercise needs an 'answer' the engine computes", path, line)
+    if kind == "choice":
+        if len(choices) < 2:
+            raise LessonError("a choice exercise needs two or more '- [ ] ...' choices", path, line)
+        marked = sum(c.marked for c in choices)
+        if not values.get("answer") and marked != 1:
+            raise LessonError(
+                "mark exactly one choice [x], or give an 'answer' that picks one", path, line
+            )
+    if kind == "task" and not values.get("check"):
+        raise LessonError("a task exercise needs a 'check', e.g. stack(output=10)", path, line)
+    try:
+        tolerance = float(values.get("tolerance", "0") or 0)
+    except ValueError:
+        raise LessonError("'tolerance' must be a number", path, line) from None
+    return Exercise(
+        id=exercise_id,
+        kind=kind,
+        question=values["question"],
+        line=line,
+        answer=values.get("answer", ""),
+        choices=tuple(choices),
+        hint=values.get("hint", ""),
+        check=values.get("check", ""),
+        tolerance=tolerance,
+        explain=values.get("explain", ""),
+    )
+
+
+def load_lesson(path: Path | str) -> Lesson:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LessonError(f"cannot be read: {exc}", path) from None
+    return parse_lesson(text, path)
+
+
+def load_course(folder: Path | str | None = None) -> Course:
+    """Every lesson of a folder (README.md excepted), in order; unreadable files are collected
+    in `problems` so one bad lesson does not hide the rest."""
+    root = Path(folder).expanduser() if folder is not None else default_course_dir()
+    if not root.is_dir():
+        raise LessonError("is not a folder of lessons", root)
+    lessons: list[Lesson] = []
+    problems: list[LessonError] = []
+    for path in sorted(root.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        try:
+            lessons.append(load_lesson(path))
+        except LessonError as exc:
+            problems.append(exc)
+    if not lessons and not problems:
+        raise LessonError("holds no lesson files (*.md)", root)
+    lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    return Course(folder=root, lessons=tuple(lessons), problems=tuple(problems))
