@@ -94,13 +94,18 @@ def conv_cell(
 
 
 def conv1d_cell(
-    signal: str, kernel: str, index: int, stride: int = 1, padding: int | str = 0
+    signal: str,
+    kernel: str,
+    index: int,
+    stride: int = 1,
+    padding: int | str = 0,
+    mode: str = "correlation",
 ) -> int | float:
     from .stepper import conv1d_trace
 
     values = [float(v) for v in re.split(r"[\s,]+", signal.strip())]
     weights = [float(v) for v in re.split(r"[\s,]+", kernel.strip())]
-    trace = conv1d_trace(values, weights, stride=stride, padding=padding)
+    trace = conv1d_trace(values, weights, stride=stride, padding=padding, mode=mode)
     return _number(round(float(trace.output[0, index]), 10))
 
 
@@ -567,3 +572,42 @@ def validate_course_answers(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[
             except LessonError as exc:
                 problems.append(exc)
     return problems
+
+
+CALCULATOR_TABS = ("size", "params", "field", "summary")
+"""Targets of a '::: try calculators' block: the calculators screen's tabs."""
+
+
+def try_target_problem(screen: str, target: str) -> str | None:
+    """Why a 'Try it' target cannot be opened (None when it can)."""
+    if not target:
+        return None
+    if screen == "stepper":
+        from .stepper import PRESETS
+
+        if target not in PRESETS:
+            return f"no stepper preset {target!r}: use one of {', '.join(PRESETS)}"
+        return None
+    if screen == "calculators":
+        if target not in CALCULATOR_TABS:
+            return f"no calculators tab {target!r}: use one of {', '.join(CALCULATOR_TABS)}"
+        return None
+    from .zoo import resolve_stack
+
+    try:
+        resolve_stack(target)
+    except StackError as exc:
+        return f"{screen} target {target!r}: {exc}"
+    return None
+
+
+def validate_course(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[LessonError]:
+    """Every problem of a parsed course: answers that cannot be computed, checks that cannot
+    run, and 'Try it' targets that do not exist."""
+    problems = validate_course_answers(lessons)
+    for lesson in lessons:
+        for try_it in lesson.try_its:
+            reason = try_target_problem(try_it.screen, try_it.target)
+            if reason:
+                problems.append(LessonError(reason, lesson.path, try_it.line))
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))

@@ -293,6 +293,11 @@ def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercis
         if key == "choices" and choice:
             choices.append(Choice(choice.group(2).strip(), choice.group(1) != " "))
             continue
+        if key == "choices" and choices and raw.startswith(" ") and raw.strip():
+            # an indented line continues the option above it
+            last = choices[-1]
+            choices[-1] = Choice(f"{last.text} {raw.strip()}", last.marked)
+            continue
         match = _FIELD.match(raw)
         if match and match.group(1) in _FIELDS:
             key = match.group(1)
@@ -306,9 +311,17 @@ def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercis
                 line + offset,
             )
         elif key is not None and key != "choices":
-            values[key] = (values[key] + "\n" + raw.strip()).strip()
+            # continuation lines reflow into the field; a blank line starts a new paragraph
+            text = raw.strip()
+            if not text:
+                values[key] += "\n\n"
+            elif not values[key] or values[key].endswith("\n\n"):
+                values[key] += text
+            else:
+                values[key] += " " + text
         elif raw.strip():
             raise LessonError(f"{raw.strip()!r} belongs to no field", path, line + offset)
+    values = {k: v.strip() for k, v in values.items()}
     kind = values.get("kind", "")
     if kind not in KINDS:
         raise LessonError(f"exercise kind must be one of {', '.join(KINDS)}", path, line)

@@ -112,7 +112,7 @@ def test_a_lesson_parses_into_prose_try_its_and_exercises():
     assert parsed.segments[0] == Markdown("# Sizes\n\nSome prose.")
     assert parsed.segments[1] == TryIt("stepper", "uneven-stride", "Watch the uncovered cells.", 14)
     first = parsed.exercise("first-size")
-    assert first.question == "A 32x32 image, a 5x5 kernel:\nhow many rows come out?"
+    assert first.question == "A 32x32 image, a 5x5 kernel: how many rows come out?"
     assert first.line == 20
     assert [c.marked for c in parsed.exercise("which").choices] == [False, True]
 
