@@ -135,9 +135,9 @@ def pick_device(name: str = "auto") -> str:
         return "mps" if has_mps else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         why = "this torch was built without CUDA" if torch.version.cuda is None else "no GPU seen"
-        raise TrainingError(f"device cuda is not available ({why}): use --device cpu or auto")
+        raise TrainingError(f"device cuda is not available ({why}): choose device cpu or auto")
     if name == "mps" and not has_mps:
-        raise TrainingError("device mps (Apple GPU) is not available: use --device cpu or auto")
+        raise TrainingError("device mps (Apple GPU) is not available: choose device cpu or auto")
     if name not in ("cuda", "mps", "cpu"):
         raise TrainingError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
     return name
@@ -565,47 +565,56 @@ class _Trainer:
                 continue
             losses = r.losses[start:step].tolist()
             correct = r.correct[start:step].tolist()
-            sizes = self.sizes[start:step]
+            bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
+            good = len(losses) if bad is None else bad
+            # the steps before a NaN are reported as usual: they are what led up to it
+            self._report_slice(r, start, losses[:good], correct[:good], rate)
+            if bad is not None:
+                s = start + bad
+                self._fail(r, s, _nonfinite_message(losses[bad], s, s // spe, s % spe, r.lr))
+
+    def _report_slice(
+        self, r: _Run, start: int, losses: list[float], correct: list[int], rate: float | None
+    ) -> None:
+        """Log points for the slice's logged iterations, and one train point averaging it."""
+        if not losses:
+            return
+        spe = self.steps_per_epoch
+        end = start + len(losses)
+        log_every = self.config.log_every
+        if log_every:
             for offset, value in enumerate(losses):
-                if not math.isfinite(value):
-                    s = start + offset
-                    lr = r.lr
-                    self._fail(r, s, _nonfinite_message(value, s, s // spe, s % spe, lr))
-                    break
-            else:
-                log_every = self.config.log_every
-                if log_every:
-                    for offset, value in enumerate(losses):
-                        s = start + offset
-                        if (s % spe) % log_every == 0:
-                            self.emit(
-                                Point(
-                                    run=r.title,
-                                    kind="log",
-                                    epoch=s // spe,
-                                    iteration=s % spe,
-                                    step=s,
-                                    loss=value,
-                                )
-                            )
-                count = sum(sizes)
-                self.emit(
-                    Point(
-                        run=r.title,
-                        kind="train",
-                        epoch=(step - 1) // spe,
-                        step=step,
-                        iteration=(step - 1) % spe,
-                        images=self.images,
-                        loss=sum(v * s for v, s in zip(losses, sizes, strict=True)) / count,
-                        accuracy=sum(correct) / count,
-                        lr=r.lr,
-                        images_per_second=rate,
-                        elapsed=self.elapsed(),
-                        memory_bytes=self.memory(),
+                s = start + offset
+                if (s % spe) % log_every == 0:
+                    self.emit(
+                        Point(
+                            run=r.title,
+                            kind="log",
+                            epoch=s // spe,
+                            iteration=s % spe,
+                            step=s,
+                            loss=value,
+                        )
                     )
-                )
-                r.result.steps = step
+        sizes = self.sizes[start:end]
+        count = sum(sizes)
+        self.emit(
+            Point(
+                run=r.title,
+                kind="train",
+                epoch=(end - 1) // spe,
+                step=end,
+                iteration=(end - 1) % spe,
+                images=sum(self.sizes[:end]) if end != len(self.sizes) else self.images,
+                loss=sum(v * n for v, n in zip(losses, sizes, strict=True)) / count,
+                accuracy=sum(correct) / count,
+                lr=r.lr,
+                images_per_second=rate,
+                elapsed=self.elapsed(),
+                memory_bytes=self.memory(),
+            )
+        )
+        r.result.steps = end
 
     def test_all(self, epoch: int, step: int) -> None:
         start = time.perf_counter()

@@ -138,6 +138,9 @@ def test_nan_loss_stops_the_run_naming_step_and_rate():
     assert "learning rate 1e+30" in run.message
     assert "try 1e+29" in run.message
     error = result.log.points(kind="error")[0]
+    # the steps before the NaN are still reported: the loss of step 0 is finite
+    first = result.log.points(kind="log")[0]
+    assert (first.step, math.isfinite(first.loss)) == (0, True)
     assert f"at step {error.step} " in error.message
     assert run.epochs < 3
     # nothing after the error is reported as training
