@@ -20,4 +20,4 @@ step() {
 step gpu-tests 200 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" \
     tests/core/test_memory_estimate.py tests/gpu
 step memory-estimate 120 python benchmarks/memory_estimate.py
-step train-speed 240 python benchmarks/train_speed.py --device cuda
+step train-speed 300 python benchmarks/train_speed.py --device cuda --epochs 2
