@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,9 +24,11 @@ from .core.tally import (
     OPTIMIZER_STATE,
     Tally,
     receptive_fields,
+    short_bytes,
     short_count,
     tally,
 )
+from .core.train_config import DEVICES, OPTIMIZERS, SCHEDULES
 
 EXIT_BAD_INPUT = 2
 
@@ -429,6 +432,433 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# train
+# ---------------------------------------------------------------------------------------------
+
+EXIT_RUN_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _count(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    return number
+
+
+def _betas(text: str) -> tuple[float, float]:
+    parts = [p for p in text.replace("(", "").replace(")", "").replace(" ", ",").split(",") if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"betas are two numbers like 0.9,0.999, got {text!r}")
+    return values  # type: ignore[return-value]
+
+
+def parse_augment(text: str):
+    """'shift=2,flip,rotate=10,noise=0.1' -> Augment; 'none' or '' -> no augmentation."""
+    from .core.train_config import Augment, ConfigError
+
+    values: dict[str, Any] = {}
+    kinds = {"shift": int, "flip": bool, "rotate": float, "noise": float}
+    for part in text.replace(" ", ",").split(","):
+        part = part.strip().lower()
+        if not part or part == "none":
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if name not in kinds:
+            raise ConfigError(
+                f"augmentation {name!r} is not one of {', '.join(kinds)} "
+                "(e.g. --augment shift=2,flip,rotate=10,noise=0.1)"
+            )
+        kind = kinds[name]
+        if kind is bool:
+            if sep and value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ConfigError(
+                    f"augmentation flip takes no value (or true/false), not {value!r}"
+                )
+            values[name] = not sep or value in ("1", "true", "yes", "on")
+            continue
+        if not sep:
+            raise ConfigError(f"augmentation {name} needs a value, e.g. {name}=2")
+        try:
+            values[name] = kind(value)
+        except ValueError:
+            what = "a whole number of pixels" if kind is int else "a number"
+            raise ConfigError(f"augmentation {name}={value!r}: expected {what}") from None
+    return Augment(**values)
+
+
+def train_config_from_args(args: argparse.Namespace):
+    """The TrainConfig the command line asks for (ConfigError/DatasetError name the setting)."""
+    from .core.data import dataset_info
+    from .core.train_config import OptimizerSettings, TrainConfig, parse_race
+
+    common: dict[str, Any] = {"momentum": args.momentum, "weight_decay": args.weight_decay}
+    if args.betas is not None:
+        common["betas"] = args.betas
+    if args.race:
+        optimizers = parse_race(args.race, lr=args.lr, **common)
+    else:
+        optimizers = (OptimizerSettings(name=args.optimizer.lower(), lr=args.lr, **common),)
+    options: dict[str, Any] = {}
+    for name in (
+        "schedule",
+        "step_epochs",
+        "gamma",
+        "batch_size",
+        "epochs",
+        "seed",
+        "device",
+        "eval_every",
+        "log_every",
+        "test_batch_size",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    return TrainConfig(
+        model=args.model,
+        input_shape=args.input,
+        dataset=dataset_info(args.dataset).name,
+        optimizers=optimizers,
+        data_dir=args.data_dir,
+        download=args.download,
+        augment=parse_augment(args.augment or ""),
+        ema_decay=args.ema,
+        limit_train=args.limit_train,
+        **options,
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def _percent(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{fraction * 100:.2f}"
+
+
+class TrainView:
+    """Prints a training run as it goes: a Rich progress bar, the lecture's log lines, epochs.
+
+    report() is called on the training thread; Rich's console and progress take their own locks.
+    """
+
+    def __init__(self, console, config) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = console
+        self.config = config
+        self.race = config.is_race
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self.tasks: dict[str, Any] = {}
+        self.epochs = config.epochs
+        self.header_printed = False
+        self.epochs_printed: set[int] = set()
+
+    def __enter__(self) -> TrainView:
+        if self.console.is_terminal:  # a pipe or a file gets the lines without the bar
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress.live.is_started:
+            self.progress.stop()
+
+    def _prefix(self, run: str) -> str:
+        return f"[{run}] " if self.race else ""
+
+    def print(self, text: str, style: str = "") -> None:
+        from rich.text import Text
+
+        # a styled Text, not print(style=...): that style would also tint the live bar below
+        self.progress.console.print(Text(text, style=style), highlight=False, soft_wrap=True)
+
+    def report(self, point) -> None:
+        handler = getattr(self, f"_on_{point.kind}", None)
+        if handler is not None:
+            handler(point)
+
+    def _task(self, run: str, total: int | None = None):
+        if run not in self.tasks:
+            self.tasks[run] = self.progress.add_task(
+                run if self.race else "training", total=total, status=""
+            )
+        return self.tasks[run]
+
+    def _on_start(self, point) -> None:
+        extra = point.extra
+        self._task(point.run, extra.get("total_steps"))
+        if self.header_printed:
+            return  # one header for a whole race
+        self.header_printed = True
+        runs = f"{len(self.config.optimizers)} optimizers racing, " if self.race else ""
+        steps = _plural(extra.get("steps_per_epoch", 0), "step")
+        self.print(
+            f"{self.config.model} on {extra.get('dataset') or self.config.dataset}: "
+            f"{extra.get('train_size', 0):,} training and {extra.get('test_size', 0):,} test "
+            f"images, {extra.get('params', 0):,} parameters, {runs}"
+            f"{extra.get('device_name') or extra.get('device', '?')}, "
+            f"{_plural(self.epochs, 'epoch')} of {steps} (batch {self.config.batch_size})",
+            style="dim",
+        )
+
+    def _on_train(self, point) -> None:
+        status = f"epoch {point.epoch + 1}/{self.epochs}"
+        if point.loss is not None:
+            status += f"  loss {point.loss:.4f}"
+        if point.accuracy is not None:
+            status += f"  acc {point.accuracy * 100:.1f}%"
+        if point.memory_bytes:
+            status += f"  {short_bytes(point.memory_bytes)}"
+        self.progress.update(self._task(point.run), completed=point.step, status=status)
+
+    def _on_log(self, point) -> None:
+        # the lecture's line, with the loss as Python prints a float
+        self.print(
+            f"{self._prefix(point.run)}Train Epoch: {point.epoch}, "
+            f"iteration: {point.iteration}, Loss: {point.loss}"
+        )
+
+    def _on_test(self, point) -> None:
+        text = (
+            f"{self._prefix(point.run)}Epoch {point.epoch} step {point.step:,}: "
+            f"test loss {point.loss:.4f}, accuracy {_percent(point.accuracy)}%"
+        )
+        if point.ema_accuracy is not None:
+            text += f"; EMA loss {point.ema_loss:.4f}, accuracy {_percent(point.ema_accuracy)}%"
+        self.print(text, style="cyan")
+
+    def _on_epoch(self, point) -> None:
+        self.progress.update(self._task(point.run), completed=point.step)
+        if point.epoch in self.epochs_printed:
+            return  # a race's optimizers share their batches and so their epoch time
+        self.epochs_printed.add(point.epoch)
+        text = f"Epoch {point.epoch} done"
+        if point.epoch_seconds is not None:
+            text += f" in {_seconds(point.epoch_seconds)}"
+        if point.images_per_second is not None:
+            text += f", {point.images_per_second:,.0f} images/s"
+        self.print(text, style="dim")
+
+    def _on_done(self, point) -> None:
+        task = self._task(point.run)
+        self.progress.update(task, completed=self.progress.tasks[task].total or point.step)
+
+    def _on_stopped(self, point) -> None:
+        self.print(
+            f"{self._prefix(point.run)}stopped in epoch {point.epoch} after {point.step:,} steps",
+            style="yellow",
+        )
+
+    def _on_error(self, point) -> None:
+        _error(f"{self._prefix(point.run)}{point.message}")
+
+
+def render_train_result(console, result, config) -> None:
+    """The last words of a run: the lecture's test line, or a race's leaderboard."""
+    settings = {o.title: o for o in config.race_settings()}
+    if not config.is_race:
+        run = result.runs[0]
+        if run.test_loss is not None:
+            console.print(
+                f"Test loss: {run.test_loss:.4f}, Accuracy: {_percent(run.test_accuracy)}",
+                markup=False,
+                highlight=False,
+                style="bold",
+            )
+        if run.ema_test_loss is not None:
+            console.print(
+                f"EMA test loss: {run.ema_test_loss:.4f}, "
+                f"Accuracy: {_percent(run.ema_test_accuracy)}",
+                markup=False,
+                highlight=False,
+            )
+        speed = f", {run.images_per_second:,.0f} images/s" if run.images_per_second else ""
+        console.print(
+            f"{run.status}: {run.epochs} of {_plural(config.epochs, 'epoch')}, "
+            f"{_plural(run.steps, 'step')}, {_seconds(run.seconds)} of training{speed}, "
+            f"{result.device_name}",
+            markup=False,
+            highlight=False,
+            style="dim",
+            soft_wrap=True,
+        )
+        return
+    from rich import box
+    from rich.table import Table
+
+    ema = any(r.ema_test_accuracy is not None for r in result.runs)
+    table = Table(
+        title=f"race on {config.dataset}: {_plural(config.epochs, 'epoch')}, "
+        f"batch {config.batch_size}, {result.device_name}",
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    columns = ["#", "optimizer", "settings", "acc %", "loss"]
+    columns += ["EMA acc %"] if ema else []
+    columns += ["epochs", "status"]
+    for name in columns:
+        # only the settings may wrap (at spaces): the figures stay whole on a narrow terminal
+        table.add_column(
+            name,
+            justify="left" if name in ("optimizer", "settings", "status") else "right",
+            no_wrap=name != "settings",
+            min_width=12 if name == "settings" else None,
+            overflow="fold",
+        )
+    ranked = sorted(
+        result.runs,
+        key=lambda r: (r.test_accuracy is None, -(r.test_accuracy or 0.0), r.test_loss or 0.0),
+    )
+    for place, run in enumerate(ranked, 1):
+        option = settings.get(run.run)
+        described = option.describe() if option else run.optimizer
+        # the settings without the optimizer's name, which has its own column
+        name, _, rest = described.partition(" ")
+        row = [
+            str(place),
+            run.run,
+            rest if option is not None and name == option.name else described,
+            _percent(run.test_accuracy),
+            "-" if run.test_loss is None else f"{run.test_loss:.4f}",
+        ]
+        if ema:
+            row.append(_percent(run.ema_test_accuracy))
+        row += [str(run.epochs), run.status]
+        table.add_row(*row, style="" if run.status == "done" else "yellow")
+    console.print(table)
+    speed = result.runs[0].images_per_second
+    console.print(
+        f"{_seconds(result.runs[0].seconds)} of training"
+        + (f", {speed:,.0f} images/s (each through every optimizer)" if speed else ""),
+        markup=False,
+        highlight=False,
+        style="dim",
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import threading
+
+    config = train_config_from_args(args)  # bad settings stop here, before torch is imported
+    if args.app:
+        extras = [
+            flag
+            for flag, value in (
+                ("--json", args.json),
+                ("--metrics-out", args.metrics_out),
+                ("--save", args.save),
+            )
+            if value
+        ]
+        if extras:
+            raise UsageError(f"--app trains in the app: leave out {', '.join(extras)}")
+        _load_stack(config.model, config.input_shape).output_shape()  # named before the app
+        return open_app("train", train_config=config)
+    from .core.data import DatasetError
+    from .core.training import TrainingError, train
+
+    console = _console(stderr=args.json)
+    stop = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    view = TrainView(console, config)
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["result"] = train(config, view.report, stop, save=args.save)
+        except BaseException as exc:  # handed to the main thread, which reports it
+            outcome["error"] = exc
+        finally:
+            finished.set()
+
+    # training runs on a thread so that Ctrl+C reaches the main thread, which sets `stop`:
+    # the engine then ends within one batch and returns what it finished. The main thread
+    # waits on an Event, not Thread.join: a KeyboardInterrupt inside join() can mark a thread
+    # that is still running as finished (CPython bpo-45274).
+    worker = threading.Thread(target=work, name="cnn-tui-train", daemon=True)
+    interrupted = False
+    with view:
+        worker.start()
+        while not finished.is_set():
+            try:
+                finished.wait(0.1)
+            except KeyboardInterrupt:
+                if interrupted:
+                    _error("interrupted again: quitting without waiting for the run")
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(EXIT_INTERRUPTED)  # the run holds the device: no clean way out
+                interrupted = True
+                stop.set()
+                view.print("stopping after this batch (Ctrl+C again to quit at once)", "yellow")
+    worker.join()
+    error = outcome.get("error")
+    if isinstance(error, (TrainingError, DatasetError)):
+        _error(str(error))
+        return EXIT_BAD_INPUT
+    if error is not None:
+        raise error  # StackError / ConfigError: main() prints them; anything else is a bug
+    result = outcome["result"]
+    if args.metrics_out:
+        from pathlib import Path
+
+        from .core.stack_file import write_atomic
+
+        write_atomic(Path(args.metrics_out), result.log.to_jsonl())
+        _console(stderr=True).print(f"wrote {args.metrics_out}", style="dim", markup=False)
+    if args.save and result.checkpoint is not None:
+        _console(stderr=True).print(f"saved {result.checkpoint}", style="dim", markup=False)
+    if args.json:
+        _print_json(result.summary())
+    else:
+        render_train_result(console, result, config)
+    if interrupted or any(run.status == "stopped" for run in result.runs):
+        return EXIT_INTERRUPTED
+    if any(run.status == "error" for run in result.runs):
+        return EXIT_RUN_FAILED
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
 # argument parsing
 # ---------------------------------------------------------------------------------------------
 
@@ -493,6 +923,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--preset", help="seed-conv, seed-full-conv, seed-maxpool, sensor-smoothing, ..."
     )
 
+    lessons = command(
+        "lessons", cmd_lessons, "Open the self-paced lessons (or list or check a course)."
+    )
+    lessons.add_argument("name", nargs="?", help="a lesson: its number, file name or title")
+    lessons.add_argument(
+        "--lessons", metavar="DIR", help="another course folder (default: the shipped course)"
+    )
+    lessons.add_argument("--list", action="store_true", help="print the lessons and progress")
+    lessons.add_argument("--json", action="store_true", help="the list as JSON")
+    lessons.add_argument(
+        "--check", action="store_true", help="parse every lesson and compute every answer"
+    )
+
     builder = command("builder", cmd_builder, "Open the app on the layer-stack builder.")
     builder.add_argument("stack", nargs="?", help="a stack .json file or a one-line spec")
     builder.add_argument("--preset", help="seed-mnist, lenet5, vgg16, resnet50, ...")
@@ -551,11 +994,83 @@ def build_parser() -> argparse.ArgumentParser:
 
     presets = command("presets", cmd_presets, "List the model zoo with parameter counts.")
     presets.add_argument("--json", action="store_true")
+
+    train = command(
+        "train",
+        cmd_train,
+        "Train a stack headless and print the lecture's progress lines (Ctrl+C stops cleanly).",
+    )
+    train.add_argument(
+        "--model",
+        metavar="MODEL",
+        default="seed-mnist",
+        help="preset, one-line spec or stack .json file",
+    )
+    train.add_argument(
+        "--input", metavar="CxHxW", type=_shape, help="input shape, e.g. 1x28x28 (data is resized)"
+    )
+    train.add_argument(
+        "--dataset",
+        metavar="NAME",
+        default="digits",
+        help="digits (embedded), mnist, fashion-mnist, cifar10",
+    )
+    train.add_argument(
+        "--data-dir", metavar="DIR", help="folder in torchvision's layout (default: the cache)"
+    )
+    train.add_argument("--download", action="store_true", help="download a missing dataset")
+    optimizer = train.add_mutually_exclusive_group()
+    optimizer.add_argument(
+        "--optimizer", metavar="NAME", default="sgd", help=f"{', '.join(OPTIMIZERS)}"
+    )
+    optimizer.add_argument(
+        "--race",
+        metavar="LIST",
+        help="train several from the same start: sgd,momentum,adam or sgd:0.1,adam:0.001",
+    )
+    train.add_argument(
+        "--lr", metavar="RATE", type=_number, help="learning rate (default: per optimizer)"
+    )
+    train.add_argument("--momentum", metavar="M", type=_number, help="SGD/RMSProp momentum")
+    train.add_argument("--weight-decay", metavar="WD", type=_number, default=0.0, help="L2 penalty")
+    train.add_argument("--betas", metavar="B1,B2", type=_betas, help="Adam betas, e.g. 0.9,0.999")
+    train.add_argument("--schedule", choices=list(SCHEDULES), help="learning-rate schedule")
+    train.add_argument(
+        "--step-epochs", metavar="N", type=_positive, help="step schedule: every N epochs"
+    )
+    train.add_argument(
+        "--gamma", metavar="G", type=_number, help="step schedule: multiply the rate by this"
+    )
+    train.add_argument("--batch-size", metavar="N", type=_positive, help="default 32")
+    train.add_argument("--test-batch-size", metavar="N", type=_positive, help="default 1000")
+    train.add_argument("--epochs", metavar="N", type=_positive, help="default 10")
+    train.add_argument("--seed", metavar="N", type=int, help="default 0")
+    train.add_argument("--device", choices=list(DEVICES), help="default auto: cuda, mps, cpu")
+    train.add_argument("--augment", metavar="LIST", help='e.g. "shift=2,flip,rotate=10,noise=0.1"')
+    train.add_argument("--ema", type=_number, metavar="DECAY", help="weight averaging, e.g. 0.99")
+    train.add_argument("--eval-every", metavar="STEPS", type=_count, help="also test every N steps")
+    train.add_argument(
+        "--log-every", metavar="N", type=_count, help="log line every N iterations (100)"
+    )
+    train.add_argument(
+        "--limit-train", metavar="N", type=_positive, help="use the first N training images"
+    )
+    train.add_argument("--metrics-out", metavar="FILE", help="write every report as JSON lines")
+    train.add_argument("--save", metavar="FILE", help="write a checkpoint (.pt) at the end")
+    train.add_argument("--json", action="store_true", help="only the final JSON summary on stdout")
+    train.add_argument(
+        "--app", action="store_true", help="open the app's Train screen with these settings"
+    )
     return parser
 
 
 def open_app(
-    mode: str = "stepper", stepper_preset: str | None = None, builder_stack: str | None = None
+    mode: str = "stepper",
+    stepper_preset: str | None = None,
+    builder_stack: str | None = None,
+    train_config: Any = None,
+    lessons_dir: str | None = None,
+    lesson: str | None = None,
 ) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
@@ -571,8 +1086,101 @@ def open_app(
         )  # a bad name, spec or file is reported before the app opens
     from .app.app import CnnTuiApp
 
-    options = {"builder_stack": builder_stack} if builder_stack is not None else {}
+    options: dict[str, Any] = {}
+    if builder_stack is not None:
+        options["builder_stack"] = builder_stack
+    if train_config is not None:
+        options["train_config"] = train_config
+    if lessons_dir is not None:
+        options["lessons_dir"] = lessons_dir
+    if lesson is not None:
+        options["lesson"] = lesson
     CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options).run()
+    return 0
+
+
+def cmd_lessons(args: argparse.Namespace) -> int:
+    """Open the lessons reader, or list / check a course without the app."""
+    from .core.lessons import load_course
+
+    course = load_course(args.lessons)  # a missing folder is one line, exit 2
+    if args.check:
+        return _check_course(course)
+    if args.list or args.json:
+        return _list_course(course, args.json)
+    if args.name:
+        course.find(args.name)  # an unknown lesson is reported before the app opens
+    return open_app("lessons", lessons_dir=str(course.folder), lesson=args.name or None)
+
+
+def _check_course(course) -> int:
+    from .core.lesson_answers import validate_course
+
+    problems = [*course.problems, *validate_course(course.lessons)]
+    console = _console()
+    for problem in problems:
+        _error(str(problem))
+    exercises = sum(len(lesson.exercises) for lesson in course.lessons)
+    if problems:
+        return EXIT_BAD_INPUT
+    console.print(
+        f"{course.folder}: {len(course.lessons)} lessons, {exercises} exercises, "
+        "every answer computed and every Try-it target found",
+        markup=False,
+        highlight=False,
+    )
+    return 0
+
+
+def _list_course(course, as_json: bool) -> int:
+    from .core.progress import load_progress
+
+    progress = load_progress()
+    key = course.folder.name
+    rows = []
+    for lesson in course.lessons:
+        entry = progress.of(key, lesson.id)
+        ids = {e.id for e in lesson.exercises}
+        rows.append(
+            {
+                "order": lesson.order,
+                "id": lesson.id,
+                "title": lesson.title,
+                "minutes": lesson.minutes,
+                "exercises": len(ids),
+                "passed": len(ids & set(entry.passed)),
+                "done": entry.done,
+            }
+        )
+    if progress.warning:
+        _error(progress.warning)
+    if as_json:
+        _print_json(
+            {
+                "folder": str(course.folder),
+                "lessons": rows,
+                "problems": [str(p) for p in course.problems],
+            }
+        )
+        return 0
+    from rich import box
+    from rich.table import Table
+
+    table = Table(pad_edge=False, header_style="bold", box=box.SIMPLE_HEAD)
+    for name in ("#", "lesson", "min", "exercises", "done"):
+        table.add_column(name, justify="left" if name == "lesson" else "right")
+    for row in rows:
+        table.add_row(
+            str(row["order"]),
+            f"{row['title']}  [dim]{row['id']}[/dim]",
+            str(row["minutes"]),
+            f"{row['passed']}/{row['exercises']}",
+            "✓" if row["done"] else "",
+        )
+    console = _console()
+    console.print(table)
+    for problem in course.problems:
+        _error(str(problem))
     return 0
 
 

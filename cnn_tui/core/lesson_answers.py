@@ -207,6 +207,19 @@ def bytes_of(numbers: int, dtype_bytes: int = 4) -> int:
     return numbers * dtype_bytes
 
 
+def sqrt(x: float) -> float:
+    return math.sqrt(x)
+
+
+def ln(x: float) -> float:
+    """The natural logarithm: a 10-class guess has loss ln(10)."""
+    return math.log(x)
+
+
+def exp(x: float) -> float:
+    return math.exp(x)
+
+
 ANSWERS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
@@ -230,6 +243,9 @@ ANSWERS: dict[str, Callable[..., Any]] = {
         adam_step,
         adagrad_step,
         bytes_of,
+        sqrt,
+        ln,
+        exp,
     )
 }
 """Every function an `answer:` may call."""
@@ -303,9 +319,12 @@ def _check_trained(
         return Verdict(False, f"the last run trained {summary.get('model')}, not {model}")
     if dataset is not None and summary.get("dataset") != dataset:
         return Verdict(False, f"the last run used {summary.get('dataset')}, not {dataset}")
-    runs = summary.get("runs", [])
+    # a run that failed (NaN, out of memory) counts for nothing
+    runs = [r for r in summary.get("runs", []) if r.get("status", "done") != "error"]
     if race is not None and len(runs) < race:
-        return Verdict(False, f"race at least {race} optimizers (the last run had {len(runs)})")
+        return Verdict(
+            False, f"race at least {race} optimizers (the last run had {len(runs)} that worked)"
+        )
     best = max((r.get("test_accuracy") or 0.0 for r in runs), default=0.0)
     if min_accuracy is not None and best < min_accuracy:
         return Verdict(False, f"best test accuracy {best:.1%}: reach {min_accuracy:.0%}")
