@@ -1,18 +1,25 @@
-"""CnnTuiApp: the modes (stepper, builder, calculators), app-wide keys, help and the palette."""
+"""CnnTuiApp: the modes (lessons, stepper, builder, train, calculators), app-wide keys, help
+and the palette."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import TabbedContent
 
+from ..core.lesson_answers import LessonState
+from ..core.lessons import TryIt
+from ..core.train_config import TrainConfig
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
 from .screens.help import HelpScreen
+from .screens.lessons import LessonsScreen
 from .screens.stepper import StepperScreen
+from .screens.train import TrainScreen
 
 
 @dataclass(frozen=True)
@@ -26,8 +33,14 @@ class Mode:
     """Its number key (and F-key); fixed across releases so muscle memory holds."""
     help: str
 
+    @property
+    def keys(self) -> str:
+        """The number key and its F-key; Lessons has only '1', since F1 is help everywhere."""
+        return str(self.number) if self.number == 1 else f"{self.number},f{self.number}"
+
 
 MODES_AVAILABLE: tuple[Mode, ...] = (
+    Mode("lessons", "Lessons", 1, "Self-paced lessons with exercises that check your answers"),
     Mode("stepper", "Stepper", 2, "Step through a convolution or pooling, one cell at a time"),
     Mode(
         "builder",
@@ -35,12 +48,17 @@ MODES_AVAILABLE: tuple[Mode, ...] = (
         3,
         "Assemble a layer stack and watch its shapes, parameters and memory add up",
     ),
+    Mode(
+        "train",
+        "Train",
+        4,
+        "Train a stack on digits, MNIST or CIFAR-10 and watch the curves; race optimizers",
+    ),
     Mode("calculators", "Calculators", 5, "Output sizes, parameter counts, receptive fields"),
 )
-"""Lessons (1) and Train (4) join when they exist: no placeholder screens."""
 
 MODE_KEYS = Binding.Group("Mode")
-"""The mode keys share one footer entry: '2 3 5 Mode'."""
+"""The mode keys share one footer entry: '1 2 3 4 5 Mode'."""
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -55,7 +73,7 @@ class CnnTuiApp(App[None]):
     BINDINGS = [
         *(
             Binding(
-                f"{mode.number},f{mode.number}",
+                mode.keys,
                 f"switch_mode('{mode.name}')",
                 mode.title,
                 tooltip=mode.help,
@@ -76,6 +94,10 @@ class CnnTuiApp(App[None]):
         mode: str = "stepper",
         stepper_preset: str | None = None,
         builder_stack: str | None = None,
+        train_model: str | None = None,
+        train_config: TrainConfig | None = None,
+        lessons_dir: str | None = None,
+        lesson: str | None = None,
     ) -> None:
         super().__init__()
         self.initial_mode = mode
@@ -84,16 +106,83 @@ class CnnTuiApp(App[None]):
         """The stepper preset to open with, if one was asked for."""
         self.builder_stack = builder_stack
         """The builder's first stack (a preset name, spec or .json file), if one was asked for."""
+        self.train_model = train_model
+        """The train screen's first model (a preset name, spec or .json file), if one was asked
+        for; it wins over train_config's model."""
+        self.train_config = train_config
+        """The settings the train screen's form opens with (the CLI's `train --app`); settings
+        the form has no field for (schedule, augmentation, limit train, ...) are used as given."""
+        self.lessons_dir = lessons_dir
+        """The course folder (None: the shipped course)."""
+        self.lesson = lesson
+        """The lesson to open first (number, id or title); None: the first one not done."""
+        self.mode_screens: dict[str, Screen] = {}
+        """The screen of each mode that has been opened (lessons read their state)."""
         screens: dict[str, Callable[[], Screen]] = {
+            "lessons": lambda: LessonsScreen(course_dir=self.lessons_dir, lesson=self.lesson),
             "stepper": lambda: StepperScreen(preset=self.stepper_preset),
             "builder": lambda: BuilderScreen(stack=self.builder_stack),
+            "train": lambda: TrainScreen(model=self.train_model, config=self.train_config),
             "calculators": CalculatorsScreen,
         }
         for mode_info in MODES_AVAILABLE:
-            self.add_mode(mode_info.name, screens[mode_info.name])
+            self.add_mode(mode_info.name, self._remembered(mode_info.name, screens[mode_info.name]))
+
+    def _remembered(self, name: str, make: Callable[[], Screen]) -> Callable[[], Screen]:
+        def build() -> Screen:
+            screen = make()
+            self.mode_screens[name] = screen
+            return screen
+
+        return build
 
     def on_mount(self) -> None:
         self.switch_mode(self.initial_mode)
+
+    # -- what lessons need from the other screens ---------------------------------------------
+
+    async def try_it(self, try_it: TryIt) -> str | None:
+        """Open a lesson's 'Try it' target; the reason when it cannot be opened."""
+        from ..core.lesson_answers import try_target_problem
+
+        problem = try_target_problem(try_it.screen, try_it.target)
+        if problem:
+            return problem
+        target = try_it.target
+        screen = self.mode_screens.get(try_it.screen)
+        if try_it.screen == "stepper" and target and screen is None:
+            self.stepper_preset = target  # the new screen opens on it
+        if try_it.screen == "builder" and target and screen is None:
+            self.builder_stack = target
+        await self.switch_mode(try_it.screen)
+        screen = self.mode_screens.get(try_it.screen)
+        if not target:
+            return None
+        if isinstance(screen, StepperScreen) and screen.preset_name != target:
+            await screen.load_preset(target)
+        elif isinstance(screen, BuilderScreen) and self.builder_stack != target:
+            screen.open_text(target)
+        elif isinstance(screen, TrainScreen):
+            from ..core.zoo import resolve_stack
+
+            screen.use_stack(resolve_stack(target))
+        elif isinstance(screen, CalculatorsScreen):
+            screen.query_one(TabbedContent).active = f"tab-{target}"
+        return None
+
+    def lesson_state(self) -> LessonState:
+        """What 'make it happen' tasks are checked against."""
+        state = LessonState()
+        builder = self.mode_screens.get("builder")
+        if isinstance(builder, BuilderScreen) and builder.is_mounted:
+            state.stack = builder.stack()
+        train = self.mode_screens.get("train")
+        if isinstance(train, TrainScreen) and train.result is not None:
+            state.training = train.result.summary()
+        stepper = self.mode_screens.get("stepper")
+        if isinstance(stepper, StepperScreen) and stepper.is_mounted:
+            state.stepper = {"preset": stepper.preset_name, **asdict(stepper.config)}
+        return state
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -114,9 +114,11 @@ async def test_the_command_palette_offers_the_modes_help_and_theme():
         assert isinstance(app.screen, CalculatorsScreen)
         commands = list(app.get_system_commands(app.screen))
         titles = [command.title for command in commands]
-        assert titles[:5] == [
+        assert titles[:7] == [
+            "Lessons (1)",
             "Stepper (2)",
             "Builder (3)",
+            "Train (4)",
             "Calculators (5)",
             "Help (? or F1)",
             "Light / dark (ctrl+t)",

@@ -64,6 +64,7 @@ from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
 from ..widgets.builder_layer_form import LayerForm
 from ..widgets.builder_table import COLLAPSED, EXPANDED, BuilderTable
 from ..widgets.calc_result import CalcResult, ResultLine
+from .train import TrainScreen
 
 EMPTY_CHOICE = "empty"
 """The preset menu's first entry: a stack with no layers."""
@@ -102,6 +103,7 @@ ROW_ACTIONS = frozenset(
         "duplicate_layer",
         "move_layer",
         "toggle_block",
+        "train_stack",
     }
 )
 """Actions on the cursor row: offered while the keys go to the table, not to a field."""
@@ -485,6 +487,14 @@ class BuilderScreen(Screen):
             "Export",
             tooltip="The stack as PyTorch source, to read or save as a .py file",
             id="builder-export",
+        ),
+        Binding(
+            "t",
+            "train_stack",
+            "Train",
+            tooltip="Train this stack: the Train screen opens with its layers and input shape",
+            id="builder-train",
+            show=False,
         ),
         Binding(
             "ctrl+n",
@@ -1238,6 +1248,22 @@ class BuilderScreen(Screen):
         self.app.push_screen(
             StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
         )
+
+    # -----------------------------------------------------------------------------------------
+    # training
+
+    def action_train_stack(self) -> None:
+        if not self.layers:
+            self.say("nothing to train yet: add a layer first", "error")
+            return
+        if self.result is not None and self.result.error is not None:
+            self.say("fix the failing layer first: training needs every layer to fit", "error")
+            return
+        stack = self.stack()
+        self.app.switch_mode("train")
+        screen = self.app.screen
+        if isinstance(screen, TrainScreen):
+            screen.use_stack(stack)
 
     # -----------------------------------------------------------------------------------------
     # export

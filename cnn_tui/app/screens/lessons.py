@@ -1,0 +1,234 @@
+"""The lessons screen: the course list with progress, and a reader with Try-it buttons and
+exercises that check answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Markdown, OptionList, Static
+
+from ...core.lesson_answers import LessonState, Verdict, check_task
+from ...core.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
+from ...core.lessons import Markdown as MarkdownSegment
+from ...core.progress import Progress, load_progress
+from ..widgets.lesson_exercise import ExerciseCard
+from ..widgets.lesson_list import LessonList, lesson_label
+from ..widgets.lesson_try_it import TryItCard
+
+
+class LessonsScreen(Screen[None]):
+    """Read a lesson, try things in the other screens, answer its exercises."""
+
+    BINDINGS = [
+        Binding("n", "move(1)", "Next lesson", tooltip="Open the next lesson", id="next"),
+        Binding("p", "move(-1)", "Previous", tooltip="Open the previous lesson", id="previous"),
+        Binding("d", "toggle_done", "Done", tooltip="Mark this lesson done (or not)", id="done"),
+        Binding("l", "toggle_list", "List", tooltip="Show or hide the lessons list", id="list"),
+        Binding(
+            "escape",
+            "leave_field",
+            "Reader",
+            tooltip="Leave an answer field; back to scrolling the lesson",
+            id="leave",
+            show=False,
+        ),
+    ]
+
+    def __init__(
+        self,
+        course_dir: str | Path | None = None,
+        lesson: str | None = None,
+        progress_path: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.course_dir = course_dir
+        self.first_lesson = lesson
+        self.progress_path = progress_path
+        self.course: Course | None = None
+        self.progress: Progress = load_progress(progress_path)
+        self.lesson: Lesson | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="lessons-body"):
+            with Vertical(id="lessons-side"):
+                yield Static("", id="course-title")
+                yield LessonList(id="lesson-list")
+            yield VerticalScroll(id="lesson-reader")
+        yield Static("", id="lessons-message")
+        yield Footer()
+
+    @property
+    def course_key(self) -> str:
+        return self.course.folder.name if self.course else ""
+
+    async def on_mount(self) -> None:
+        try:
+            self.course = load_course(self.course_dir)
+        except LessonError as exc:
+            self.say(str(exc), "error")
+            return
+        if self.progress.warning:
+            self.say(self.progress.warning, "warning")
+            self.notify(self.progress.warning, severity="warning", timeout=10)
+        self.query_one("#course-title", Static).update(self._course_title())
+        self.query_one(LessonList).show_course(self.course, self.progress)
+        lesson = self._first_lesson()
+        if lesson is not None:
+            await self.open_lesson(lesson)
+        elif self.course.problems:
+            self.say(str(self.course.problems[0]), "error")
+
+    def _course_title(self) -> str:
+        assert self.course is not None
+        done = sum(self.progress.of(self.course_key, x.id).done for x in self.course.lessons)
+        return f"[b]{self.course.folder.name}[/b]  {done}/{len(self.course.lessons)} done"
+
+    def _first_lesson(self) -> Lesson | None:
+        assert self.course is not None
+        if self.first_lesson:
+            try:
+                return self.course.find(self.first_lesson)
+            except LessonError as exc:
+                self.say(str(exc), "error")
+        for lesson in self.course.lessons:
+            if not self.progress.of(self.course_key, lesson.id).done:
+                return lesson
+        return self.course.lessons[0] if self.course.lessons else None
+
+    def say(self, text: str, tone: str = "info") -> None:
+        line = self.query_one("#lessons-message", Static)
+        line.set_classes(f"-{tone}")
+        line.update(text)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def open_lesson(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        await reader.remove_children()
+        await reader.mount_all(self._widgets_for(lesson))
+        reader.scroll_home(animate=False)
+        lesson_list = self.query_one(LessonList)
+        index = lesson_list.get_option_index(lesson.id)
+        if lesson_list.highlighted != index:
+            lesson_list.highlighted = index
+        entry = self.progress.of(self.course_key, lesson.id)
+        state = "done" if entry.done else "not done yet"
+        self.say(f"Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
+
+    def _widgets_for(self, lesson: Lesson) -> list[Widget]:
+        entry = self.progress.of(self.course_key, lesson.id)
+        objectives = "\n".join(f"• {o}" for o in lesson.objectives)
+        widgets: list[Widget] = [
+            Static(
+                f"[b]Lesson {lesson.order}: {lesson.title}[/b]  ·  about {lesson.minutes} minutes"
+                f"\n[dim]You will be able to:[/dim]\n{objectives}",
+                classes="lesson-heading",
+            )
+        ]
+        for segment in lesson.segments:
+            if isinstance(segment, MarkdownSegment):
+                widgets.append(Markdown(segment.text, classes="lesson-text"))
+            elif isinstance(segment, TryIt):
+                widgets.append(TryItCard(segment))
+            elif isinstance(segment, Exercise):
+                widgets.append(ExerciseCard(segment, lesson, passed=segment.id in entry.passed))
+        return widgets
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._open_by_id(event.option.id)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if self.query_one(LessonList).has_focus:
+            self._open_by_id(event.option.id)
+
+    def _open_by_id(self, lesson_id: str | None) -> None:
+        if self.course is None or lesson_id is None:
+            return
+        if self.lesson is not None and self.lesson.id == lesson_id:
+            return
+        for lesson in self.course.lessons:
+            if lesson.id == lesson_id:
+                self.run_worker(self.open_lesson(lesson), exclusive=True, group="lesson")
+
+    async def action_move(self, step: int) -> None:
+        if self.course is None or not self.course.lessons:
+            return
+        lessons = list(self.course.lessons)
+        index = lessons.index(self.lesson) if self.lesson in lessons else -1
+        target = min(max(index + step, 0), len(lessons) - 1)
+        if target != index:
+            await self.open_lesson(lessons[target])
+
+    def action_toggle_done(self) -> None:
+        if self.lesson is None:
+            return
+        done = not self.progress.of(self.course_key, self.lesson.id).done
+        self._set_done(self.lesson, done)
+        self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
+
+    def _set_done(self, lesson: Lesson, done: bool) -> None:
+        try:
+            self.progress.set_done(self.course_key, lesson.id, done)
+        except OSError as exc:
+            self.say(f"progress not saved: {exc}", "error")
+        self._refresh_list()
+
+    def _refresh_list(self) -> None:
+        if self.course is None:
+            return
+        lesson_list = self.query_one(LessonList)
+        for lesson in self.course.lessons:
+            lesson_list.replace_option_prompt(
+                lesson.id, lesson_label(lesson, self.progress, self.course_key)
+            )
+        self.query_one("#course-title", Static).update(self._course_title())
+
+    def action_toggle_list(self) -> None:
+        side = self.query_one("#lessons-side")
+        side.display = not side.display
+
+    def action_leave_field(self) -> None:
+        self.query_one("#lesson-reader", VerticalScroll).focus()
+
+    # -- exercises and Try it -------------------------------------------------------------------
+
+    def on_exercise_card_passed(self, event: ExerciseCard.Passed) -> None:
+        lesson = event.card.lesson
+        try:
+            self.progress.pass_exercise(self.course_key, lesson.id, event.card.exercise.id)
+        except OSError as exc:
+            self.say(f"progress not saved: {exc}", "error")
+        entry = self.progress.of(self.course_key, lesson.id)
+        if not entry.done and {e.id for e in lesson.exercises} <= set(entry.passed):
+            self._set_done(lesson, True)
+            self.notify(f"Lesson {lesson.order} done: every exercise passed")
+        else:
+            self._refresh_list()
+
+    def on_exercise_card_check_task(self, event: ExerciseCard.CheckTask) -> None:
+        state_of = getattr(self.app, "lesson_state", None)
+        state = state_of() if callable(state_of) else LessonState()
+        try:
+            verdict = check_task(event.card.exercise, state, event.card.lesson)
+        except LessonError as exc:
+            verdict = Verdict(False, f"this task is broken: {exc}")
+        event.card.show(verdict)
+
+    async def on_try_it_card_open(self, event: TryItCard.Open) -> None:
+        opener = getattr(self.app, "try_it", None)
+        if not callable(opener):
+            return
+        problem = await opener(event.try_it)
+        if problem:
+            self.say(problem, "error")
+        else:
+            self.notify("Press 1 to come back to the lesson", timeout=6)

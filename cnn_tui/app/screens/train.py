@@ -1,0 +1,684 @@
+"""TrainScreen: train a stack (or race optimizers) on a dataset while the curves draw
+themselves; then look at its predictions, confusion matrix, filters and feature maps."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.events import ScreenResume, ScreenSuspend
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ...core.layers import Stack
+from ...core.metrics import MetricsLog
+from ...core.report import FieldError
+from ...core.train_config import TrainConfig
+from ..widgets.train_board import TrainBoard, board_rows
+from ..widgets.train_confusion import TrainConfusion
+from ..widgets.train_curves import TrainCurves
+from ..widgets.train_filters import TrainFilters
+from ..widgets.train_form import TrainForm
+from ..widgets.train_predictions import PredictionTile, TrainPredictions
+from ..widgets.train_status import TrainStatus, clock, ending_of, progress
+
+if TYPE_CHECKING:
+    from ...core.training import LiveRun, TrainResult
+
+FOLD_FORM_BELOW = 32
+"""On screens shorter than this the settings fold away while a run trains (s brings them
+back), so the plots get the rows."""
+
+REDRAW_SECONDS = 0.25
+"""How often the plots, board and status line look at the log (they redraw only when it grew)."""
+
+PREDICTIONS = 12
+"""Test images in the predictions grid, as many as the lecture's CIFAR-10 demo shows per row
+set."""
+
+TAB_IDS: tuple[str, ...] = (
+    "train-tab-curves",
+    "train-tab-predictions",
+    "train-tab-confusion",
+    "train-tab-filters",
+)
+CURVES_TAB = TAB_IDS[0]
+VIEW_TABS = frozenset(TAB_IDS[1:])
+"""Tabs drawn from the model itself (computed in a worker), not from the log."""
+
+LETTER_ACTIONS = frozenset(
+    {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab"},
+)
+"""Actions on plain letters: offered while the keys do not go to a field."""
+
+
+@dataclass
+class ModelViews:
+    """What the views tabs show of one run's network, computed off the UI thread."""
+
+    run: str
+    """Whose network: the run's name ('adam', 'sgd lr=0.1')."""
+    labels: tuple[str, ...]
+    """Class names, by class index."""
+    index: int
+    """The test image whose feature maps are drawn."""
+    test_size: int
+    matrix: np.ndarray | None = None
+    """counts[true, predicted] over the whole test set."""
+    tiles: list[PredictionTile] = field(default_factory=list)
+    """The first test images with their top-3 guesses."""
+    filters: list[np.ndarray] = field(default_factory=list)
+    """The first conv layer's filters as pictures."""
+    filter_shape: tuple[int, ...] = ()
+    """(F, C, k, k) of the first conv layer; () when the stack has none."""
+    image: np.ndarray | None = None
+    """The chosen test image, as a picture."""
+    truth: str = ""
+    """The chosen image's true class."""
+    maps: list[np.ndarray] = field(default_factory=list)
+    """What the first conv layer (after a ReLU) makes of the chosen image, one picture per
+    filter."""
+    map_shape: tuple[int, ...] = ()
+    """(F, H, W) of those maps."""
+    maps_only: bool = False
+    """Only the feature maps were recomputed (a new image was chosen)."""
+
+
+def compute_views(
+    model: Any, data: Any, run: str, index: int, *, maps_only: bool = False
+) -> ModelViews:
+    """Everything the views tabs draw, for one network and the test set (torch work)."""
+    # imported here: model_views imports torch, which the app must not load at start-up
+    from ...core import model_views
+
+    labels = tuple(str(label) for label in data.labels)
+    test_size = len(data.test_y)
+    if not 0 <= index < test_size:
+        raise FieldError("test image", f"pick 0 to {test_size - 1}, not {index}")
+    views = ModelViews(run, labels, index, test_size, maps_only=maps_only)
+    if not maps_only:
+        views.matrix = model_views.confusion_matrix(model, data)
+        for prediction in model_views.top_predictions(model, data, count=PREDICTIONS, k=3):
+            views.tiles.append(
+                PredictionTile(
+                    index=prediction.index,
+                    picture=model_views.to_picture(prediction.image),
+                    truth=labels[prediction.label],
+                    top=tuple((labels[c], float(p)) for c, p in prediction.top),
+                )
+            )
+    filters = model_views.first_conv_filters(model)
+    if filters is None:
+        return views
+    if not maps_only:
+        views.filter_shape = tuple(filters.shape)
+        views.filters = [filter_picture(weights) for weights in filters]
+    image = data.raw(data.test_x[index]).clamp(0, 1).float().cpu().numpy()
+    views.image = model_views.to_picture(
+        image.transpose(1, 2, 0) if image.shape[0] == 3 else image[0]
+    )
+    views.truth = labels[int(data.test_y[index])]
+    maps = model_views.feature_maps(model, data, index)
+    views.map_shape = tuple(maps.shape)
+    views.maps = [model_views.to_picture(one) for one in maps]
+    return views
+
+
+def filter_picture(weights: np.ndarray) -> np.ndarray:
+    """One filter (C, k, k) as a picture: zero weights mid-grey, the sign bright or dark; in
+    colour when it reads RGB, else averaged over its input channels."""
+    from ...core.model_views import to_picture
+
+    if weights.shape[0] == 3:
+        scale = float(np.abs(weights).max()) or 1.0
+        return to_picture(0.5 + weights.transpose(1, 2, 0) / (2 * scale))
+    return to_picture(weights.mean(axis=0), symmetric=True)
+
+
+class TrainScreen(Screen):
+    """A settings form, a status line and four tabs: curves and leaderboard, predictions,
+    confusion matrix, filters and feature maps."""
+
+    TITLE = "Train"
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding(
+            "ctrl+r",
+            "start",
+            "Start",
+            tooltip="Train with the form's settings (enter in a field, or the Start button)",
+            id="train-start",
+        ),
+        Binding(
+            "p",
+            "pause",
+            "Pause",
+            tooltip="Pause the run, or resume it (the curves and clock wait too)",
+            id="train-pause",
+        ),
+        Binding(
+            "x",
+            "stop",
+            "Stop",
+            tooltip="Stop the run after the batch in hand; its curves and model stay to look at",
+            id="train-stop",
+        ),
+        Binding(
+            "s",
+            "toggle_settings",
+            "Settings",
+            tooltip="Hide or show the settings form (more room for the plots)",
+            id="train-settings",
+            show=False,
+        ),
+        Binding(
+            "v",
+            "refresh_views",
+            "Views",
+            tooltip="Redraw the predictions, confusion matrix, filters and maps from the model now",
+            id="train-views",
+            show=False,
+        ),
+        Binding(
+            "left_square_bracket",
+            "switch_tab(-1)",
+            "Prev tab",
+            tooltip="The tab to the left",
+            id="train-previous-tab",
+            show=False,
+        ),
+        Binding(
+            "right_square_bracket",
+            "switch_tab(1)",
+            "Next tab",
+            tooltip="The tab to the right",
+            id="train-next-tab",
+            show=False,
+        ),
+        Binding(
+            "escape",
+            "leave_field",
+            "Leave field",
+            tooltip="Leave the field, so p, x, s and the mode digits work again",
+            id="train-leave-field",
+        ),
+    ]
+
+    def __init__(self, model: str | None = None, config: TrainConfig | None = None) -> None:
+        super().__init__()
+        base = config or TrainConfig()
+        if model:
+            base = replace(base, model=model, input_shape=None)
+        self.base = base
+        """The settings the form opens with."""
+        self.metrics = MetricsLog()
+        """The metrics of the current (or last) run; a new one per start."""
+        self.pause_event = threading.Event()
+        """Set while the student has the run paused."""
+        self.worker: Worker[TrainResult] | None = None
+        """The worker training now (or last)."""
+        self.live: LiveRun | None = None
+        """Filled by the engine once the run is set up: its data and its networks."""
+        self.result: TrainResult | None = None
+        """How the last run ended, once it has."""
+        self.drawn: tuple[int, bool] = (-1, False)
+        """The log version and pause state the board and status line show."""
+        self.plots_drawn = -1
+        """The log version the plots show (they wait while their tab is hidden)."""
+        self.errors_seen = 0
+        """Error points already reported in the message line."""
+        self.views_key: tuple[str, int, int, int] | None = None
+        """(run, epochs finished, runs ended, test image) when the views were last asked for:
+        they are computed again when this changes and a views tab is showing."""
+        self.views_pending = False
+        """The views were asked for while a computation ran: ask again when it ends."""
+        self.views: ModelViews | None = None
+        """What the views tabs show now."""
+        self.handed_over: Stack | None = None
+        """A stack from the builder waiting for the form to be mounted."""
+        self.timer: Timer | None = None
+        """The redraw timer; paused while another mode is on screen."""
+        self.starting = False
+        """A run was started and has not reported yet: the message line says it is loading."""
+        self.note = ("", "info")
+        """The message line: text and tone ('info' or 'error')."""
+
+    # -----------------------------------------------------------------------------------------
+    # layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield TrainForm(self.base, id="train-form")
+        yield Static("", id="train-message", markup=False)
+        yield TrainStatus(id="train-status")
+        with TabbedContent(id="train-tabs"):
+            with TabPane("Curves", id="train-tab-curves"):
+                yield TrainCurves(id="train-curves")
+                yield TrainBoard(id="train-board")
+            with TabPane("Predictions", id="train-tab-predictions"):
+                yield TrainPredictions(id="train-predictions")
+            with TabPane("Confusion", id="train-tab-confusion"):
+                yield Static(
+                    "The confusion matrix on the test set appears here once a run has started.",
+                    id="confusion-heading",
+                )
+                yield TrainConfusion(id="train-confusion")
+            with TabPane("Filters", id="train-tab-filters"):
+                yield TrainFilters(id="train-filters")
+        yield Footer()
+
+    @property
+    def form(self) -> TrainForm:
+        return self.query_one("#train-form", TrainForm)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#train-tabs", TabbedContent)
+
+    def on_mount(self) -> None:
+        self.timer = self.set_interval(REDRAW_SECONDS, self.redraw)
+        self.sub_title = self._describe(self.base)
+        if self.handed_over is not None:
+            self._fill_in(self.handed_over)
+        else:
+            self.say("ctrl+r (or enter in a field) trains with these settings; ? lists every key")
+        self.redraw(force=True)
+        self.query_one("#train-start").focus()
+
+    def on_unmount(self) -> None:
+        self.stop_training()
+
+    @on(ScreenSuspend)
+    def rest_while_hidden(self) -> None:
+        # the run goes on; only the drawing waits
+        if self.timer is not None:
+            self.timer.pause()
+
+    @on(ScreenResume)
+    def catch_up(self) -> None:
+        if self.timer is not None:
+            self.timer.resume()
+        if self.handed_over is not None and self.is_mounted:
+            self._fill_in(self.handed_over)
+        self.redraw()
+
+    @staticmethod
+    def _describe(config: TrainConfig) -> str:
+        model = config.model if len(config.model) <= 32 else config.model[:31] + "…"
+        return f"{model} on {config.dataset}"
+
+    # -----------------------------------------------------------------------------------------
+    # messages
+
+    def say(self, text: str, tone: str = "info") -> None:
+        self.note = (text, tone)
+        line = self.query_one("#train-message", Static)
+        line.update(text)
+        line.tooltip = text or None
+        line.set_class(tone == "error", "-error")
+
+    @property
+    def message_text(self) -> str:
+        return self.note[0]
+
+    # -----------------------------------------------------------------------------------------
+    # the builder's stack
+
+    def use_stack(self, stack: Stack) -> None:
+        """Train this stack next: its layers and input shape go into the form."""
+        self.handed_over = stack
+        if self.is_mounted:
+            self._fill_in(stack)
+
+    def _fill_in(self, stack: Stack) -> None:
+        self.handed_over = None
+        self.form.use_stack(stack.spec, stack.input_shape)
+        name = stack.name or "the builder's stack"
+        shape = "x".join(map(str, stack.input_shape))
+        self.say(f"{name}: {len(stack.layers)} layers, input {shape}; ctrl+r trains it")
+
+    # -----------------------------------------------------------------------------------------
+    # keys
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (
+            WorkerState.PENDING,
+            WorkerState.RUNNING,
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = isinstance(self.focused, Input | Select)
+        if action == "leave_field":
+            return typing
+        if action in LETTER_ACTIONS and typing:
+            return False
+        if action in ("pause", "stop") and not self.running:
+            return None  # shown dimmed: nothing to pause or stop
+        return True
+
+    def action_leave_field(self) -> None:
+        self.tabs.query_one(Tabs).focus()
+
+    def action_toggle_settings(self) -> None:
+        self.show_form(not self.form.display)
+
+    def show_form(self, shown: bool) -> None:
+        form = self.form
+        form.display = shown
+        if not shown and self.focused is not None and form in self.focused.ancestors:
+            self.action_leave_field()
+
+    def action_switch_tab(self, step: int) -> None:
+        tabs = self.tabs
+        current = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
+        tabs.active = TAB_IDS[(current + step) % len(TAB_IDS)]
+
+    @on(TabbedContent.TabActivated, "#train-tabs")
+    def look_at_tab(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        if event.pane.id == CURVES_TAB and self.plots_drawn != self.metrics.version:
+            self.draw_plots()
+        elif event.pane.id in VIEW_TABS and self.views_stale():
+            self.refresh_views()
+
+    # -----------------------------------------------------------------------------------------
+    # running
+
+    @on(TrainForm.StartPressed)
+    def start_from_form(self, event: TrainForm.StartPressed) -> None:
+        event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
+        if self.running:
+            self.say("a run is going: x stops it (p pauses it)", "error")
+            return
+        try:
+            config = self.form.config()
+        except FieldError as exc:
+            self.say(str(exc), "error")
+            return
+        self.start(config)
+
+    def start(self, config: TrainConfig) -> None:
+        """Train with config (the form's, or a test's): a new log, fresh plots."""
+        self.metrics = MetricsLog()
+        self.pause_event.clear()
+        self.live = None
+        self.result = None
+        self.errors_seen = 0
+        self.views_key = None
+        self.sub_title = self._describe(config)
+        runs = ", ".join(o.title for o in config.race_settings())
+        self.say(f"starting {runs}: loading PyTorch and {config.dataset} (a few seconds)...")
+        self.starting = True
+        self.worker = self.train_in_background(config, self.metrics, self.pause_event)
+        if self.size.height < FOLD_FORM_BELOW:
+            self.show_form(False)
+        if isinstance(self.focused, Input | Select):
+            self.action_leave_field()  # so p and x work at once, as the message line says
+        self.refresh_bindings()
+        self.redraw(force=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train_in_background(
+        self, config: TrainConfig, log: MetricsLog, pause: threading.Event
+    ) -> TrainResult:
+        # imported here: training imports torch (seconds), never on the UI thread at start-up
+        from ...core.training import LiveRun, train
+
+        live = LiveRun()
+        self.live = live
+        # cancelling the worker (x, leaving the app) sets this event: the engine stops
+        # within one batch
+        stop = get_current_worker().cancelled_event
+        return train(config, stop=stop, pause=pause, log=log, live=live)
+
+    def action_pause(self) -> None:
+        if not self.running:
+            self.say("nothing to pause: ctrl+r starts a run")
+            return
+        if self.pause_event.is_set():
+            self.pause_event.clear()
+            self.say("resumed")
+        else:
+            self.pause_event.set()
+            self.say("paused: p resumes, x stops")
+        self.redraw(force=True)
+
+    def action_stop(self) -> None:
+        if not self.running:
+            self.say("nothing to stop")
+            return
+        self.stop_training()
+        self.say("stopping after the batch in hand...")
+
+    def stop_training(self) -> None:
+        """Ask the engine to stop (it does within one batch); a paused run is let go first."""
+        if self.worker is not None:
+            self.worker.cancelled_event.set()
+        self.pause_event.clear()
+
+    @on(Worker.StateChanged)
+    def follow_workers(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group == "train" and worker is self.worker:
+            event.stop()
+            self._train_worker_changed(worker)
+        elif worker.group == "views":
+            event.stop()
+            self._views_worker_changed(worker)
+
+    def _train_worker_changed(self, worker: Worker[TrainResult]) -> None:
+        state = worker.state
+        if state == WorkerState.SUCCESS:
+            self.result = worker.result
+            self.redraw(force=True)
+            self.say_outcome()
+            if self.tabs.active in VIEW_TABS:
+                self.refresh_views()
+        elif state == WorkerState.ERROR:
+            # the run could not start: the engine's one-line reason, the form as it was
+            self.say(str(worker.error), "error")
+            self.show_form(True)
+            self.redraw(force=True)
+        elif state == WorkerState.CANCELLED:
+            self.say("stopped")
+            self.redraw(force=True)
+        self.refresh_bindings()
+
+    def say_outcome(self) -> None:
+        """One line on how the run ended: the test accuracies, or why it failed."""
+        rows = board_rows(self.metrics)
+        errors = [f"{row.run}: {row.status}" for row in rows if row.status.startswith("error")]
+        if errors and len(errors) == len(rows):
+            self.say("; ".join(errors), "error")
+            return
+        now = progress(self.metrics)
+        if now is not None and now.state == "stopped":
+            head = f"stopped at step {now.step:,} of {now.total_steps:,}"
+        else:
+            head = f"done in {clock(now.elapsed)}" if now is not None else "done"
+        scores = ", ".join(
+            f"{row.run} {row.test_accuracy:.1%}" for row in rows if row.test_accuracy is not None
+        )
+        parts = [f"{head}: test accuracy {scores}" if scores else head, *errors]
+        hint = "" if self.form.display else ", s the settings"
+        parts.append(f"the tabs show the network{hint}")
+        self.say("; ".join(parts), "error" if errors else "info")
+
+    # -----------------------------------------------------------------------------------------
+    # drawing from the log
+
+    def redraw(self, force: bool = False) -> None:
+        """Redraw plots, board and status when the log grew (or the run paused)."""
+        state = (self.metrics.version, self.pause_event.is_set())
+        if state == self.drawn and not force:
+            return
+        self.drawn = state
+        log, paused = self.metrics, state[1] and self.running
+        if self.tabs.active == CURVES_TAB:
+            self.draw_plots()  # hidden plots wait: drawing them costs the trainer time
+        self.query_one("#train-board", TrainBoard).show(log, paused)
+        self.query_one("#train-status", TrainStatus).show(log, paused)
+        if self.starting and self.metrics.runs():
+            self.starting = False
+            settings = "" if self.form.display else "; s shows the settings"
+            self.say(f"training: p pauses, x stops{settings}; the tabs show the network")
+        self._report_errors()
+        if self.tabs.active in VIEW_TABS and self.views_stale():
+            self.refresh_views()  # a new epoch ended while the student watches the predictions
+
+    def draw_plots(self) -> None:
+        self.query_one("#train-curves", TrainCurves).show(self.metrics)
+        self.plots_drawn = self.metrics.version
+
+    def _report_errors(self) -> None:
+        errors = self.metrics.points(kind="error")
+        if len(errors) > self.errors_seen:
+            self.errors_seen = len(errors)
+            self.say("; ".join(f"{p.run}: {p.message or 'failed'}" for p in errors), "error")
+
+    # -----------------------------------------------------------------------------------------
+    # the model's views
+
+    def view_run(self) -> str | None:
+        """The run whose network the views show: the board's cursor row, else the first."""
+        chosen = self.query_one("#train-board", TrainBoard).chosen_run
+        runs = self.metrics.runs()
+        return chosen if chosen in runs else (runs[0] if runs else None)
+
+    def _model_and_data(self, run: str) -> tuple[Any, Any]:
+        if self.result is not None:
+            for outcome in self.result.runs:
+                if outcome.run == run and outcome.model is not None:
+                    return outcome.model, self.result.data
+        live = self.live
+        if live is not None and live.data is not None:
+            return live.models.get(run), live.data
+        return None, None
+
+    def _views_now(self) -> tuple[str, int, int, int] | None:
+        run = self.view_run()
+        if run is None:
+            return None
+        epochs = len(self.metrics.points(kind="epoch"))
+        ended = sum(ending_of(self.metrics, name) is not None for name in self.metrics.runs())
+        image = self.query_one("#train-filters", TrainFilters).image_index
+        return run, epochs, ended, image
+
+    def views_stale(self) -> bool:
+        """Whether the network changed (an epoch or a run ended, another run was picked) or
+        another test image was chosen since the views were asked for."""
+        return self._views_now() != self.views_key
+
+    @property
+    def views_busy(self) -> bool:
+        return any(
+            worker.group == "views" and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            for worker in self.workers
+        )
+
+    def action_refresh_views(self) -> None:
+        self.views_key = None  # all of it, even if nothing seems to have changed
+        self.refresh_views(announce=True)
+
+    def refresh_views(self, announce: bool = False) -> None:
+        """Compute the views again in a worker: only the feature maps when only the image
+        changed; after the running computation when one runs (they never pile up). announce:
+        say so when there is no network yet, even while a run is starting."""
+        run = self.view_run()
+        model, data = self._model_and_data(run) if run else (None, None)
+        if model is None or data is None:
+            if announce or not self.running:
+                self.say("no network to look at yet: ctrl+r starts a run")
+            return
+        if self.views_busy:
+            self.views_pending = True
+            return
+        now = self._views_now()
+        assert now is not None
+        maps_only = self.views_key is not None and self.views_key[:3] == now[:3]
+        self.views_key, self.views_pending = now, False
+        self.views_in_background(model, data, run, now[3], maps_only)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="views")
+    def views_in_background(
+        self, model: Any, data: Any, run: str, index: int, maps_only: bool
+    ) -> ModelViews:
+        return compute_views(model, data, run, index, maps_only=maps_only)
+
+    def _views_worker_changed(self, worker: Worker[ModelViews]) -> None:
+        if worker.state == WorkerState.SUCCESS and worker.result is not None:
+            self.show_views(worker.result)
+        elif worker.state == WorkerState.ERROR:
+            self.say(f"views: {worker.error}", "error")
+        if worker.is_finished and (
+            self.views_pending or (self.tabs.active in VIEW_TABS and self.views_stale())
+        ):
+            self.refresh_views()
+
+    def show_views(self, views: ModelViews) -> None:
+        """Draw views computed by compute_views (or made up by a test)."""
+        self.views = views
+        filters = self.query_one("#train-filters", TrainFilters)
+        if not views.maps_only:
+            self._show_predictions(views)
+            self._show_confusion(views)
+            if views.filter_shape:
+                count, channels, height, width = views.filter_shape
+                filters.show_filters(
+                    f"{views.run}: the first conv layer's {count} filters,"
+                    f" {channels}x{height}x{width} each (grey 0, bright positive, dark negative)",
+                    views.filters,
+                )
+            else:
+                filters.show_filters(f"{views.run}: this stack has no conv layer", [])
+        if views.map_shape:
+            count, height, width = views.map_shape
+            filters.show_maps(
+                f"(a {views.truth}), then its {count} maps, {height}x{width}",
+                views.image,
+                views.maps,
+            )
+        else:
+            filters.show_maps("(no conv layer: no feature maps)", None, [])
+
+    def _show_predictions(self, views: ModelViews) -> None:
+        right = sum(tile.correct for tile in views.tiles)
+        heading = (
+            f"{views.run}: {right} of these {len(views.tiles)} test images right; the top-3"
+            " guesses under each (green: right, red: wrong). A click shows its feature maps."
+        )
+        self.query_one("#train-predictions", TrainPredictions).show(heading, views.tiles)
+
+    def _show_confusion(self, views: ModelViews) -> None:
+        if views.matrix is None:
+            return
+        total = int(views.matrix.sum())
+        right = int(np.trace(views.matrix))
+        accuracy = right / total if total else 0.0
+        self.query_one("#confusion-heading", Static).update(
+            f"{views.run}: {right:,} of {total:,} test images right ({accuracy:.1%});"
+            " rows: true class, columns: the network's guess"
+        )
+        self.query_one("#train-confusion", TrainConfusion).show(views.matrix, views.labels)
+
+    @on(TrainPredictions.ImageChosen)
+    def show_maps_of_clicked(self, event: TrainPredictions.ImageChosen) -> None:
+        event.stop()
+        self.query_one("#train-filters", TrainFilters).choose_image(event.index)
+        self.tabs.active = "train-tab-filters"
+        self.refresh_views()
+
+    @on(TrainFilters.ImageTyped)
+    def show_maps_of_typed(self, event: TrainFilters.ImageTyped) -> None:
+        event.stop()
+        self.refresh_views(announce=True)

@@ -1,0 +1,44 @@
+"""LessonList: the course's lessons with minutes and progress, plus any files that failed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...core.lessons import Course, Lesson
+from ...core.progress import Progress
+
+
+def lesson_label(lesson: Lesson, progress: Progress, course: str) -> Text:
+    """'✓ 3 Convolution in two dimensions  2/4', cut with an ellipsis to the list's width."""
+    entry = progress.of(course, lesson.id)
+    total = len(lesson.exercises)
+    passed = len(set(entry.passed) & {e.id for e in lesson.exercises})
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("✓" if entry.done else " ", style="bold green")
+    text.append(f"{lesson.order:>3} ")
+    if total:
+        style = "green" if passed == total else "dim"
+        text.append(f"{passed}/{total} ", style=style)
+    text.append(lesson.title)
+    return text
+
+
+class LessonList(OptionList):
+    """One option per lesson (id = lesson id); broken files are listed, disabled, at the end."""
+
+    def show_course(self, course: Course, progress: Progress) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        key = course.folder.name
+        options = [
+            Option(lesson_label(lesson, progress, key), id=lesson.id) for lesson in course.lessons
+        ]
+        for problem in course.problems:
+            name = problem.path.name if problem.path else "?"
+            label = Text(f"⚠ {name}: {problem.reason}", style="red")
+            options.append(Option(label, id=f"problem-{name}", disabled=True))
+        self.add_options(options)
+        if highlighted is not None and highlighted < len(course.lessons):
+            self.highlighted = highlighted

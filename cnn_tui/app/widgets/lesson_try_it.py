@@ -1,0 +1,51 @@
+"""TryItCard: a 'Try it' block: what to look at, and a button that opens the screen."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from ...core.lessons import TryIt
+
+SCREEN_TITLES = {
+    "stepper": "Stepper",
+    "builder": "Builder",
+    "calculators": "Calculators",
+    "train": "Train",
+}
+
+
+class TryItCard(Horizontal):
+    DEFAULT_CSS = """
+    TryItCard {
+        height: auto;
+        margin: 1 0;
+    }
+    TryItCard .try-it-text {
+        width: 1fr;
+        height: auto;
+        padding: 0 1;
+        color: $foreground-muted;
+    }
+    """
+
+    class Open(Message):
+        def __init__(self, try_it: TryIt) -> None:
+            super().__init__()
+            self.try_it = try_it
+
+    def __init__(self, try_it: TryIt) -> None:
+        super().__init__(classes="try-it")
+        self.try_it = try_it
+
+    def compose(self) -> ComposeResult:
+        where = SCREEN_TITLES[self.try_it.screen]
+        label = f"Try it: {where}" + (f" · {self.try_it.target}" if self.try_it.target else "")
+        yield Button(label, variant="success", classes="try-it-open")
+        yield Static(self.try_it.text, classes="try-it-text")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Open(self.try_it))
