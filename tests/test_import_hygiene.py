@@ -51,7 +51,7 @@ def test_cli_help_and_summary_never_import_torch():
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["textual"]
 
 
-@pytest.mark.parametrize("mode", ["stepper", "calculators"])
+@pytest.mark.parametrize("mode", ["lessons", "stepper", "builder", "train", "calculators"])
 def test_the_app_paints_without_torch(mode):
     code = (
         "import sys\n"

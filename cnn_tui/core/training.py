@@ -677,7 +677,7 @@ class _Trainer:
             message = (
                 f"stopped at step {step} of {self.total_steps}"
                 if stopped
-                else f"finished {self.config.epochs} epochs"
+                else f"finished {self.config.epochs} epoch{'' if self.config.epochs == 1 else 's'}"
             )
             r.result.message = message
             self.emit(
