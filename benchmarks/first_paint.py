@@ -41,7 +41,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     first_paint("stepper")  # warm the file cache
     results = {}
-    for mode in ("stepper", "calculators"):
+    for mode in ("lessons", "stepper", "builder", "train", "calculators"):
         times, torch_loaded = [], False
         for _ in range(runs):
             seconds, loaded = first_paint(mode)
