@@ -50,11 +50,14 @@ class ExerciseCard(Vertical):
         height: auto;
     }
     ExerciseCard .exercise-answer {
-        width: 28;
+        width: 1fr;
+        max-width: 32;
+        min-width: 12;
     }
     ExerciseCard Button {
         margin-left: 1;
-        min-width: 10;
+        width: auto;
+        min-width: 8;
     }
     ExerciseCard .exercise-verdict {
         height: auto;
