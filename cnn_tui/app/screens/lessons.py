@@ -21,6 +21,10 @@ from ..widgets.lesson_list import LessonList, lesson_label
 from ..widgets.lesson_try_it import TryItCard
 
 
+NARROW = 100
+"""Below this many columns the lessons list starts hidden."""
+
+
 class LessonsScreen(Screen[None]):
     """Read a lesson, try things in the other screens, answer its exercises."""
 
@@ -73,6 +77,9 @@ class LessonsScreen(Screen[None]):
         except LessonError as exc:
             self.say(str(exc), "error")
             return
+        if self.app.size.width < NARROW:
+            # at 80 columns the reader needs the whole width; `l` brings the list back
+            self.query_one("#lessons-side").display = False
         if self.progress.warning:
             self.say(self.progress.warning, "warning")
             self.notify(self.progress.warning, severity="warning", timeout=10)
