@@ -243,6 +243,16 @@ def _nonfinite_message(value: float, step: int, epoch: int, iteration: int, lr: 
     )
 
 
+def _home(pending: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[list[float], list[int]]:
+    """Per-step losses and correct counts, brought home in one copy."""
+    import torch
+
+    both = torch.stack(
+        [torch.stack([p[0] for p in pending]).float(), torch.stack([p[1] for p in pending]).float()]
+    ).tolist()
+    return both[0], [int(c) for c in both[1]]
+
+
 class _Run:
     """One optimizer's model, state and device-side accumulators."""
 
@@ -254,7 +264,6 @@ class _Run:
         steps_per_epoch: int,
         device: str,
     ) -> None:
-        import torch
 
         self.settings = settings
         self.title = settings.title
@@ -267,9 +276,8 @@ class _Run:
             self.ema.requires_grad_(False)
             self._ema_params = list(self.ema.parameters())
             self._params = list(self.model.parameters())
-        total = steps_per_epoch * config.epochs
-        self.losses = torch.zeros(total, device=device)
-        self.correct = torch.zeros(total, dtype=torch.int64, device=device)
+        self.pending: list[tuple[torch.Tensor, torch.Tensor]] = []
+        """(loss, correct count) of each step since the last flush, still on the device."""
         self.flushed = 0
         """Steps whose loss and correct count have been copied home."""
         self.result = RunResult(run=self.title, status="done", optimizer=settings.describe())
@@ -279,7 +287,7 @@ class _Run:
     def lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
-    def step(self, x: torch.Tensor, y: torch.Tensor, index: int, loss_fn: Callable) -> None:
+    def step(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable) -> None:
         import torch
 
         out = self.model(x)
@@ -292,8 +300,8 @@ class _Run:
         if self.ema is not None:
             torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
         with torch.no_grad():
-            self.losses[index] = loss.detach()
-            self.correct[index] = (out.argmax(1) == y).sum()
+            # three small kernels (argmax, ==, sum) and no copy home: flush() stacks them
+            self.pending.append((loss.detach(), (out.argmax(1) == y).sum()))
 
     def ema_model(self) -> nn.Module | None:
         """The averaged weights with the raw model's batch-norm statistics."""
@@ -465,7 +473,7 @@ class _Trainer:
                     if not r.active:
                         continue
                     try:
-                        r.step(x, y, step, self.loss_fn)
+                        r.step(x, y, self.loss_fn)
                     except oom:
                         self._out_of_memory(r, step)
                 self.sizes.append(len(y))
@@ -557,14 +565,11 @@ class _Trainer:
         rate = images / wall if wall > 0 and images else None
         spe = self.steps_per_epoch
         for r in self.runs:
-            start = r.flushed
-            if step <= start:
+            start, pending = r.flushed, r.pending
+            r.flushed, r.pending = step, []
+            if step <= start or not r.active or not pending:
                 continue
-            r.flushed = step
-            if not r.active:
-                continue
-            losses = r.losses[start:step].tolist()
-            correct = r.correct[start:step].tolist()
+            losses, correct = _home(pending)
             bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
             good = len(losses) if bad is None else bad
             # the steps before a NaN are reported as usual: they are what led up to it

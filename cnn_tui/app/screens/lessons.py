@@ -20,7 +20,6 @@ from ..widgets.lesson_exercise import ExerciseCard
 from ..widgets.lesson_list import LessonList, lesson_label
 from ..widgets.lesson_try_it import TryItCard
 
-
 NARROW = 100
 """Below this many columns the lessons list starts hidden."""
 
