@@ -17,7 +17,6 @@ step() {
     echo "exit $?" >>"$out/$name.txt"
     tail -n 40 "$out/$name.txt"
 }
-step gpu-tests 200 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" \
-    tests/core/test_memory_estimate.py tests/gpu
+step gpu-tests 200 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" tests/gpu
 step memory-estimate 120 python benchmarks/memory_estimate.py
 step train-speed 300 python benchmarks/train_speed.py --device cuda --epochs 2
