@@ -270,7 +270,10 @@ def _try_it(argument: str, block: list[str], path: Path, line: int) -> TryIt:
             path,
             line,
         )
-    text = "\n".join(block).strip()
+    # the lines reflow like exercise fields: joined with spaces, an empty line a new paragraph
+    text = "\n\n".join(
+        " ".join(part.split()) for part in "\n".join(block).split("\n\n") if part.strip()
+    )
     if not text:
         raise LessonError("a 'try' block needs a line saying what to try", path, line)
     return TryIt(words[0], words[1].strip() if len(words) > 1 else "", text, line)

@@ -79,6 +79,7 @@ class LessonsScreen(Screen[None]):
         if self.app.size.width < NARROW:
             # at 80 columns the reader needs the whole width; `l` brings the list back
             self.query_one("#lessons-side").display = False
+            self.query_one("#lesson-reader", VerticalScroll).focus()
         if self.progress.warning:
             self.say(self.progress.warning, "warning")
             self.notify(self.progress.warning, severity="warning", timeout=10)
@@ -201,6 +202,10 @@ class LessonsScreen(Screen[None]):
     def action_toggle_list(self) -> None:
         side = self.query_one("#lessons-side")
         side.display = not side.display
+        if side.display:
+            self.query_one(LessonList).focus()
+        else:
+            self.query_one("#lesson-reader", VerticalScroll).focus()
 
     def action_leave_field(self) -> None:
         self.query_one("#lesson-reader", VerticalScroll).focus()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from ...core.lesson_answers import Verdict, expected_text, mark
 from ...core.lessons import Exercise, Lesson, LessonError
+from .lesson_choice import ChoiceButton
 
 KIND_TITLES = {
     "number": "Predict the number",
@@ -61,6 +63,10 @@ class ExerciseCard(Vertical):
     }
     ExerciseCard .exercise-verdict {
         height: auto;
+        display: none;
+    }
+    ExerciseCard .exercise-verdict.shown, ExerciseCard .exercise-explain.shown {
+        display: block;
     }
     ExerciseCard .exercise-verdict.right {
         color: $success;
@@ -70,6 +76,7 @@ class ExerciseCard(Vertical):
     }
     ExerciseCard .exercise-explain {
         height: auto;
+        display: none;
         color: $foreground-muted;
     }
     """
@@ -96,11 +103,12 @@ class ExerciseCard(Vertical):
     def compose(self) -> ComposeResult:
         e = self.exercise
         yield Label(self._title(), classes="exercise-title")
-        yield Static(e.question, classes="exercise-question")
+        # lesson text is shown as written: brackets such as G[i][j] are not markup
+        yield Static(e.question, classes="exercise-question", markup=False)
         if e.kind == "choice":
             with RadioSet(classes="exercise-choices"):
                 for choice in e.choices:
-                    yield RadioButton(choice.text)
+                    yield ChoiceButton(Text(choice.text))
         with Horizontal(classes="exercise-row"):
             if e.kind in ("number", "shape"):
                 placeholder = "a number" if e.kind == "number" else "a shape, e.g. 6x28x28"
@@ -108,8 +116,8 @@ class ExerciseCard(Vertical):
             yield Button("Check", variant="primary", classes="exercise-check")
             if e.kind != "task":
                 yield Button("Show answer", classes="exercise-reveal")
-        yield Static("", classes="exercise-verdict")
-        yield Static("", classes="exercise-explain")
+        yield Static("", classes="exercise-verdict", markup=False)
+        yield Static("", classes="exercise-explain", markup=False)
 
     def _title(self) -> str:
         mark_text = "  ✓ passed" if self.passed else ""
@@ -161,6 +169,7 @@ class ExerciseCard(Vertical):
         line.set_class(verdict.correct, "right")
         line.set_class(not verdict.correct, "wrong")
         line.update(("✓ " if verdict.correct else "✗ ") + verdict.message)
+        line.add_class("shown")
         if verdict.correct:
             self._explain()
             if not self.passed:
@@ -177,8 +186,11 @@ class ExerciseCard(Vertical):
         line = self.query_one(".exercise-verdict", Static)
         line.remove_class("right", "wrong")
         line.update(f"The answer: {answer}")
+        line.add_class("shown")
         self._explain()
 
     def _explain(self) -> None:
         if self.exercise.explain:
-            self.query_one(".exercise-explain", Static).update(self.exercise.explain)
+            explain = self.query_one(".exercise-explain", Static)
+            explain.update(self.exercise.explain)
+            explain.add_class("shown")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Button, Static
 
@@ -17,11 +17,17 @@ SCREEN_TITLES = {
 }
 
 
-class TryItCard(Horizontal):
+class TryItCard(Vertical):
+    """The button on its own line (a long target stays readable), the text under it."""
+
     DEFAULT_CSS = """
     TryItCard {
         height: auto;
         margin: 1 0;
+    }
+    TryItCard Button {
+        width: auto;
+        max-width: 100%;
     }
     TryItCard .try-it-text {
         width: 1fr;
@@ -44,7 +50,7 @@ class TryItCard(Horizontal):
         where = SCREEN_TITLES[self.try_it.screen]
         label = f"Try it: {where}" + (f" · {self.try_it.target}" if self.try_it.target else "")
         yield Button(label, variant="success", classes="try-it-open")
-        yield Static(self.try_it.text, classes="try-it-text")
+        yield Static(self.try_it.text, classes="try-it-text", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
