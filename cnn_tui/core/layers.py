@@ -185,6 +185,11 @@ _REQUIRED: Any = _Required()
 """Marks a field that has no default (positional and required)."""
 
 
+def is_required_value(value: Any) -> bool:
+    """Whether a layer field's default (or a value) is the 'no default: must be given' marker."""
+    return value is _REQUIRED
+
+
 @dataclass(frozen=True)
 class Conv2d(Layer):
     """A 2-D convolution; input channels are inferred from the incoming shape."""

@@ -88,8 +88,12 @@ def delete_layer(layers: Layers, path: Path) -> Layers:
     siblings = _siblings(layers, path)
     _at(siblings, path[-1])
     index = path[-1]
-    if len(path) > 1 and len(siblings) == 1 and path[-2] == 0:
-        raise StackError("a block's first branch needs at least one layer: delete the block")
+    if len(path) > 1 and len(siblings) == 1:
+        if path[-2] == 0:
+            raise StackError("a block's first branch needs at least one layer: delete the block")
+        if isinstance(get_layer(layers, path[:-2]), Concat):
+            # only a residual's shortcut may be empty (the identity); a concat branch may not
+            raise StackError("every branch of a concat block needs a layer: delete the branch")
     return _rebuild(layers, path, (*siblings[:index], *siblings[index + 1 :]))
 
 

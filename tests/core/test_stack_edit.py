@@ -72,6 +72,14 @@ def test_delete_duplicate_and_move(layers):
     assert same == layers and path == (0,)
 
 
+def test_a_concat_branch_cannot_be_emptied_but_a_shortcut_can():
+    inception = parse_layers("cat[conv(8,1) | conv(8,1)]")
+    with pytest.raises(StackError, match="every branch of a concat block needs a layer"):
+        delete_layer(inception, (0, 1, 0))
+    residual = parse_layers("res[conv(8,1,p=0) | conv(8,1)]")
+    assert format_layers(delete_layer(residual, (0, 1, 0))) == "res[conv(8,1)]"
+
+
 def test_refused_edits_name_the_problem(layers):
     with pytest.raises(StackError, match="no layer at position 9"):
         get_layer(layers, (8,))

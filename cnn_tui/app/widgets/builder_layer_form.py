@@ -15,13 +15,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...core.layers import (
-    _REQUIRED,  # the marker layers.py gives a field with no default
     LAYER_TYPES,
     Layer,
     Shape,
     StackError,
     coerce,
     format_shape,
+    is_required_value,
     layer_from_dict,
     parse_layers,
 )
@@ -94,12 +94,12 @@ def form_fields(kind: str) -> list[dataclasses.Field[Any]]:
 
 
 def is_required(field: dataclasses.Field[Any]) -> bool:
-    return field.default is _REQUIRED
+    return is_required_value(field.default)
 
 
 def value_text(value: Any) -> str:
     """A field value as the form shows it: true/false, 0.0001 rather than 1e-04, '' for None."""
-    if value is None or value is _REQUIRED:
+    if value is None or is_required_value(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
