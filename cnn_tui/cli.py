@@ -689,6 +689,40 @@ class TrainView:
         _error(f"{self._prefix(point.run)}{point.message}")
 
 
+def _confusion_matrices(result) -> dict[str, Any]:
+    """counts[true, predicted] of every run that has a network, from core.model_views."""
+    from .core.model_views import confusion_matrix
+
+    if result.data is None:
+        return {}
+    return {
+        run.run: confusion_matrix(run.model, result.data)
+        for run in result.runs
+        if run.model is not None
+    }
+
+
+def render_confusion(console, run: str, matrix, labels) -> None:
+    """The confusion matrix as a table: rows are the true classes, columns the predictions."""
+    from rich import box
+    from rich.table import Table
+
+    names = [label[:8] for label in labels]
+    table = Table(
+        title=f"confusion matrix of {run}: rows true, columns predicted",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        title_justify="left",
+    )
+    table.add_column("true", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right")
+    for name, row in zip(names, matrix.tolist(), strict=True):
+        cells = [f"[bold]{n}[/bold]" if i == len(table.rows) else str(n) for i, n in enumerate(row)]
+        table.add_row(name, *cells)
+    console.print(table)
+
+
 def render_train_result(console, result, config) -> None:
     """The last words of a run: the lecture's test line, or a race's leaderboard."""
     settings = {o.title: o for o in config.race_settings()}
@@ -847,10 +881,17 @@ def cmd_train(args: argparse.Namespace) -> int:
         _console(stderr=True).print(f"wrote {args.metrics_out}", style="dim", markup=False)
     if args.save and result.checkpoint is not None:
         _console(stderr=True).print(f"saved {result.checkpoint}", style="dim", markup=False)
+    confusion = _confusion_matrices(result) if args.confusion else {}
     if args.json:
-        _print_json(result.summary())
+        summary = result.summary()
+        if args.confusion:
+            summary["labels"] = list(result.data.labels) if result.data is not None else []
+            summary["confusion"] = {run: m.tolist() for run, m in confusion.items()}
+        _print_json(summary)
     else:
         render_train_result(console, result, config)
+        for run, matrix in confusion.items():
+            render_confusion(console, run, matrix, result.data.labels)
     if interrupted or any(run.status == "stopped" for run in result.runs):
         return EXIT_INTERRUPTED
     if any(run.status == "error" for run in result.runs):
@@ -1058,6 +1099,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--metrics-out", metavar="FILE", help="write every report as JSON lines")
     train.add_argument("--save", metavar="FILE", help="write a checkpoint (.pt) at the end")
     train.add_argument("--json", action="store_true", help="only the final JSON summary on stdout")
+    train.add_argument(
+        "--confusion",
+        action="store_true",
+        help="also print each run's confusion matrix on the test set (in the JSON too)",
+    )
     train.add_argument(
         "--app", action="store_true", help="open the app's Train screen with these settings"
     )

@@ -303,3 +303,18 @@ def test_app_flag_refuses_what_it_cannot_do(monkeypatch, capsys, args, message):
     monkeypatch.setattr(CnnTuiApp, "run", lambda self, *a, **k: pytest.fail("app opened"))
     assert main(["train", *QUICK, "--app", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_confusion_matrix_in_json_and_as_a_table(capsys):
+    summary, _ = train_json(capsys, *QUICK, "--confusion", "--race", "sgd,adam")
+    assert summary["labels"] == [str(d) for d in range(10)]
+    for run in ("sgd", "adam"):
+        matrix = summary["confusion"][run]
+        assert len(matrix) == 10 and all(len(row) == 10 for row in matrix)
+        assert sum(map(sum, matrix)) == 360  # every test image, once
+        right = sum(matrix[i][i] for i in range(10))
+        accuracy = next(r["test_accuracy"] for r in summary["runs"] if r["run"] == run)
+        assert right / 360 == pytest.approx(accuracy)
+    assert main(["train", *QUICK, "--confusion"]) == 0
+    out = capsys.readouterr().out
+    assert "confusion matrix of sgd: rows true, columns predicted" in " ".join(out.split())
