@@ -702,6 +702,38 @@ def _confusion_matrices(result) -> dict[str, Any]:
     }
 
 
+def _predictions(result, count: int) -> dict[str, Any]:
+    from .core.model_views import top_predictions
+
+    if result.data is None:
+        return {}
+    return {
+        run.run: top_predictions(run.model, result.data, count=count)
+        for run in result.runs
+        if run.model is not None
+    }
+
+
+def render_predictions(console, run: str, shown, labels) -> None:
+    """Test images with the network's three best guesses, like the lecture's CIFAR-10 demo."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        title=f"top-3 guesses of {run}", box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left"
+    )
+    for name in ("image", "true", "1st", "2nd", "3rd"):
+        table.add_column(name, no_wrap=True)
+    for p in shown:
+        guesses = [
+            f"[{'green' if c == p.label else 'red' if i == 0 else 'default'}]"
+            f"{escape(labels[c])} {v:.0%}[/]"
+            for i, (c, v) in enumerate(p.top)
+        ]
+        table.add_row(f"#{p.index}", escape(labels[p.label]), *guesses)
+    console.print(table)
+
+
 def render_confusion(console, run: str, matrix, labels) -> None:
     """The confusion matrix as a table: rows are the true classes, columns the predictions."""
     from rich import box
@@ -882,16 +914,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.save and result.checkpoint is not None:
         _console(stderr=True).print(f"saved {result.checkpoint}", style="dim", markup=False)
     confusion = _confusion_matrices(result) if args.confusion else {}
+    predictions = _predictions(result, args.predictions) if args.predictions else {}
     if args.json:
         summary = result.summary()
         if args.confusion:
             summary["labels"] = list(result.data.labels) if result.data is not None else []
             summary["confusion"] = {run: m.tolist() for run, m in confusion.items()}
+        if args.predictions:
+            summary["predictions"] = {
+                run: [
+                    {"index": p.index, "label": p.label, "top": [[c, v] for c, v in p.top]}
+                    for p in shown
+                ]
+                for run, shown in predictions.items()
+            }
         _print_json(summary)
     else:
         render_train_result(console, result, config)
         for run, matrix in confusion.items():
             render_confusion(console, run, matrix, result.data.labels)
+        for run, shown in predictions.items():
+            render_predictions(console, run, shown, result.data.labels)
     if interrupted or any(run.status == "stopped" for run in result.runs):
         return EXIT_INTERRUPTED
     if any(run.status == "error" for run in result.runs):
@@ -1103,6 +1146,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--confusion",
         action="store_true",
         help="also print each run's confusion matrix on the test set (in the JSON too)",
+    )
+    train.add_argument(
+        "--predictions",
+        type=_positive,
+        metavar="N",
+        help="also print the top-3 guesses for the first N test images (in the JSON too)",
     )
     train.add_argument(
         "--app", action="store_true", help="open the app's Train screen with these settings"

@@ -318,3 +318,16 @@ def test_confusion_matrix_in_json_and_as_a_table(capsys):
     assert main(["train", *QUICK, "--confusion"]) == 0
     out = capsys.readouterr().out
     assert "confusion matrix of sgd: rows true, columns predicted" in " ".join(out.split())
+
+
+def test_top_three_predictions_in_json_and_as_a_table(capsys):
+    summary, _ = train_json(capsys, *QUICK, "--predictions", "4")
+    shown = summary["predictions"]["sgd"]
+    assert [p["index"] for p in shown] == [0, 1, 2, 3]
+    for p in shown:
+        probabilities = [v for _, v in p["top"]]
+        assert len(p["top"]) == 3 and probabilities == sorted(probabilities, reverse=True)
+        assert 0 <= p["label"] < 10
+    assert main(["train", *QUICK, "--predictions", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "top-3 guesses of sgd" in out and "#1" in out
