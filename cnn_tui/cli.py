@@ -61,7 +61,10 @@ def _text(value: str, limit: int = 60):
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    from .core.metrics import json_safe
+
+    # strict JSON: a diverged run's NaN losses are written as null
+    sys.stdout.write(json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n")
 
 
 def _padding(text: str) -> int | str:
@@ -755,6 +758,11 @@ def render_confusion(console, run: str, matrix, labels) -> None:
     console.print(table)
 
 
+def _loss_text(value: float) -> str:
+    """0.0810, or 6.71e+35 for a run that blew up (a table column stays narrow)."""
+    return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.3g}"
+
+
 def render_train_result(console, result, config) -> None:
     """The last words of a run: the lecture's test line, or a race's leaderboard."""
     settings = {o.title: o for o in config.race_settings()}
@@ -823,7 +831,7 @@ def render_train_result(console, result, config) -> None:
             run.run,
             rest if option is not None and name == option.name else described,
             _percent(run.test_accuracy),
-            "-" if run.test_loss is None else f"{run.test_loss:.4f}",
+            "-" if run.test_loss is None else _loss_text(run.test_loss),
         ]
         if ema:
             row.append(_percent(run.ema_test_accuracy))
@@ -904,13 +912,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     if error is not None:
         raise error  # StackError / ConfigError: main() prints them; anything else is a bug
     result = outcome["result"]
+    problems: list[str] = []
     if args.metrics_out:
         from pathlib import Path
 
         from .core.stack_file import write_atomic
 
-        write_atomic(Path(args.metrics_out), result.log.to_jsonl())
-        _console(stderr=True).print(f"wrote {args.metrics_out}", style="dim", markup=False)
+        try:
+            write_atomic(Path(args.metrics_out), result.log.to_jsonl())
+            _console(stderr=True).print(f"wrote {args.metrics_out}", style="dim", markup=False)
+        except OSError as exc:
+            problems.append(f"metrics not written to {args.metrics_out}: {exc.strerror or exc}")
+    if result.save_error:
+        problems.append(result.save_error)
     if args.save and result.checkpoint is not None:
         _console(stderr=True).print(f"saved {result.checkpoint}", style="dim", markup=False)
     confusion = _confusion_matrices(result) if args.confusion else {}
@@ -935,6 +949,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             render_confusion(console, run, matrix, result.data.labels)
         for run, shown in predictions.items():
             render_predictions(console, run, shown, result.data.labels)
+    for problem in problems:
+        _error(problem)  # after the results, which are not lost
+    if problems:
+        return EXIT_BAD_INPUT
     if interrupted or any(run.status == "stopped" for run in result.runs):
         return EXIT_INTERRUPTED
     if any(run.status == "error" for run in result.runs):

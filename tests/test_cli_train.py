@@ -331,3 +331,26 @@ def test_top_three_predictions_in_json_and_as_a_table(capsys):
     assert main(["train", *QUICK, "--predictions", "2"]) == 0
     out = capsys.readouterr().out
     assert "top-3 guesses of sgd" in out and "#1" in out
+
+
+def test_json_stays_strict_when_a_run_diverges(capsys):
+    code = main(["train", *QUICK, "--lr", "1e30", "--eval-every", "1", "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    summary = json.loads(captured.out, parse_constant=refuse)
+    assert summary["runs"][0]["status"] == "error"
+
+
+def test_an_unwritable_checkpoint_is_one_line_after_the_results(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code = main(["train", *QUICK, "--save", str(blocker / "run.pt")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "Test loss:" in captured.out
+    assert f"checkpoint not saved to {blocker / 'run.pt'}" in " ".join(captured.err.split())
+    assert "Traceback" not in captured.err

@@ -325,7 +325,8 @@ def augment_batch(
             pixels = torch.randint(
                 -settings.shift, settings.shift + 1, (n, 2), device=dev, generator=generator
             ).float()
-            shift = pixels * torch.tensor([2.0 / width, 2.0 / height], device=dev)
+            # Python floats, not a new device tensor: no host-to-device copy per batch
+            shift = torch.stack([pixels[:, 0] * (2.0 / width), pixels[:, 1] * (2.0 / height)], 1)
         cos, sin = torch.cos(angle), torch.sin(angle)
         theta = torch.stack(
             [torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1

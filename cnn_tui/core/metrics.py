@@ -7,6 +7,7 @@ every number is a plain float that the engine already copied off the device.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -57,8 +58,27 @@ class Point:
     """start: device, device_name, steps_per_epoch, total_steps, params, train_size, test_size."""
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-able: empty fields left out, NaN and infinities (a diverged run) left out too,
+        since JSON has no such numbers."""
         data = asdict(self)
-        return {k: v for k, v in data.items() if v is not None and v != "" and v != {}}
+        return {
+            k: v for k, v in data.items() if v is not None and v != "" and v != {} and _finite(v)
+        }
+
+
+def _finite(value: Any) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def json_safe(value: Any) -> Any:
+    """A structure with every NaN or infinite float replaced by None, for strict JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
 
 
 class MetricsLog:

@@ -68,11 +68,13 @@ class OptimizerSettings:
             raise ConfigError(f"optimizer {self.name!r} is not one of {known}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise ConfigError(f"learning rate must be a positive number, not {self.lr}")
-        if self.momentum is not None and not 0 <= self.momentum < 1:
+        if self.momentum is not None and not (
+            math.isfinite(self.momentum) and 0 <= self.momentum < 1
+        ):
             raise ConfigError(f"momentum must be in [0, 1), not {self.momentum}")
-        if not all(0 <= b < 1 for b in self.betas):
+        if not all(math.isfinite(b) and 0 <= b < 1 for b in self.betas):
             raise ConfigError(f"betas must be in [0, 1), not {self.betas}")
-        if self.weight_decay < 0:
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
             raise ConfigError(f"weight decay must be 0 or more, not {self.weight_decay}")
 
     @property
@@ -115,8 +117,8 @@ class Augment:
     """Gaussian noise with this standard deviation, added after normalisation."""
 
     def __post_init__(self) -> None:
-        if self.shift < 0 or self.rotate < 0 or self.noise < 0:
-            raise ConfigError("augmentation amounts must be 0 or more")
+        if not all(math.isfinite(v) and v >= 0 for v in (self.shift, self.rotate, self.noise)):
+            raise ConfigError("augmentation amounts must be numbers, 0 or more")
         if self.rotate > 180:
             raise ConfigError(f"rotation of {self.rotate} degrees: use at most 180")
 
@@ -191,11 +193,13 @@ class TrainConfig:
                 raise ConfigError(f"{name.replace('_', ' ')} must be at least 1")
         if self.eval_every < 0 or self.log_every < 0:
             raise ConfigError("eval every / log every must be 0 or more")
-        if not 0 < self.gamma <= 1:
+        if not (math.isfinite(self.gamma) and 0 < self.gamma <= 1):
             raise ConfigError(f"gamma must be in (0, 1], not {self.gamma}")
-        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+        if self.ema_decay is not None and not (
+            math.isfinite(self.ema_decay) and 0 < self.ema_decay < 1
+        ):
             raise ConfigError(f"EMA decay must be in (0, 1), e.g. 0.99, not {self.ema_decay}")
-        if self.report_seconds <= 0:
+        if not (math.isfinite(self.report_seconds) and self.report_seconds > 0):
             raise ConfigError("report interval must be positive")
         if self.limit_train is not None and self.limit_train < 1:
             raise ConfigError("limit train must be at least 1")

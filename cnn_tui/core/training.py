@@ -94,6 +94,8 @@ class TrainResult:
     log: MetricsLog
     data: DeviceData | None = field(default=None, repr=False)
     checkpoint: Path | None = None
+    save_error: str = ""
+    """Why the checkpoint asked for could not be written ('' when it was, or none was asked)."""
 
     def summary(self) -> dict[str, Any]:
         """JSON-able: the first run's figures at the top, every run under 'runs'."""
@@ -201,12 +203,8 @@ def make_schedule(
         return sched.CosineAnnealingLR(optimizer, T_max=total)
     if config.schedule == "onecycle":
         lr = optimizer.param_groups[0]["lr"]
-        cycle_momentum = "momentum" in optimizer.defaults and optimizer.defaults["momentum"] > 0
-        if "betas" in optimizer.defaults:
-            cycle_momentum = True
-        return sched.OneCycleLR(
-            optimizer, max_lr=lr, total_steps=total, cycle_momentum=cycle_momentum
-        )
+        # the momentum (or beta1) the student chose stays as chosen: only the rate cycles
+        return sched.OneCycleLR(optimizer, max_lr=lr, total_steps=total, cycle_momentum=False)
     return None
 
 
@@ -243,7 +241,9 @@ def _nonfinite_message(value: float, step: int, epoch: int, iteration: int, lr: 
     )
 
 
-def _home(pending: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[list[float], list[int]]:
+def _home(
+    pending: list[tuple[torch.Tensor, torch.Tensor, float]],
+) -> tuple[list[float], list[int]]:
     """Per-step losses and correct counts, brought home in one copy."""
     import torch
 
@@ -276,8 +276,9 @@ class _Run:
             self.ema.requires_grad_(False)
             self._ema_params = list(self.ema.parameters())
             self._params = list(self.model.parameters())
-        self.pending: list[tuple[torch.Tensor, torch.Tensor]] = []
-        """(loss, correct count) of each step since the last flush, still on the device."""
+        self.pending: list[tuple[torch.Tensor, torch.Tensor, float]] = []
+        """(loss, correct count, learning rate) of each step since the last flush; the two
+        counts still on the device."""
         self.flushed = 0
         """Steps whose loss and correct count have been copied home."""
         self.result = RunResult(run=self.title, status="done", optimizer=settings.describe())
@@ -290,6 +291,7 @@ class _Run:
     def step(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable) -> None:
         import torch
 
+        rate = self.lr  # the rate this step uses (a schedule moves it afterwards)
         out = self.model(x)
         loss = loss_fn(out, y)
         self.optimizer.zero_grad(set_to_none=True)
@@ -301,7 +303,7 @@ class _Run:
             torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
         with torch.no_grad():
             # three small kernels (argmax, ==, sum) and no copy home: flush() stacks them
-            self.pending.append((loss.detach(), (out.argmax(1) == y).sum()))
+            self.pending.append((loss.detach(), (out.argmax(1) == y).sum(), rate))
 
     def ema_model(self) -> nn.Module | None:
         """The averaged weights with the raw model's batch-norm statistics."""
@@ -393,6 +395,14 @@ class _Trainer:
         self.params = sum(p.numel() for p in base.parameters())
         n = len(self.data.train_y)
         self.steps_per_epoch = math.ceil(n / config.batch_size)
+        if any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in base.modules()):
+            # batch norm cannot normalise a batch of one image (its variance is 0/0)
+            if config.batch_size == 1 or n == 1:
+                raise TrainingError(
+                    "batch norm needs at least 2 images per batch: use batch size 2 or more"
+                )
+            if n % config.batch_size == 1:
+                self.steps_per_epoch -= 1  # the last image of each shuffle waits for the next
         self.total_steps = self.steps_per_epoch * config.epochs
         self.runs = [
             _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device)
@@ -476,6 +486,9 @@ class _Trainer:
                         r.step(x, y, self.loss_fn)
                     except oom:
                         self._out_of_memory(r, step)
+                    except (RuntimeError, ValueError) as exc:
+                        # one run fails with torch's reason; the others and the log survive
+                        self._fail(r, step, f"step {step} failed: {exc}".split("\n")[0])
                 self.sizes.append(len(y))
                 step += 1
                 self.images += len(y)
@@ -576,7 +589,8 @@ class _Trainer:
             self._report_slice(r, start, losses[:good], correct[:good], rate)
             if bad is not None:
                 s = start + bad
-                self._fail(r, s, _nonfinite_message(losses[bad], s, s // spe, s % spe, r.lr))
+                rate = pending[bad][2]
+                self._fail(r, s, _nonfinite_message(losses[bad], s, s // spe, s % spe, rate))
 
     def _report_slice(
         self, r: _Run, start: int, losses: list[float], correct: list[int], rate: float | None
@@ -723,7 +737,14 @@ def train(
     """
     log = log if log is not None else MetricsLog()
     trainer = _Trainer(config, report, stop or threading.Event(), pause, log, live)
-    trainer.setup()
+    try:
+        trainer.setup()
+    except _out_of_memory_types() as exc:
+        raise TrainingError(
+            f"out of memory while putting the dataset and {len(config.optimizers)} copies of "
+            f"the network on the device: {str(exc).splitlines()[0]}; try a smaller stack, "
+            "fewer optimizers or the CPU"
+        ) from None
     runs = trainer.run()
     result = TrainResult(
         config=config,
@@ -734,7 +755,11 @@ def train(
         data=trainer.data,
     )
     if save is not None:
-        result.checkpoint = save_checkpoint(result, trainer.stack, save)
+        try:
+            result.checkpoint = save_checkpoint(result, trainer.stack, save)
+        except OSError as exc:
+            # the runs are done: keep them and say why the file is missing
+            result.save_error = f"checkpoint not saved to {save}: {exc.strerror or exc}"
     return result
 
 

@@ -162,3 +162,28 @@ def test_filters_and_feature_maps_match_the_first_conv(trained):
     assert picture.shape == (3, 3, 3) and picture.dtype == np.uint8
     assert to_picture(np.zeros((2, 2))).max() == 0
     assert to_picture(np.array([[0.0, 1.0]]))[0, 1, 0] == 255
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: OptimizerSettings(weight_decay=float("nan")),
+        lambda: OptimizerSettings(momentum=float("nan")),
+        lambda: Augment(noise=float("nan")),
+        lambda: Augment(rotate=float("inf")),
+        lambda: TrainConfig(gamma=float("nan")),
+        lambda: TrainConfig(ema_decay=float("nan")),
+    ],
+)
+def test_not_a_number_is_refused(make):
+    with pytest.raises(ConfigError):
+        make()
+
+
+def test_points_leave_out_non_finite_numbers():
+    from cnn_tui.core.metrics import json_safe
+
+    point = Point(run="sgd", kind="test", loss=float("nan"), accuracy=0.1)
+    data = point.to_dict()
+    assert "loss" not in data and data["accuracy"] == 0.1
+    assert json_safe({"a": [float("inf"), 1.0], "b": float("nan")}) == {"a": [None, 1.0], "b": None}

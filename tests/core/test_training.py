@@ -343,3 +343,55 @@ def test_out_of_memory_ends_the_run_with_the_estimate(monkeypatch):
     assert "out of memory at step 0 with batch size 32" in run.message
     assert "the builder estimates" in run.message
     assert "try batch size 16" in run.message
+
+
+def test_batch_norm_skips_a_last_batch_of_one_image():
+    bn = "conv(4,3) bn relu maxpool(2) flatten linear(10)"
+    result = train(tiny(model=bn, limit_train=33, batch_size=32, epochs=2))
+    run = result.runs[0]
+    assert run.status == "done"
+    assert result.log.points(kind="start")[0].extra["steps_per_epoch"] == 1
+    assert run.steps == 2
+    with pytest.raises(TrainingError, match="batch norm needs at least 2 images per batch"):
+        train(tiny(model=bn, batch_size=1))
+
+
+def test_a_step_that_fails_ends_that_run_with_torchs_reason(monkeypatch):
+    from cnn_tui.core import training
+
+    def fail(self, *args):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied\nmore detail")
+
+    monkeypatch.setattr(training._Run, "step", fail)
+    result = train(tiny())
+    assert result.runs[0].status == "error"
+    assert result.runs[0].message == "step 0 failed: mat1 and mat2 shapes cannot be multiplied"
+
+
+def test_the_nan_message_names_the_rate_that_step_used():
+    result = train(tiny(optimizers=(OptimizerSettings("sgd", lr=1e30),), schedule="cosine"))
+    message = result.runs[0].message
+    assert "with learning rate 1e+30" in message or "with learning rate 9." in message
+    assert "with learning rate 0:" not in message
+
+
+def test_one_cycle_leaves_the_chosen_momentum_alone():
+    live = LiveRun()
+    config = tiny(optimizers=(OptimizerSettings("momentum", momentum=0.5),), schedule="onecycle")
+    result = train(config, live=live)
+    assert result.runs[0].status == "done"
+    from cnn_tui.core.training import make_optimizer, make_schedule
+
+    model = torch.nn.Linear(2, 2)
+    optimizer = make_optimizer(config.optimizers[0], model.parameters())
+    make_schedule(config, optimizer, 8)
+    assert optimizer.param_groups[0]["momentum"] == 0.5
+
+
+def test_a_checkpoint_that_cannot_be_written_keeps_the_results(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = train(tiny(), save=blocker / "run.pt")
+    assert result.runs[0].status == "done"
+    assert result.checkpoint is None
+    assert result.save_error.startswith(f"checkpoint not saved to {blocker / 'run.pt'}")
