@@ -771,3 +771,21 @@ def test_snapshot_filters_and_maps_at_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(train_app(quick()), terminal_size=(80, 24), run_before=fill)
+
+
+async def test_a_race_from_the_command_line_keeps_each_rate_and_the_betas():
+    race = (
+        OptimizerSettings("sgd", lr=0.1),
+        OptimizerSettings("adam", lr=0.001, betas=(0.8, 0.99)),
+    )
+    async with train_app(quick(optimizers=race)).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = screen_of(pilot)
+        assert screen.query_one("#train-race", Input).value == "sgd:0.1,adam:0.001"
+        assert screen.query_one("#train-lr", Input).value == ""
+        chosen = screen.form.config().optimizers
+        assert [(o.name, o.lr) for o in chosen] == [("sgd", 0.1), ("adam", 0.001)]
+    single = (OptimizerSettings("adam", lr=0.01, betas=(0.8, 0.99)),)
+    async with train_app(quick(optimizers=single)).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert screen_of(pilot).form.config().optimizers[0].betas == (0.8, 0.99)

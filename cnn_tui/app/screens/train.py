@@ -485,10 +485,12 @@ class TrainScreen(Screen):
             if self.tabs.active in VIEW_TABS:
                 self.refresh_views()
         elif state == WorkerState.ERROR:
-            # the run could not start: the engine's one-line reason, the form as it was
-            self.say(str(worker.error), "error")
-            self.show_form(True)
+            # the run could not start (or broke): the engine's one-line reason, the form as
+            # it was; drawn last, so the "training" line cannot cover it
+            self.starting = False
             self.redraw(force=True)
+            self.say(str(worker.error).split("\n")[0], "error")
+            self.show_form(True)
         elif state == WorkerState.CANCELLED:
             self.say("stopped")
             self.redraw(force=True)

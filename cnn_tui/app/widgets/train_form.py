@@ -166,7 +166,8 @@ class TrainForm(Vertical):
             )
             yield Label("lr", classes="train-label")
             yield Input(
-                f"{single.lr:g}" if single.lr is not None else "",
+                # in a race each entry carries its own rate in the race field
+                f"{single.lr:g}" if single.lr is not None and not base.is_race else "",
                 placeholder=f"{DEFAULT_LR[single.name]:g}",
                 compact=True,
                 select_on_focus=True,
@@ -193,7 +194,11 @@ class TrainForm(Vertical):
         with Horizontal(classes="train-row"):
             yield Label("race", classes="train-label")
             yield Input(
-                ",".join(o.name for o in base.optimizers) if base.is_race else "",
+                ",".join(
+                    f"{o.name}:{o.lr:g}" if o.lr is not None else o.name for o in base.optimizers
+                )
+                if base.is_race
+                else "",
                 placeholder="e.g. sgd,adam",
                 compact=True,
                 id="train-race",
@@ -310,7 +315,8 @@ class TrainForm(Vertical):
         momentum = read_optional("mom", self.text_of("momentum"), below=1.0)
         decay_text = self.text_of("decay")
         decay = read_number("wd", decay_text) if decay_text.strip() else 0.0
-        common: dict[str, object] = {"weight_decay": decay}
+        # the form has no betas field: the ones the app was opened with (train --betas) stay
+        common: dict[str, object] = {"weight_decay": decay, "betas": self.base.optimizers[0].betas}
         if momentum is not None:
             common["momentum"] = momentum
         race = self.text_of("race").strip()
