@@ -35,6 +35,7 @@ def _write_bytes(path: Path, payload: bytes) -> None:
     # written to a temporary file and renamed, so a crash never leaves half a dataset
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)

@@ -40,6 +40,7 @@ def write_atomic(target: Path, text: str) -> None:
     """Write text so that a crash leaves either the old file or the new one, never half."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

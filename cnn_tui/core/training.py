@@ -799,6 +799,7 @@ def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path
     target = Path(path).expanduser()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
     os.close(fd)
     try:
         torch.save(payload, temp)

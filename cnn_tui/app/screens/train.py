@@ -4,6 +4,7 @@ themselves; then look at its predictions, confusion matrix, filters and feature 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,6 +38,10 @@ FOLD_FORM_BELOW = 32
 back), so the plots get the rows."""
 
 REDRAW_SECONDS = 0.25
+VIEWS_EVERY_SECONDS = 5.0
+"""While a run trains, the picture tabs follow it at most this often: each redraw copies the
+network and runs the test set, which takes the trainer's time (short epochs end many times a
+second)."""
 """How often the plots, board and status line look at the log (they redraw only when it grew)."""
 
 PREDICTIONS = 12
@@ -238,6 +243,8 @@ class TrainScreen(Screen):
         they are computed again when this changes and a views tab is showing."""
         self.views_pending = False
         """The views were asked for while a computation ran: ask again when it ends."""
+        self.views_at = 0.0
+        """When the views were last asked for (time.monotonic())."""
         self.views: ModelViews | None = None
         """What the views tabs show now."""
         self.handed_over: Stack | None = None
@@ -535,7 +542,8 @@ class TrainScreen(Screen):
             settings = "" if self.form.display else "; s shows the settings"
             self.say(f"training: p pauses, x stops{settings}; the tabs show the network")
         self._report_errors()
-        if self.tabs.active in VIEW_TABS and self.views_stale():
+        recent = time.monotonic() - self.views_at < VIEWS_EVERY_SECONDS and self.running
+        if self.tabs.active in VIEW_TABS and self.views_stale() and not recent:
             self.refresh_views()  # a new epoch ended while the student watches the predictions
 
     def draw_plots(self) -> None:
@@ -609,6 +617,7 @@ class TrainScreen(Screen):
         assert now is not None
         maps_only = self.views_key is not None and self.views_key[:3] == now[:3]
         self.views_key, self.views_pending = now, False
+        self.views_at = time.monotonic()
         self.views_in_background(model, data, run, now[3], maps_only)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="views")
