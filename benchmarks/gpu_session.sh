@@ -3,6 +3,7 @@
 # The GPU machine has torch, torchvision, numpy, scikit-learn, rich and pytest but not textual,
 # so this runs the core from the source tree (PYTHONPATH=.) and skips the app tests.
 # Usage there:  bash benchmarks/gpu_session.sh      (figures land in $OUT, or /tmp/gpu-out)
+# The three steps are capped at 180 + 100 + 280 s, under one device call of 600 s.
 set -u
 export PYTHONPATH=.
 out=${OUT:-/tmp/gpu-out}
@@ -17,6 +18,6 @@ step() {
     echo "exit $?" >>"$out/$name.txt"
     tail -n 40 "$out/$name.txt"
 }
-step gpu-tests 200 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" tests/gpu
-step memory-estimate 120 python benchmarks/memory_estimate.py
-step train-speed 300 python benchmarks/train_speed.py --device cuda --epochs 2
+step gpu-tests 180 python -m pytest -q -p no:cacheprovider -m gpu -o addopts="" tests/gpu
+step memory-estimate 100 python benchmarks/memory_estimate.py
+step train-speed 280 python benchmarks/train_speed.py --device cuda --epochs 2
