@@ -34,7 +34,7 @@ class Point:
     """The optimizer's title: 'sgd', 'adam', 'sgd lr=0.1'."""
     kind: PointKind
     epoch: int = 0
-    """0-based epoch the point belongs to."""
+    """0-based epoch the point belongs to; in done and stopped points, the epochs completed."""
     step: int = 0
     """Global optimizer steps done so far (over all epochs)."""
     iteration: int = 0

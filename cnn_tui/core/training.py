@@ -638,13 +638,13 @@ class _Trainer:
     def test_all(self, epoch: int, step: int) -> None:
         start = time.perf_counter()
         try:
-            self._test_all(epoch, step)
+            self._test_all(epoch, step, self.elapsed())
         finally:
             spent = time.perf_counter() - start
             self.eval_seconds += spent
             self.last_flush += spent
 
-    def _test_all(self, epoch: int, step: int) -> None:
+    def _test_all(self, epoch: int, step: int, elapsed: float) -> None:
         oom = _out_of_memory_types()
         for r in self.runs:
             if not r.active:
@@ -676,6 +676,7 @@ class _Trainer:
                     ema_loss=ema_loss,
                     ema_accuracy=ema_accuracy,
                     lr=r.lr,
+                    elapsed=elapsed,
                     memory_bytes=self.memory(),
                 )
             )

@@ -67,6 +67,7 @@ def test_seed_mnist_on_upsampled_digits_with_adam_passes_95_percent():
     assert result.data.source == "scikit-learn digits, 8x8 upsampled to 28x28"
     tests = result.log.points(kind="test")
     assert [p.epoch for p in tests] == list(range(10))
+    assert 0 < tests[0].elapsed < tests[-1].elapsed  # training time when the test ran
     assert tests[-1].accuracy == run.test_accuracy
     start = result.log.points(kind="start")[0]
     assert start.extra["steps_per_epoch"] == 45  # ceil(1437 / 32)
