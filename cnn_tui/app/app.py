@@ -149,19 +149,19 @@ class CnnTuiApp(App[None]):
         if problem:
             return problem
         target = try_it.target
-        screen = self.mode_screens.get(try_it.screen)
-        if try_it.screen == "stepper" and target and screen is None:
+        fresh = try_it.screen not in self.mode_screens
+        if fresh and try_it.screen == "stepper" and target:
             self.stepper_preset = target  # the new screen opens on it
-        if try_it.screen == "builder" and target and screen is None:
+        if fresh and try_it.screen == "builder" and target:
             self.builder_stack = target
         await self.switch_mode(try_it.screen)
         screen = self.mode_screens.get(try_it.screen)
-        if not target:
+        if not target or (fresh and try_it.screen in ("stepper", "builder")):
             return None
-        if isinstance(screen, StepperScreen) and screen.preset_name != target:
-            await screen.load_preset(target)
-        elif isinstance(screen, BuilderScreen) and self.builder_stack != target:
-            screen.open_text(target)
+        if isinstance(screen, StepperScreen):
+            await screen.load_preset(target)  # back to the example, even if it was edited
+        elif isinstance(screen, BuilderScreen):
+            screen.open_text(target)  # the stack it replaces can be undone
         elif isinstance(screen, TrainScreen):
             from ..core.zoo import resolve_stack
 

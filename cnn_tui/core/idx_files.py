@@ -8,12 +8,12 @@ without a download; numpy only.
 
 from __future__ import annotations
 
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from .stack_file import write_atomic
 
 UBYTE = 0x08
 """The IDX type code of unsigned bytes, the only type MNIST uses."""
@@ -31,20 +31,6 @@ class IdxError(ValueError):
     """A file that is not a valid unsigned-byte IDX file, naming the file."""
 
 
-def _write_bytes(path: Path, payload: bytes) -> None:
-    # written to a temporary file and renamed, so a crash never leaves half a dataset
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def write_idx(path: str | Path, array: np.ndarray) -> Path:
     """Write a uint8 array of any rank (1 to 255 dimensions) as an IDX file."""
     values = np.asarray(array)
@@ -54,7 +40,8 @@ def write_idx(path: str | Path, array: np.ndarray) -> Path:
         raise IdxError(f"{path}: an IDX array needs 1 to 255 dimensions, not {values.ndim}")
     header = bytes((0, 0, UBYTE, values.ndim)) + struct.pack(f">{values.ndim}I", *values.shape)
     target = Path(path)
-    _write_bytes(target, header + np.ascontiguousarray(values).tobytes())
+    # atomic: a crash never leaves half a dataset
+    write_atomic(target, header + np.ascontiguousarray(values).tobytes())
     return target
 
 

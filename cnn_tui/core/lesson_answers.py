@@ -103,8 +103,8 @@ def conv1d_cell(
 ) -> int | float:
     from .stepper import conv1d_trace
 
-    values = [float(v) for v in re.split(r"[\s,]+", signal.strip())]
-    weights = [float(v) for v in re.split(r"[\s,]+", kernel.strip())]
+    values = _grid(signal, "signal").ravel()
+    weights = _grid(kernel, "kernel").ravel()
     trace = conv1d_trace(values, weights, stride=stride, padding=padding, mode=mode)
     return _number(round(float(trace.output[0, index]), 10))
 
@@ -166,7 +166,7 @@ def dropout_scale(p: float) -> float:
 
 
 def softmax(values: str, index: int) -> float:
-    numbers = [float(v) for v in re.split(r"[\s,]+", values.strip())]
+    numbers = [float(v) for v in _grid(values, "values").ravel()]
     top = max(numbers)
     exps = [math.exp(v - top) for v in numbers]
     return exps[index] / sum(exps)

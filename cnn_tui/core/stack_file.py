@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .layers import Stack, StackError, format_shape, layer_from_dict, parse_shape
 
@@ -36,14 +37,19 @@ def save_stack(stack: Stack, path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def write_atomic(target: Path, text: str) -> None:
-    """Write text so that a crash leaves either the old file or the new one, never half."""
+def write_atomic(target: Path, content: str | bytes | Callable[[BinaryIO], object]) -> None:
+    """Write a file so that a crash leaves either the old file or the new one, never half:
+    a temporary file beside the target, then a rename. content: text (UTF-8), bytes, or a
+    function that writes into the open binary file (torch.save for checkpoints)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
+        with os.fdopen(fd, "wb") as handle:
+            if callable(content):
+                content(handle)
+            else:
+                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)

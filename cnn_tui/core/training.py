@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -769,6 +767,7 @@ def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path
     import torch
 
     from .layers import format_shape
+    from .stack_file import write_atomic
 
     def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
         if model is None:
@@ -798,16 +797,7 @@ def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path
         },
     }
     target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
-    os.close(fd)
-    try:
-        torch.save(payload, temp)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, lambda handle: torch.save(payload, handle))
     return target
 
 

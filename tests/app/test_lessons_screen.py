@@ -217,3 +217,24 @@ async def test_keys_move_between_lessons_and_mark_done(progress_file):
 
 def test_lessons_screen_snapshot(snap_compare, progress_file):
     assert snap_compare(CnnTuiApp(mode="lessons", lesson="4"), terminal_size=(80, 24))
+
+
+async def test_try_it_reloads_a_screen_that_was_already_open():
+    app = CnnTuiApp(mode="lessons", lesson="7", builder_stack="vgg16")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lessons = app.screen
+        await app.switch_mode("builder")
+        await pilot.pause()
+        builder = app.mode_screens["builder"]
+        assert builder.stack().name == "vgg16"
+        await app.switch_mode("lessons")
+        await pilot.pause()
+        (card,) = [c for c in lessons.query(TryItCard) if c.try_it.screen == "builder"]
+        card.query_one("Button").press()
+        for _ in range(20):
+            await pilot.pause()
+            if app.screen is builder:
+                break
+        assert app.screen is builder
+        assert builder.stack().name == card.try_it.target == "seed-mnist"

@@ -6,38 +6,21 @@ from collections.abc import Sequence
 
 from rich.text import Text
 from textual.events import Resize
-from textual.widgets import DataTable
 
 from ...core.report import FIELD_COLUMNS, field_cells
 from ...core.tally import FieldRow
+from .result_table import ResultTable
 
 LAYER_MIN_WIDTH = 12
 """Long block labels (a whole residual body) shrink to the room left, down to this, and end
 in an ellipsis: the figures matter more."""
 
 
-class ReceptiveFieldTable(DataTable):
+class ReceptiveFieldTable(ResultTable):
     """One row per top-level layer: '#', layer, output, field, jump, start."""
 
-    DEFAULT_CSS = """
-    ReceptiveFieldTable {
-        height: 1fr;
-        min-height: 4;
-        background: $surface;
-        &.-stale {
-            opacity: 50%;
-        }
-    }
-    """
-
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(
-            cursor_type="row",
-            zebra_stripes=True,
-            show_cursor=False,
-            id=id,
-            classes=classes,
-        )
+        super().__init__(id=id, classes=classes)
         self.rows_shown: tuple[FieldRow, ...] = ()
         """The receptive-field rows on screen."""
         self._filled_width = 0
@@ -82,14 +65,3 @@ class ReceptiveFieldTable(DataTable):
                 ),
                 key=row.number,
             )
-
-    def on_focus(self) -> None:
-        # the row cursor only shows while the table has the keys
-        self.show_cursor = True
-
-    def on_blur(self) -> None:
-        self.show_cursor = False
-
-    def set_stale(self, stale: bool) -> None:
-        """Dim the rows: they belong to values the form no longer holds."""
-        self.set_class(stale, "-stale")

@@ -7,16 +7,16 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
-from textual.widgets import DataTable
 
 from ...core.report import SUMMARY_COLUMNS, SummaryLine, column_widths, fit_columns, summary_lines
 from ...core.tally import Tally
+from .result_table import ResultTable
 
 LAYER_MIN_WIDTH = 12
 """The layer column never shrinks below this; longer labels end in an ellipsis."""
 
 
-class TallyTable(DataTable):
+class TallyTable(ResultTable):
     """One line per top-level layer of a tally; narrow terminals drop biases, then memory."""
 
     COMPONENT_CLASSES = {
@@ -29,12 +29,6 @@ class TallyTable(DataTable):
     may add its own (with the component classes and CSS to match)."""
     DEFAULT_CSS = """
     TallyTable {
-        height: 1fr;
-        min-height: 4;
-        background: $surface;
-        &.-stale {
-            opacity: 50%;
-        }
         & > .tally-table--input {
             color: $text-muted;
             text-style: italic;
@@ -50,13 +44,7 @@ class TallyTable(DataTable):
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(
-            cursor_type="row",
-            zebra_stripes=False,
-            show_cursor=False,
-            id=id,
-            classes=classes,
-        )
+        super().__init__(zebra_stripes=False, id=id, classes=classes)
         self.result: Tally | None = None
         """The tally shown, or None before the first one."""
         self.lines: list[SummaryLine] = []
@@ -79,17 +67,6 @@ class TallyTable(DataTable):
         self.lines = lines
         self.set_stale(False)
         self._fill()
-
-    def on_focus(self) -> None:
-        # the row cursor only shows while the table has the keys
-        self.show_cursor = True
-
-    def on_blur(self) -> None:
-        self.show_cursor = False
-
-    def set_stale(self, stale: bool) -> None:
-        """Dim the rows: they belong to values the form no longer holds."""
-        self.set_class(stale, "-stale")
 
     def _room(self) -> int:
         # a vertical scrollbar takes its width from the columns
