@@ -239,6 +239,28 @@ def _nonfinite_message(value: float, step: int, epoch: int, iteration: int, lr: 
     )
 
 
+def _noise_state(device: str) -> torch.Tensor:
+    """The state of the generator that dropout draws its masks from on this device."""
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_rng_state()
+    if device == "mps":
+        return torch.mps.get_rng_state()
+    return torch.get_rng_state()
+
+
+def _set_noise_state(device: str, state: torch.Tensor) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.set_rng_state(state)
+    elif device == "mps":
+        torch.mps.set_rng_state(state)
+    else:
+        torch.set_rng_state(state)
+
+
 def _home(
     pending: list[tuple[torch.Tensor, torch.Tensor, float]],
 ) -> tuple[list[float], list[int]]:
@@ -407,6 +429,11 @@ class _Trainer:
             for s in config.race_settings()
         ]
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
+        # in a race every run draws the same dropout masks at the same step, so the runs differ
+        # by their optimizer alone (the masks come from the global generator, not self.generator)
+        self.same_noise = len(self.runs) > 1 and any(
+            isinstance(m, torch.nn.modules.dropout._DropoutNd) for m in base.modules()
+        )
         mean, std = self.data.mean, self.data.std
         self.background = (-mean / std).to(self.device)
         self.sizes: list[int] = []
@@ -477,9 +504,12 @@ class _Trainer:
                 x = self.data.train_x[index]
                 y = self.data.train_y[index]
                 x = augment_batch(x, config.augment, self.generator, self.background)
+                noise = _noise_state(self.device) if self.same_noise else None
                 for r in self.runs:
                     if not r.active:
                         continue
+                    if noise is not None:
+                        _set_noise_state(self.device, noise)
                     try:
                         r.step(x, y, self.loss_fn)
                     except oom:

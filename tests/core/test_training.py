@@ -206,6 +206,20 @@ def test_race_runs_every_optimizer_from_identical_weights():
     assert all(r.status == "done" for r in result.runs)
 
 
+def test_race_runs_draw_the_same_dropout_masks_as_solo_runs():
+    dropout_stack = "conv(4,3) relu dropout(0.5) maxpool(2) flatten linear(10)"
+    sgd, adam = OptimizerSettings("sgd", lr=0.1), OptimizerSettings("adam")
+    race = train(tiny(model=dropout_stack, optimizers=(sgd, adam), log_every=1))
+    for settings in (sgd, adam):
+        solo = train(tiny(model=dropout_stack, optimizers=(settings,), log_every=1))
+        raced = [p.loss for p in race.log.points(run=settings.title, kind="log")]
+        # same weights, batches and masks: a raced run is the run it would be alone
+        assert raced == losses(solo)
+        assert race.log.points(run=settings.title, kind="test")[0].loss == (
+            solo.log.points(kind="test")[0].loss
+        )
+
+
 def test_race_labels_twice_the_same_optimizer_by_rate():
     config = tiny(optimizers=(OptimizerSettings("sgd", lr=0.1), OptimizerSettings("sgd", lr=0.01)))
     assert [o.title for o in config.race_settings()] == ["sgd lr=0.1", "sgd lr=0.01"]
