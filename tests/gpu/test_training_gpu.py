@@ -105,3 +105,28 @@ def test_out_of_memory_is_reported_and_the_gpu_stays_usable(capsys):
     torch.cuda.empty_cache()
     after, _ = train_json(capsys, "--model", "seed-mnist", "--epochs", "1")
     assert after["runs"][0]["status"] == "done"
+
+
+def test_raced_runs_on_cuda_draw_the_same_dropout_masks_as_solo_runs():
+    from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
+    from cnn_tui.core.training import train
+
+    def config(*optimizers: OptimizerSettings) -> TrainConfig:
+        return TrainConfig(
+            model="conv(8,3) relu dropout(0.5) maxpool(2) flatten linear(10)",
+            input_shape=(1, 8, 8),
+            optimizers=optimizers,
+            epochs=1,
+            limit_train=256,
+            log_every=1,
+            device="cuda",
+        )
+
+    sgd, adam = OptimizerSettings("sgd", lr=0.1), OptimizerSettings("adam")
+    race = train(config(sgd, adam))
+    for settings in (sgd, adam):
+        solo = train(config(settings))
+        raced = [p.loss for p in race.log.points(run=settings.title, kind="log")]
+        alone = [p.loss for p in solo.log.points(kind="log")]
+        # cuDNN may sum in another order; different masks would differ by far more
+        assert raced == pytest.approx(alone, rel=1e-4)
