@@ -28,7 +28,14 @@ from .core.tally import (
     short_count,
     tally,
 )
-from .core.train_config import DEVICES, OPTIMIZERS, SCHEDULES
+from .core.train_config import (
+    DEVICES,
+    OPTIMIZERS,
+    SCHEDULES,
+    ConfigError,
+    parse_augment,
+    parse_betas,
+)
 
 EXIT_BAD_INPUT = 2
 
@@ -460,49 +467,10 @@ def _count(text: str) -> int:
 
 
 def _betas(text: str) -> tuple[float, float]:
-    parts = [p for p in text.replace("(", "").replace(")", "").replace(" ", ",").split(",") if p]
     try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 2:
-        raise argparse.ArgumentTypeError(f"betas are two numbers like 0.9,0.999, got {text!r}")
-    return values  # type: ignore[return-value]
-
-
-def parse_augment(text: str):
-    """'shift=2,flip,rotate=10,noise=0.1' -> Augment; 'none' or '' -> no augmentation."""
-    from .core.train_config import Augment, ConfigError
-
-    values: dict[str, Any] = {}
-    kinds = {"shift": int, "flip": bool, "rotate": float, "noise": float}
-    for part in text.replace(" ", ",").split(","):
-        part = part.strip().lower()
-        if not part or part == "none":
-            continue
-        name, sep, value = part.partition("=")
-        name = name.strip()
-        if name not in kinds:
-            raise ConfigError(
-                f"augmentation {name!r} is not one of {', '.join(kinds)} "
-                "(e.g. --augment shift=2,flip,rotate=10,noise=0.1)"
-            )
-        kind = kinds[name]
-        if kind is bool:
-            if sep and value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-                raise ConfigError(
-                    f"augmentation flip takes no value (or true/false), not {value!r}"
-                )
-            values[name] = not sep or value in ("1", "true", "yes", "on")
-            continue
-        if not sep:
-            raise ConfigError(f"augmentation {name} needs a value, e.g. {name}=2")
-        try:
-            values[name] = kind(value)
-        except ValueError:
-            what = "a whole number of pixels" if kind is int else "a number"
-            raise ConfigError(f"augmentation {name}={value!r}: expected {what}") from None
-    return Augment(**values)
+        return parse_betas(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def train_config_from_args(args: argparse.Namespace):

@@ -242,6 +242,83 @@ class TrainConfig:
         return cls(**values)
 
 
+def format_number(number: float) -> str:
+    """The shortest text that reads back as the same number: '0.1', '10', '0.123456789'."""
+    short = f"{number:g}"
+    return short if float(short) == number else repr(float(number))
+
+
+def parse_betas(text: str) -> tuple[float, float]:
+    """'0.9,0.999' (or '(0.9, 0.999)', '0.9 0.999') -> Adam's two betas, each in [0, 1)."""
+    parts = [p for p in text.replace("(", "").replace(")", "").replace(" ", ",").split(",") if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 2:
+        raise ConfigError(f"betas are two numbers like 0.9,0.999, got {text!r}")
+    if not all(math.isfinite(b) and 0 <= b < 1 for b in values):
+        raise ConfigError(f"betas must be in [0, 1), like 0.9,0.999, got {text.strip()!r}")
+    return values  # type: ignore[return-value]
+
+
+def format_betas(betas: tuple[float, float]) -> str:
+    """(0.9, 0.999) -> '0.9,0.999', the text parse_betas reads back."""
+    return ",".join(format_number(b) for b in betas)
+
+
+_AUGMENT_KINDS: dict[str, type] = {"shift": int, "flip": bool, "rotate": float, "noise": float}
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def parse_augment(text: str) -> Augment:
+    """'shift=2,flip,rotate=10,noise=0.1' -> Augment; 'none' or '' -> no augmentation."""
+    values: dict[str, Any] = {}
+    for part in text.replace(" ", ",").split(","):
+        part = part.strip().lower()
+        if not part or part == "none":
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if name not in _AUGMENT_KINDS:
+            raise ConfigError(
+                f"augmentation {name!r} is not one of {', '.join(_AUGMENT_KINDS)} "
+                "(e.g. shift=2,flip,rotate=10,noise=0.1)"
+            )
+        kind = _AUGMENT_KINDS[name]
+        if kind is bool:
+            if sep and value not in _TRUE + _FALSE:
+                raise ConfigError(
+                    f"augmentation flip takes no value (or true/false), not {value!r}"
+                )
+            values[name] = not sep or value in _TRUE
+            continue
+        if not sep:
+            raise ConfigError(f"augmentation {name} needs a value, e.g. {name}=2")
+        try:
+            values[name] = kind(value)
+        except ValueError:
+            what = "a whole number of pixels" if kind is int else "a number"
+            raise ConfigError(f"augmentation {name}={value!r}: expected {what}") from None
+    return Augment(**values)
+
+
+def format_augment(augment: Augment) -> str:
+    """Augment -> 'shift=2,flip,rotate=10,noise=0.1' ('' for none), the text parse_augment
+    reads back."""
+    parts = []
+    if augment.shift:
+        parts.append(f"shift={augment.shift}")
+    if augment.flip:
+        parts.append("flip")
+    if augment.rotate:
+        parts.append(f"rotate={format_number(augment.rotate)}")
+    if augment.noise:
+        parts.append(f"noise={format_number(augment.noise)}")
+    return ",".join(parts)
+
+
 def parse_race(text: str, lr: float | None = None, **common: Any) -> tuple[OptimizerSettings, ...]:
     """'sgd,momentum,adam' or 'sgd:0.1,adam:0.001' -> optimizer settings (lr after a colon)."""
     out = []

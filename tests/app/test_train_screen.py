@@ -712,7 +712,8 @@ def made_up_views() -> ModelViews:
 def test_snapshot_before_a_run_at_80x24(snap_compare):
     """The train screen at 80x24 before any run: the form (model seed-mnist, input 'its own',
     Start; data digits, optimizer sgd, lr placeholder 0.01, mom 0, wd 0; race placeholder,
-    batch 32, epochs 10, device auto, download unticked), the hint line, 'no run yet' in the
+    batch 32, epochs 10, device auto, download unticked; β placeholder 0.9,0.999, sched
+    constant, aug placeholder, ema placeholder off, seed 0), the hint line, 'no run yet' in the
     status bar, the four tabs with Curves active, empty loss and accuracy plots with 0-1 axes,
     and the footer with ^r Start, p Pause and x Stop dimmed."""
     assert snap_compare(train_app(), terminal_size=(80, 24))

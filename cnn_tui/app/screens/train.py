@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.layers import Stack
-from ...core.metrics import MetricsLog
+from ...core.metrics import AXES, Axis, MetricsLog
 from ...core.report import FieldError
 from ...core.train_config import TrainConfig
 from ..widgets.train_board import TrainBoard, board_rows
@@ -59,7 +59,7 @@ VIEW_TABS = frozenset(TAB_IDS[1:])
 """Tabs drawn from the model itself (computed in a worker), not from the log."""
 
 LETTER_ACTIONS = frozenset(
-    {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab"},
+    {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab", "toggle_axis"},
 )
 """Actions on plain letters: offered while the keys do not go to a field."""
 
@@ -191,6 +191,14 @@ class TrainScreen(Screen):
             show=False,
         ),
         Binding(
+            "e",
+            "toggle_axis",
+            "Axis",
+            tooltip="Draw the curves against optimizer steps or against epochs",
+            id="train-axis",
+            show=False,
+        ),
+        Binding(
             "left_square_bracket",
             "switch_tab(-1)",
             "Prev tab",
@@ -236,6 +244,8 @@ class TrainScreen(Screen):
         """The log version and pause state the board and status line show."""
         self.plots_drawn = -1
         """The log version the plots show (they wait while their tab is hidden)."""
+        self.axis: Axis = AXES[0]
+        """What the curves are drawn against, 'step' or 'epoch': kept from run to run."""
         self.errors_seen = 0
         """Error points already reported in the message line."""
         self.views_key: tuple[str, int, int, int] | None = None
@@ -381,6 +391,13 @@ class TrainScreen(Screen):
         form.display = shown
         if not shown and self.focused is not None and form in self.focused.ancestors:
             self.action_leave_field()
+
+    def action_toggle_axis(self) -> None:
+        self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)]
+        if self.tabs.active == CURVES_TAB:
+            self.draw_plots()
+        else:
+            self.plots_drawn = -1  # drawn against the new axis when the Curves tab shows
 
     def action_switch_tab(self, step: int) -> None:
         tabs = self.tabs
@@ -547,7 +564,7 @@ class TrainScreen(Screen):
             self.refresh_views()  # a new epoch ended while the student watches the predictions
 
     def draw_plots(self) -> None:
-        self.query_one("#train-curves", TrainCurves).show(self.metrics)
+        self.query_one("#train-curves", TrainCurves).show(self.metrics, self.axis)
         self.plots_drawn = self.metrics.version
 
     def _report_errors(self) -> None:

@@ -1,14 +1,22 @@
-"""TrainCurves: the loss and accuracy plots of a run or race, against optimizer steps."""
+"""TrainCurves: the loss and accuracy plots of a run or race, against optimizer steps or
+epochs."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual_plot import HiResMode, LegendLocation, PlotWidget
+from textual_plot import (
+    AxisFormatter,
+    HiResMode,
+    LegendLocation,
+    NumericAxisFormatter,
+    PlotWidget,
+)
 
-from ...core.metrics import MetricsLog, smooth
+from ...core.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
 from .train_board import TEST_COLOUR, run_colour
 
 TEST_MARKER = "●"
@@ -19,6 +27,29 @@ LEGEND_MARGIN = 8
 
 SMOOTHING = 0.6
 """Weight of metrics.smooth() for the training curves (TensorBoard's slider)."""
+
+
+LAST_COLUMN = 1 - 1e-6
+"""textual-plot drops a marker that lands exactly on the right edge of the x axis, and the final
+test score lands there: such a marker is drawn this fraction of the axis in, in the last column."""
+
+
+class EpochAxisFormatter(AxisFormatter):
+    """Ticks of an epoch axis from the core: whole epochs (0, 1, 2, ...) once the axis spans
+    two, never a long fraction."""
+
+    def get_ticks(self, min_: float, max_: float, max_ticks: int = 8) -> list[float]:
+        return epoch_ticks(min_, max_, max_ticks)
+
+    def get_labels_for_ticks(self, ticks: Sequence[float]) -> list[str]:
+        return tick_labels(list(ticks))
+
+
+X_FORMATTERS: dict[Axis, AxisFormatter] = {
+    "step": NumericAxisFormatter(),
+    "epoch": EpochAxisFormatter(),
+}
+"""The x tick labels on each axis (the formatters keep no state, so the plots share them)."""
 
 
 class TrainPlot(PlotWidget, can_focus=False):
@@ -36,7 +67,7 @@ class TrainPlot(PlotWidget, can_focus=False):
         self.margin_bottom = 1
         self.margin_left = 7
         self.border_title = self.title
-        self.border_subtitle = "step"
+        self.border_subtitle = AXES[0]
 
 
 class TrainCurves(Horizontal):
@@ -65,7 +96,9 @@ class TrainCurves(Horizontal):
         super().__init__(id=id, classes=classes)
         self.drawn: dict[str, tuple[list[float], list[float]]] = {}
         """Every series on the plots now, by 'loss/<run>/train' or 'accuracy/<run>/test':
-        (steps, values), the train values smoothed."""
+        (xs, values) with xs in steps or epochs (see axis), the train values smoothed."""
+        self.axis: Axis = AXES[0]
+        """What the plots are drawn against now: 'step' or 'epoch'."""
         self.runs_drawn = 0
         """How many runs the plots show."""
         self.legend_shown = False
@@ -75,50 +108,51 @@ class TrainCurves(Horizontal):
         yield TrainPlot("loss", id="train-loss-plot")
         yield TrainPlot("accuracy", id="train-accuracy-plot")
 
-    def show(self, log: MetricsLog) -> None:
-        """Redraw both plots from the log."""
+    def show(self, log: MetricsLog, axis: Axis = "step") -> None:
+        """Redraw both plots from the log, against steps or epochs."""
         runs = log.runs()
         race = len(runs) > 1
-        totals = [
-            int(point.extra.get("total_steps") or 0)
-            for run in runs
-            if (point := log.last(run, "start")) is not None
-        ]
-        total = max(totals, default=0)
+        end = log.x_end(axis)
+        self.axis = axis
         self.drawn = {}
         self.runs_drawn = len(runs)
         for value in ("loss", "accuracy"):
             plot = self.query_one(f"#train-{value}-plot", TrainPlot)
             plot.clear()
             for index, run in enumerate(runs):
-                steps, values = log.series(run, "train", value)
-                test_steps, test_values = log.series(run, "test", value)
+                xs, values = log.series(run, "train", value, axis)
+                test_xs, test_values = log.series(run, "test", value, axis)
                 values = smooth(values, SMOOTHING)
-                self.drawn[f"{value}/{run}/train"] = (steps, values)
-                self.drawn[f"{value}/{run}/test"] = (test_steps, test_values)
+                self.drawn[f"{value}/{run}/train"] = (xs, values)
+                self.drawn[f"{value}/{run}/test"] = (test_xs, test_values)
                 train_colour = run_colour(index)
                 test_colour = train_colour if race else TEST_COLOUR
-                if steps:
+                if xs:
                     plot.plot(
-                        steps,
+                        xs,
                         values,
                         line_style=train_colour,
                         hires_mode=HiResMode.BRAILLE,
                         label=run if race else None,
                     )
-                if len(test_steps) > 1:
+                if len(test_xs) > 1:
                     plot.plot(
-                        test_steps,
+                        test_xs,
                         test_values,
                         line_style=test_colour,
                         hires_mode=HiResMode.BRAILLE,
                     )
-                if test_steps:
+                if test_xs:
+                    edge = end * LAST_COLUMN if end else math.inf
                     plot.scatter(
-                        test_steps, test_values, marker=TEST_MARKER, marker_style=test_colour
+                        [min(x, edge) for x in test_xs],
+                        test_values,
+                        marker=TEST_MARKER,
+                        marker_style=test_colour,
                     )
-            plot.border_subtitle = self._key(race)
-            plot.set_xlimits(0, total if total else None)
+            plot.border_subtitle = self._key(race, axis)
+            plot.set_x_formatter(X_FORMATTERS[axis])
+            plot.set_xlimits(0, end)
             drawn = [ys for key, (_, ys) in self.drawn.items() if key.startswith(f"{value}/")]
             plot.set_ylimits(*self._y_limits(value, drawn))
         self._place_legend(len(runs) if race else 0)
@@ -140,13 +174,14 @@ class TrainCurves(Horizontal):
         return low - pad, high + pad
 
     @staticmethod
-    def _key(race: bool) -> str:
-        """The bottom border says what is drawn: a race's runs are named by the legend and the
-        board, a single run's two curves here."""
+    def _key(race: bool, axis: Axis = "step") -> str:
+        """The bottom border says what is drawn against what: a race's runs are named by the
+        legend and the board, a single run's two curves here."""
+        unit = f"{axis:<7}"  # 'epoch' takes the room of a space: the key fits an 80-column plot
         if race:
-            return f"step   {TEST_MARKER} test set"
+            return f"{unit}{TEST_MARKER} test set"
         train, test = run_colour(0), TEST_COLOUR
-        return f"step   [{train}]⠒⠒[/] train (smoothed)  [{test}]{TEST_MARKER}[/] test"
+        return f"{unit}[{train}]⠒⠒[/] train (smoothed)  [{test}]{TEST_MARKER}[/] test"
 
     def _place_legend(self, runs: int) -> None:
         """A race's legend (one line per run) goes in the loss plot when the plot has room for

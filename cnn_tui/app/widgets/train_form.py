@@ -1,5 +1,6 @@
-"""TrainForm: the train screen's settings (stack, data, optimizer or race, batch, epochs, device)
-read into a TrainConfig, with the field at fault named when a value cannot be used."""
+"""TrainForm: the train screen's settings (stack, data, optimizer or race, batch, epochs, device,
+betas, schedule, augmentation, weight averaging, seed) read into a TrainConfig, with the field at
+fault named when a value cannot be used."""
 
 from __future__ import annotations
 
@@ -19,9 +20,15 @@ from ...core.train_config import (
     DEVICES,
     MAX_RACE,
     OPTIMIZERS,
+    SCHEDULES,
     ConfigError,
     OptimizerSettings,
     TrainConfig,
+    format_augment,
+    format_betas,
+    format_number,
+    parse_augment,
+    parse_betas,
     parse_race,
 )
 from ...core.zoo import PRESETS, resolve_stack
@@ -33,6 +40,9 @@ DATASETS: dict[str, str] = {
     "cifar10": "50,000 32x32 colour photos in 10 classes (the lecture's demo)",
 }
 """The datasets the engine serves (cnn_tui/core/data.py), listed here so the form needs no torch."""
+
+DEFAULT_BETAS = OptimizerSettings().betas
+"""Adam's usual betas: the betas field's grey hint, and what an empty field means."""
 
 TYPED = "typed"
 """The model menu's entry for a stack typed in the spec field or handed over by the builder."""
@@ -66,6 +76,39 @@ def read_optional(field: str, text: str, **limits: float) -> float | None:
     return read_number(field, text, **limits) if text.strip() else None
 
 
+def read_decay(field: str, text: str) -> float | None:
+    """A decay strictly between 0 and 1 (like EMA's 0.99); empty means 'off' (None)."""
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise FieldError(field, f"expected a number, got {value!r}") from None
+    if not (math.isfinite(number) and 0 < number < 1):
+        raise FieldError(field, f"must be between 0 and 1 (not either), e.g. 0.99, got {value}")
+    return number
+
+
+def read_step(field: str, text: str) -> tuple[int, float]:
+    """'2x0.5' (or '2*0.5', '2 x 0.5') -> every 2 epochs multiply the rate by 0.5."""
+    value = text.strip()
+    epochs, sep, gamma = value.lower().replace("*", "x").replace("×", "x").partition("x")
+    if not sep:
+        raise FieldError(field, f"expected epochs x gamma, like 2x0.5, got {value!r}")
+    every = read_whole(field, epochs)
+    factor = read_number(field, gamma)
+    if factor == 0 or factor > 1:
+        raise FieldError(field, f"gamma must be more than 0 and at most 1, got {gamma.strip()}")
+    return every, factor
+
+
+def betas_of(config: TrainConfig) -> tuple[float, float]:
+    """The betas a configuration trains with: the first entry's that are not the usual ones
+    (a race from the command line may give them to its Adam entry only)."""
+    return next((o.betas for o in config.optimizers if o.betas != DEFAULT_BETAS), DEFAULT_BETAS)
+
+
 def read_input_shape(text: str) -> tuple[int, int, int] | None:
     """'1x28x28' -> (1, 28, 28); empty -> None (the stack's own input)."""
     if not text.strip():
@@ -80,7 +123,7 @@ def read_input_shape(text: str) -> tuple[int, int, int] | None:
 
 
 class TrainForm(Vertical):
-    """Three rows of settings and a Start button; `config()` reads them into a TrainConfig."""
+    """Four rows of settings and a Start button; `config()` reads them into a TrainConfig."""
 
     @dataclass
     class StartPressed(Message):
@@ -101,8 +144,8 @@ class TrainForm(Vertical):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.base = base
-        """The settings the form starts from; those without a field (schedule, augmentation,
-        seed, limit train, ...) go into every run as they are."""
+        """The settings the form starts from; those without a field (limit train, data folder,
+        eval and log intervals, ...) go into every run as they are."""
 
     # -----------------------------------------------------------------------------------------
     # layout
@@ -239,6 +282,74 @@ class TrainForm(Vertical):
                 tooltip="Fetch MNIST, Fashion-MNIST or CIFAR-10 from the internet when they "
                 "are not on disk yet (digits ships with scikit-learn)",
             )
+        with Horizontal(classes="train-row"):
+            betas = betas_of(base)
+            yield Label("β", classes="train-label")
+            yield Input(
+                format_betas(betas) if betas != DEFAULT_BETAS else "",
+                placeholder=format_betas(DEFAULT_BETAS),
+                compact=True,
+                select_on_focus=True,
+                id="train-betas",
+                tooltip="Adam's betas β1,β2, each in [0, 1): how slowly its running mean of "
+                "the gradients and of their squares forget (empty: 0.9,0.999); in a race, "
+                "every Adam entry",
+            )
+            yield Label("sched", classes="train-label")
+            yield Select(
+                [(name, name) for name in SCHEDULES],
+                value=base.schedule,
+                allow_blank=False,
+                compact=True,
+                id="train-schedule",
+                tooltip="How the learning rate changes over the run: "
+                + "; ".join(f"{name}: {text}" for name, text in SCHEDULES.items()),
+            )
+            step_shown = base.schedule == "step"
+            every = Label("every", classes="train-label train-step-part")
+            every.display = step_shown
+            yield every
+            step = Input(
+                f"{base.step_epochs}x{format_number(base.gamma)}",
+                placeholder="2x0.5",
+                compact=True,
+                select_on_focus=True,
+                id="train-step",
+                classes="train-step-part",
+                tooltip="The 'step' schedule: every N epochs multiply the rate by gamma, typed "
+                "N x gamma (2x0.5 halves it every 2 epochs); gamma in (0, 1]",
+            )
+            step.display = step_shown
+            yield step
+            yield Label("aug", classes="train-label")
+            yield Input(
+                format_augment(base.augment),
+                placeholder="e.g. shift=2,flip",
+                compact=True,
+                id="train-augment",
+                tooltip="Augment each training batch: shift=N pixels, flip (left-right), "
+                "rotate=degrees, noise=σ, separated by commas (shift=2,flip,rotate=10,"
+                "noise=0.1); empty: none",
+            )
+            yield Label("ema", classes="train-label")
+            yield Input(
+                format_number(base.ema_decay) if base.ema_decay is not None else "",
+                placeholder="off",
+                compact=True,
+                select_on_focus=True,
+                id="train-ema",
+                tooltip="Polyak averaging: also test an exponential moving average of the "
+                "weights with this decay, in (0, 1), e.g. 0.99 (empty: off)",
+            )
+            yield Label("seed", classes="train-label")
+            yield Input(
+                str(base.seed),
+                compact=True,
+                select_on_focus=True,
+                id="train-seed",
+                tooltip="Random seed (a whole number, 0 or more): the same seed gives the same "
+                "initial weights and batch order",
+            )
 
     @staticmethod
     def _momentum_hint(optimizer: str) -> str:
@@ -273,6 +384,12 @@ class TrainForm(Vertical):
         name = str(event.value)
         self.query_one("#train-lr", Input).placeholder = f"{DEFAULT_LR[name]:g}"
         self.query_one("#train-momentum", Input).placeholder = self._momentum_hint(name)
+
+    @on(Select.Changed, "#train-schedule")
+    def show_step_field(self, event: Select.Changed) -> None:
+        event.stop()
+        for part in self.query(".train-step-part"):
+            part.display = event.value == "step"
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#train-start")
@@ -315,8 +432,13 @@ class TrainForm(Vertical):
         momentum = read_optional("mom", self.text_of("momentum"), below=1.0)
         decay_text = self.text_of("decay")
         decay = read_number("wd", decay_text) if decay_text.strip() else 0.0
-        # the form has no betas field: the ones the app was opened with (train --betas) stay
-        common: dict[str, object] = {"weight_decay": decay, "betas": self.base.optimizers[0].betas}
+        betas_text = self.text_of("betas")
+        try:
+            betas = parse_betas(betas_text) if betas_text.strip() else DEFAULT_BETAS
+        except ConfigError as exc:
+            raise FieldError("β", str(exc)) from None
+        # like weight decay, the betas go to every entry of a race (only Adam's use them)
+        common: dict[str, object] = {"weight_decay": decay, "betas": betas}
         if momentum is not None:
             common["momentum"] = momentum
         race = self.text_of("race").strip()
@@ -335,6 +457,16 @@ class TrainForm(Vertical):
         optimizers = self.optimizers()
         batch = read_whole("batch", self.text_of("batch"))
         epochs = read_whole("epochs", self.text_of("epochs"))
+        schedule = self.choice_of("schedule")
+        step_epochs, gamma = self.base.step_epochs, self.base.gamma
+        if schedule == "step":
+            step_epochs, gamma = read_step("every", self.text_of("step"))
+        try:
+            augment = parse_augment(self.text_of("augment"))
+        except ConfigError as exc:
+            raise FieldError("aug", str(exc)) from None
+        ema = read_decay("ema", self.text_of("ema"))
+        seed = read_whole("seed", self.text_of("seed"), minimum=0)
         try:
             return replace(
                 self.base,
@@ -345,6 +477,12 @@ class TrainForm(Vertical):
                 batch_size=batch,
                 epochs=epochs,
                 device=self.choice_of("device"),
+                schedule=schedule,
+                step_epochs=step_epochs,
+                gamma=gamma,
+                augment=augment,
+                ema_decay=ema,
+                seed=seed,
                 download=self.query_one("#train-download", Checkbox).value,
             )
         except ConfigError as exc:
