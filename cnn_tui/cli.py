@@ -118,6 +118,8 @@ def _load_stack(model: str, input_shape) -> Stack:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    if args.depth < 0:
+        raise UsageError(f"--depth must be 0 (top-level layers) or more, got {args.depth}")
     stack = _load_stack(args.model, args.input)
     result = tally(stack, batch=args.batch, dtype=args.dtype, optimizer=args.optimizer)
     if args.json:
@@ -186,7 +188,7 @@ def cmd_step(args: argparse.Namespace) -> int:
     _print_grids(console, trace, stepper)
     axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
     for sizes, axis in zip(trace.size_reports, axes, strict=True):
-        console.print(f"[bold]output {axis}[/]  {sizes.formula}")
+        _print_formula(console, f"output {axis}", sizes)
         if sizes.explanation:
             console.print(f"  [yellow]{sizes.explanation}[/]")
     if trace.flipped:
@@ -200,44 +202,87 @@ def cmd_step(args: argparse.Namespace) -> int:
     return 0
 
 
+_STEP_OPERATIONS = {"conv": "conv2d", "conv1d": "conv1d", "pool": "pool2d"}
+"""`step` subcommand -> the operation a stepper preset names."""
+_CONV_OPTIONS = ("kernel", "bias", "dilation", "mode", "output")
+_POOL_OPTIONS = ("kind", "size", "ceil")
+
+
+def _print_formula(console, label: str, sizes) -> None:
+    """The output-size formula; a ceil-mode drop goes on a line of its own, indented."""
+    first, *rest = sizes.formula_lines
+    console.print(f"[bold]{label}[/]  {first}")
+    for line in rest:
+        console.print(f"  {line}", markup=False)
+
+
 def _build_trace(args: argparse.Namespace, stepper) -> Any:
+    """The trace the options describe: a preset's settings with every option given on top."""
+    operation = _STEP_OPERATIONS[args.operation]
+    pool = operation == "pool2d"
+    if pool and args.output is not None:
+        raise UsageError(
+            f"pooling has no {args.output!r} output: pad with --padding N, "
+            "at most half the window size"
+        )
+    foreign = _CONV_OPTIONS if pool else _POOL_OPTIONS
+    for name in foreign:
+        if getattr(args, name) not in (None, False):
+            users = "step conv and step conv1d" if pool else "step pool"
+            raise UsageError(f"--{name} is for {users}, not step {args.operation}")
+    settings: dict[str, Any] = {}
+    grid = kernel = None
     if args.preset:
         preset = stepper.PRESETS.get(args.preset)
         if preset is None:
             raise UsageError(
                 f"unknown stepper preset {args.preset!r} (known: {', '.join(stepper.PRESETS)})"
             )
-        return preset.trace()
-    if not args.input:
+        if preset.operation != operation:
+            command = next(k for k, v in _STEP_OPERATIONS.items() if v == preset.operation)
+            raise UsageError(
+                f"preset {args.preset!r} is a {preset.operation} example: "
+                f"run it with 'step {command}', not 'step {args.operation}'"
+            )
+        settings = dict(preset.settings)
+        grid, kernel = preset.input, preset.kernel
+    if args.input:
+        grid = stepper.parse_grid(args.input, "input")
+    elif grid is None:
         raise UsageError('give --input "1 1 1; 0 1 0; ..." or --preset NAME')
-    grid = stepper.parse_grid(args.input)
-    padding = args.output if args.output != "valid" else args.padding
-    if args.operation == "pool":
-        return stepper.pool2d_trace(
-            grid,
-            kind=args.kind,
-            size=args.size,
-            stride=args.stride,
-            padding=args.padding,
-            ceil_mode=args.ceil,
-        )
-    if not args.kernel:
+    if args.stride is not None:
+        settings["stride"] = args.stride
+    if args.padding is not None:
+        settings["padding"] = args.padding
+    if pool:
+        for name, key in (("kind", "kind"), ("size", "size"), ("ceil", "ceil_mode")):
+            if getattr(args, name):
+                settings[key] = getattr(args, name)
+        return stepper.pool2d_trace(grid, **settings)
+    if args.kernel:
+        kernel = stepper.parse_grid(args.kernel, "kernel")
+    elif kernel is None:
         raise UsageError('give --kernel "1 0 1; 0 1 0; 1 0 1" for a convolution')
-    kernel = stepper.parse_grid(args.kernel)
-    options = dict(
-        bias=args.bias,
-        stride=args.stride or 1,
-        padding=padding,
-        dilation=args.dilation,
-        mode=args.mode,
-    )
-    if args.operation == "conv1d":
+    if args.output is not None:
+        if args.padding is not None:
+            raise UsageError("give --padding or --output, not both")
+        settings["padding"] = args.output
+    for name in ("bias", "dilation", "mode"):
+        if getattr(args, name) is not None:
+            settings[name] = getattr(args, name)
+    if operation == "conv1d":
+        if grid.ndim == 3:
+            raise UsageError(
+                "input: conv1d takes channels as rows separated by ';' "
+                "(e.g. '1 2 3; 4 5 6'), not '|'"
+            )
+        one_row = grid.ndim == 2 and grid.shape[0] == 1
         return stepper.conv1d_trace(
-            grid.reshape(-1) if grid.ndim == 2 and grid.shape[0] == 1 else grid,
+            grid.reshape(-1) if one_row else grid,
             kernel.reshape(-1) if kernel.ndim == 2 and kernel.shape[0] == 1 else kernel,
-            **options,
+            **settings,
         )
-    return stepper.conv2d_trace(grid, kernel, **options)
+    return stepper.conv2d_trace(grid, kernel, **settings)
 
 
 def _print_grids(console, trace, stepper) -> None:
@@ -284,6 +329,7 @@ def _report_dict(sizes) -> dict[str, Any]:
         "exact": sizes.exact,
         "uncovered": list(sizes.uncovered),
         "padding": list(sizes.padding),
+        "dropped": sizes.dropped,
     }
 
 
@@ -304,7 +350,7 @@ def cmd_calc_conv(args: argparse.Namespace) -> int:
         _print_json(data)
         return 0
     console = _console()
-    console.print(f"[bold]output size[/]  {sizes.formula}")
+    _print_formula(console, "output size", sizes)
     if sizes.explanation:
         console.print(f"  [yellow]{sizes.explanation}[/]")
     if args.in_channels:
@@ -318,13 +364,14 @@ def cmd_calc_conv(args: argparse.Namespace) -> int:
 
 
 def cmd_calc_pool(args: argparse.Namespace) -> int:
-    stride = args.stride or args.kernel
-    sizes = size_report(args.size, args.kernel, stride, args.padding, 1, args.ceil)
+    from .core.arithmetic import pool_size_report
+
+    sizes = pool_size_report(args.size, args.kernel, args.stride, args.padding, args.ceil)
     if args.json:
         _print_json({"output_size": sizes.output, **_report_dict(sizes)})
         return 0
     console = _console()
-    console.print(f"[bold]output size[/]  {sizes.formula}")
+    _print_formula(console, "output size", sizes)
     if sizes.explanation:
         console.print(f"  [yellow]{sizes.explanation}[/]")
     console.print("[dim]pooling keeps the depth: each channel is pooled on its own[/]")
@@ -383,18 +430,23 @@ def cmd_calc_receptive_field(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.out is not None and not args.out.strip():
+        raise UsageError("--out needs a file name (leave --out out to print the source)")
     stack = _load_stack(args.model, args.input)
     stack.output_shape()  # raises StackError naming the failing layer before torch is touched
     from .core.torch_bridge import export_source
 
     source = export_source(stack, class_name=args.class_name)
-    if args.out:
+    if args.out is not None:
         from pathlib import Path
 
         from .core.stack_file import write_atomic
 
-        write_atomic(Path(args.out), source)
-        _console(stderr=True).print(f"wrote {args.out}")
+        try:
+            write_atomic(Path(args.out), source)
+        except OSError as exc:
+            raise UsageError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
+        _console(stderr=True).print(f"wrote {args.out}", markup=False, soft_wrap=True)
     else:
         sys.stdout.write(source)
     return 0
@@ -835,8 +887,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         _load_stack(config.model, config.input_shape).output_shape()  # named before the app
         return open_app("train", train_config=config)
     from .core.data import DatasetError
-    from .core.training import TrainingError, train
+    from .core.training import TrainingError, check_writable, train
 
+    for flag, path in (("--save", args.save), ("--metrics-out", args.metrics_out)):
+        try:
+            if path:
+                check_writable(path, flag)  # now: after the run, a refusal would lose it
+        except TrainingError as exc:
+            raise UsageError(str(exc)) from None
     console = _console(stderr=args.json)
     stop = threading.Event()
     outcome: dict[str, Any] = {}
@@ -969,22 +1027,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     step = command("step", cmd_step, "Step through a convolution or pooling cell by cell.")
     step.add_argument("operation", choices=["conv", "conv1d", "pool"])
-    step.add_argument("--preset", help="seed-conv, seed-full-conv, seed-maxpool, ...")
+    step.add_argument(
+        "--preset", help="seed-conv, seed-maxpool, ...; options given too override its settings"
+    )
     step.add_argument("--input", help='rows separated by ";", e.g. "1 1 1 0 0; 0 1 1 1 0"')
     step.add_argument("--kernel", help='kernel rows, e.g. "1 0 1; 0 1 0; 1 0 1"')
-    step.add_argument("--bias", type=float, default=0.0)
-    step.add_argument("--stride", type=_positive, default=None)
-    step.add_argument("--padding", type=_padding, default=0)
-    step.add_argument("--dilation", type=_positive, default=1)
-    step.add_argument("--mode", choices=["correlation", "convolution"], default="correlation")
+    # defaults are None so that an option given with --preset can be told from one left out
+    step.add_argument("--bias", type=float, help="conv bias (default 0)")
+    step.add_argument("--stride", type=_positive, help="default 1; pool: the window size")
+    step.add_argument("--padding", type=_padding, help="default 0; conv: or valid/same/full")
+    step.add_argument("--dilation", type=_positive, help="conv dilation (default 1)")
+    step.add_argument(
+        "--mode", choices=["correlation", "convolution"], help="conv (default correlation)"
+    )
     step.add_argument(
         "--output",
         choices=["valid", "same", "full"],
-        default="valid",
-        help="output mode (overrides --padding unless valid)",
+        help="conv output mode, instead of --padding",
     )
-    step.add_argument("--kind", choices=["max", "avg", "l2"], default="max", help="pool kind")
-    step.add_argument("--size", type=_positive, default=2, help="pool window size")
+    step.add_argument("--kind", choices=["max", "avg", "l2"], help="pool kind (default max)")
+    step.add_argument("--size", type=_positive, help="pool window size (default 2)")
     step.add_argument("--ceil", action="store_true", help="pool with ceil mode")
     step.add_argument("--trace", action="store_true", help="print every step's sum")
     step.add_argument("--json", action="store_true")
@@ -1186,7 +1248,7 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
     course = load_course(args.lessons)  # a missing folder is one line, exit 2
     if args.check:
-        return _check_course(course)
+        return _check_course(course, args.name)
     if args.list or args.json:
         return _list_course(course, args.json)
     if args.name:
@@ -1194,21 +1256,36 @@ def cmd_lessons(args: argparse.Namespace) -> int:
     return open_app("lessons", lessons_dir=str(course.folder), lesson=args.name or None)
 
 
-def _check_course(course) -> int:
+def _check_course(course, name: str | None = None) -> int:
+    """Check every lesson, or only the one named (a file that did not parse counts too)."""
     from .core.lesson_answers import validate_course
+    from .core.lessons import LessonError
 
-    problems = [*course.problems, *validate_course(course.lessons)]
-    console = _console()
+    lessons, problems, where = course.lessons, list(course.problems), str(course.folder)
+    if name:
+        try:
+            lessons = (course.find(name),)
+            problems = [p for p in problems if p.path == lessons[0].path]
+        except LessonError:
+            key = name.strip().lower()
+            broken = [p for p in problems if p.path is not None and key in p.path.stem.lower()]
+            if len(broken) != 1:
+                raise
+            lessons, problems = (), broken
+        where = str(lessons[0].path if lessons else problems[0].path)
+    problems += validate_course(lessons)
     for problem in problems:
         _error(str(problem))
-    exercises = sum(len(lesson.exercises) for lesson in course.lessons)
+    exercises = sum(len(lesson.exercises) for lesson in lessons)
     if problems:
         return EXIT_BAD_INPUT
-    console.print(
-        f"{course.folder}: {len(course.lessons)} lessons, {exercises} exercises, "
+    count = _plural(len(lessons), "lesson")
+    _console().print(
+        f"{where}: {count}, {_plural(exercises, 'exercise')}, "
         "every answer computed and every Try-it target found",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
     return 0
 
@@ -1216,7 +1293,7 @@ def _check_course(course) -> int:
 def _list_course(course, as_json: bool) -> int:
     from .core.progress import load_progress
 
-    progress = load_progress()
+    progress = load_progress(set_aside=False)  # a listing only reads: it moves nothing
     key = course.folder.name
     rows = []
     for lesson in course.lessons:

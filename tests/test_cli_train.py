@@ -345,9 +345,15 @@ def test_json_stays_strict_when_a_run_diverges(capsys):
     assert summary["runs"][0]["status"] == "error"
 
 
-def test_an_unwritable_checkpoint_is_one_line_after_the_results(tmp_path, capsys):
+def test_an_unwritable_checkpoint_is_one_line_after_the_results(tmp_path, capsys, monkeypatch):
+    from cnn_tui.core import training
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    # a path that is writable when the run starts (checked then) and fails at the end
     blocker = tmp_path / "file"
-    blocker.write_text("x")
+    monkeypatch.setattr(training, "save_checkpoint", disk_full)
     code = main(["train", *QUICK, "--save", str(blocker / "run.pt")])
     captured = capsys.readouterr()
     assert code == 2

@@ -63,6 +63,13 @@ def output_size(
     With ceil_mode the division rounds up, but (as in PyTorch) the last window must start inside
     the input or the left padding.
     """
+    return _output_and_drop(size, kernel, stride, padding, dilation, ceil_mode)[0]
+
+
+def _output_and_drop(
+    size: int, kernel: int, stride: int, padding: int | str, dilation: int, ceil_mode: bool
+) -> tuple[int, bool]:
+    """The output length, and whether ceil mode dropped a last window that began in the padding."""
     _check_positive(size=size, kernel=kernel, stride=stride, dilation=dilation)
     before, after = resolve_padding(kernel, padding, dilation, stride)
     span = effective_kernel(kernel, dilation)
@@ -74,15 +81,43 @@ def output_size(
         )
     if ceil_mode:
         out = -(-room // stride) + 1
-        if (out - 1) * stride >= size + before:
+        dropped = (out - 1) * stride >= size + before
+        if dropped:
             out -= 1
         if out < 1:
             raise ArithmeticError_(
                 f"input is {size} (padded {size + before + after}), too small for the "
                 f"kernel span {span} even in ceil mode"
             )
-        return out
-    return room // stride + 1
+        return out, dropped
+    return room // stride + 1, False
+
+
+def check_pool_padding(kernel: int, padding: int | str) -> None:
+    """Pooling pads by a number of at most half the window, as torch's max_pool2d insists."""
+    if isinstance(padding, str):
+        raise ArithmeticError_(
+            f"pooling has no {padding!r} padding: give a number of cells, "
+            "at most half the window size"
+        )
+    if 2 * padding > kernel:
+        # torch: "pad should be at most half of effective kernel size"
+        raise ArithmeticError_(
+            f"padding {padding} is more than half the window size {kernel} "
+            f"(PyTorch allows {kernel // 2})"
+        )
+
+
+def pool_output_size(
+    size: int,
+    kernel: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+) -> int:
+    """Output length of a max or average pool: output_size, after PyTorch's padding rule."""
+    check_pool_padding(kernel, padding)
+    return output_size(size, kernel, stride or kernel, padding, 1, ceil_mode)
 
 
 def transposed_output_size(
@@ -123,10 +158,22 @@ class SizeReport:
     """True when (W + P - span) divides evenly by the stride."""
     uncovered: tuple[int, ...]
     """Input indices (0-based) that no window touches."""
+    dropped: bool = False
+    """Ceil mode only: the formula's last window would start in the right padding, so (as in
+    PyTorch) it is dropped and the output is one less than the formula."""
 
     @property
     def formula(self) -> str:
-        """The lecture's formula with the numbers filled in, e.g. (5 - 3 + 2*0) / 1 + 1 = 3."""
+        """The formula lines joined by newlines (one line unless ceil mode dropped a window)."""
+        return "\n".join(self.formula_lines)
+
+    @property
+    def formula_lines(self) -> tuple[str, ...]:
+        """The lecture's formula with the numbers filled in, e.g. (5 - 3 + 2*0) / 1 + 1 = 3.
+
+        When ceil mode drops a window a second line takes the formula's figure down to the
+        output, so the working adds up.
+        """
         before, after = self.padding
         pad = f"2*{before}" if before == after else f"{before} + {after}"
         span = str(self.kernel)
@@ -136,7 +183,13 @@ class SizeReport:
         if not self.exact:
             head = f"{'ceil' if self.ceil_mode else 'floor'}({head})"
         head += " + 1"
-        return f"{head} = {self.output}"
+        if not self.dropped:
+            return (f"{head} = {self.output}",)
+        return (
+            f"{head} = {self.output + 1}",
+            "the last window would start in the padding, so it is dropped: "
+            f"{self.output + 1} - 1 = {self.output}",
+        )
 
     @property
     def explanation(self) -> str:
@@ -167,18 +220,53 @@ def size_report(
     if size > MAX_REPORT_SIZE:
         # the coverage walk visits every window tap; beyond this a student gains nothing
         raise ArithmeticError_(f"size must be at most {MAX_REPORT_SIZE:,} here, got {size:,}")
-    out = output_size(size, kernel, stride, padding, dilation, ceil_mode)
+    out, dropped = _output_and_drop(size, kernel, stride, padding, dilation, ceil_mode)
+    if out > MAX_REPORT_SIZE:
+        # only padding can push the output past the (already capped) input size
+        shown = repr(padding) if isinstance(padding, str) else str(padding)
+        raise ArithmeticError_(
+            f"padding {shown} gives an output of {out:,}; "
+            f"the output must be at most {MAX_REPORT_SIZE:,} here"
+        )
     before, after = resolve_padding(kernel, padding, dilation, stride)
     span = effective_kernel(kernel, dilation)
-    covered: set[int] = set()
-    for o in range(out):
-        start = o * stride - before
-        covered.update(start + t * dilation for t in range(kernel))
-    uncovered = tuple(i for i in range(size) if i not in covered)
+    uncovered = _uncovered(size, kernel, stride, before, dilation, out)
     exact = (size + before + after - span) % stride == 0
     return SizeReport(
-        size, kernel, stride, (before, after), dilation, ceil_mode, out, exact, uncovered
+        size, kernel, stride, (before, after), dilation, ceil_mode, out, exact, uncovered, dropped
     )
+
+
+def pool_size_report(
+    size: int,
+    kernel: int,
+    stride: int | None = None,
+    padding: int = 0,
+    ceil_mode: bool = False,
+) -> SizeReport:
+    """size_report for a max or average pool (stride defaults to the window), after PyTorch's
+    rule that padding is at most half the window."""
+    check_pool_padding(kernel, padding)
+    return size_report(size, kernel, stride or kernel, padding, 1, ceil_mode)
+
+
+def _uncovered(
+    size: int, kernel: int, stride: int, before: int, dilation: int, out: int
+) -> tuple[int, ...]:
+    """Input indices no window tap lands on, visiting only the windows that reach the input and
+    only their taps inside it (a huge kernel or padding costs no more than the input)."""
+    covered = bytearray(size)
+    span = effective_kernel(kernel, dilation)
+    first = max(0, -(-(before - span + 1) // stride))
+    last = min(out - 1, (size - 1 + before) // stride)
+    for o in range(first, last + 1):
+        start = o * stride - before
+        low = max(0, -(start // dilation))  # the first tap at index 0 or later
+        high = min(kernel - 1, (size - 1 - start) // dilation)
+        if low <= high:
+            taps = range(start + low * dilation, start + high * dilation + 1, dilation)
+            covered[taps.start : taps.stop : dilation] = b"\x01" * len(taps)
+    return tuple(i for i, hit in enumerate(covered) if not hit)
 
 
 @dataclass(frozen=True)

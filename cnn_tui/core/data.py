@@ -12,7 +12,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .train_config import Augment
 
@@ -235,36 +235,158 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
 def _torchvision(
     info: DatasetInfo, root: Path, download: bool
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    import torch
-
-    if not download and not all((root / info.folder / f).is_file() for f in info.files):
+    present = all((root / info.folder / f).is_file() for f in info.files)
+    if not download and not present:
         raise DatasetError(missing_files_message(info, root))
+    # torchvision's CIFAR-10 checks the files' checksums and fetches them again when one is
+    # damaged; its MNIST only checks that the files are there
+    if download and (not present or info.name == "cifar10"):
+        _download(info, root)
+    if info.name == "cifar10":
+        return _read_cifar(info, root)
+    return _read_idx_set(info, root)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().split("\n")[0]
+    return text or type(exc).__name__
+
+
+def _download(info: DatasetInfo, root: Path) -> None:
     from torchvision import datasets
 
     kind = {"mnist": datasets.MNIST, "fashion-mnist": datasets.FashionMNIST}.get(
         info.name, datasets.CIFAR10
     )
-    parts = []
+    try:
+        kind(str(root), train=True, download=True)
+    except Exception as exc:  # URLError, a checksum RuntimeError, a full disk, ...
+        raise DatasetError(
+            f"could not download {info.title} into {root}: {_first_line(exc)}. "
+            + missing_files_message(info, root)
+        ) from None
+
+
+def _read_idx_set(
+    info: DatasetInfo, root: Path
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """MNIST or Fashion-MNIST from its four IDX files, read and checked here (torchvision's
+    reader fails on a damaged file with an assertion that names nothing)."""
+    import torch
+
+    from .idx_files import MNIST_FILES, IdxError, read_idx
+
+    where = f"{info.title} in {root}"
+    raw = root / info.folder / "raw"
+    parts: list[torch.Tensor] = []
+    for split in ("train", "test"):
+        arrays = {}
+        for kind, rank, layout in (("images", 3, "N x height x width"), ("labels", 1, "N")):
+            name = MNIST_FILES[split, kind]
+            try:
+                array = read_idx(raw / name)
+            except IdxError as exc:
+                raise DatasetError(f"{where}: {name} {exc.problem}") from None
+            except OSError as exc:
+                raise DatasetError(f"{where}: cannot read {name} ({exc.strerror or exc})") from None
+            if array.ndim != rank:
+                dims = "x".join(map(str, array.shape))
+                raise DatasetError(
+                    f"{where}: {name} holds a {array.ndim}-dimensional array ({dims}); "
+                    f"{info.title}'s {kind} file holds {layout}"
+                )
+            arrays[kind] = array
+        images, labels = arrays["images"], arrays["labels"]
+        _check_split(
+            info,
+            where,
+            len(images),
+            images.size,
+            labels,
+            MNIST_FILES[split, "images"],
+            MNIST_FILES[split, "labels"],
+        )
+        parts += [
+            torch.from_numpy(images.copy()).unsqueeze(1).float().div_(255.0),
+            torch.from_numpy(labels.astype("int64")),
+        ]
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def _read_cifar(
+    info: DatasetInfo, root: Path
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    import torch
+    from torchvision import datasets
+
+    where = f"{info.title} in {root}"
+    parts: list[torch.Tensor] = []
     for train in (True, False):
         try:
-            ds = kind(str(root), train=train, download=download)
-        except (RuntimeError, OSError, ValueError) as exc:
-            if download:
-                raise DatasetError(
-                    f"could not download {info.title} into {root}: {exc}. "
-                    + missing_files_message(info, root)
-                ) from None
-            raise DatasetError(f"{info.title} in {root} is unreadable: {exc}") from None
-        data = ds.data if isinstance(ds.data, torch.Tensor) else torch.from_numpy(ds.data)
-        # MNIST's (N, H, W) gains a channel axis; CIFAR's (N, H, W, C) puts channels first
-        data = data.unsqueeze(1) if data.dim() == 3 else data.permute(0, 3, 1, 2)
-        targets = torch.as_tensor(ds.targets, dtype=torch.int64)
-        if len(targets) != len(data) or len(data) == 0:
+            ds = datasets.CIFAR10(str(root), train=train, download=False)
+        except Exception as exc:  # a damaged batch: a checksum RuntimeError, a pickle error
+            raise DatasetError(_cifar_problem(info, root, exc)) from None
+        data = torch.from_numpy(ds.data)
+        if data.dim() != 4 or data.shape[3] != 3:
             raise DatasetError(
-                f"{info.title} in {root}: {len(data)} images but {len(targets)} labels"
+                f"{where}: the batches hold {tuple(data.shape)}, not N x 32 x 32 x 3"
             )
-        parts += [data.float().div_(255.0), targets]
+        labels = torch.as_tensor(ds.targets, dtype=torch.int64)
+        images_name = "the training batches (data_batch_1 to 5)" if train else "test_batch"
+        _check_split(info, where, len(data), data.numel(), labels.numpy(), images_name, images_name)
+        # CIFAR's (N, H, W, C) puts channels first
+        parts += [data.permute(0, 3, 1, 2).float().div_(255.0), labels]
     return parts[0], parts[1], parts[2], parts[3]
+
+
+def _cifar_problem(info: DatasetInfo, root: Path, exc: Exception) -> str:
+    """Which CIFAR-10 file is damaged (by torchvision's published checksums), else why the
+    folder could not be read."""
+    from torchvision import datasets
+    from torchvision.datasets.utils import check_integrity
+
+    where = f"{info.title} in {root}"
+    kind = datasets.CIFAR10
+    folder = root / kind.base_folder
+    try:
+        expected = [*kind.train_list, *kind.test_list, [kind.meta["filename"], kind.meta["md5"]]]
+        for name, md5 in expected:
+            if not check_integrity(str(folder / name), md5):
+                return (
+                    f"{where}: {name} is damaged (its checksum is not CIFAR-10's): put the "
+                    f"original in {folder}, or delete it and add --download"
+                )
+    except (OSError, AttributeError, KeyError, TypeError, ValueError):
+        pass  # an unexpected torchvision: say what it said
+    return f"{where} could not be read: {_first_line(exc)}"
+
+
+def _check_split(
+    info: DatasetInfo,
+    where: str,
+    count: int,
+    values: int,
+    labels: Any,
+    images_name: str,
+    labels_name: str,
+) -> None:
+    """One split's images and labels agree in number and every label names a class."""
+    if count == 0 or values == 0:
+        raise DatasetError(f"{where}: {images_name} holds no images")
+    if len(labels) != count:
+        raise DatasetError(
+            f"{where}: {images_name} holds {count:,} images but {labels_name} holds "
+            f"{len(labels):,} labels"
+        )
+    classes = len(info.labels)
+    top = int(labels.max())
+    low = int(labels.min())
+    if top >= classes or low < 0:
+        bad = top if top >= classes else low
+        raise DatasetError(
+            f"{where}: {labels_name} holds label {bad}; {info.title} has {classes} classes "
+            f"(0-{classes - 1})"
+        )
 
 
 def fit_images(x: torch.Tensor, shape: tuple[int, ...], title: str = "the data") -> torch.Tensor:

@@ -30,6 +30,12 @@ MNIST_FILES = {
 class IdxError(ValueError):
     """A file that is not a valid unsigned-byte IDX file, naming the file."""
 
+    def __init__(self, message: str, problem: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
+        """What is wrong, phrased to follow the file's name ('is cut short (...)'), so a
+        caller can name the file its own way."""
+
 
 def write_idx(path: str | Path, array: np.ndarray) -> Path:
     """Write a uint8 array of any rank (1 to 255 dimensions) as an IDX file."""
@@ -60,22 +66,56 @@ def write_idx_labels(path: str | Path, labels: np.ndarray) -> Path:
 
 
 def read_idx(path: str | Path) -> np.ndarray:
-    """Read an unsigned-byte IDX file back into a numpy array (checks the header and size)."""
-    data = Path(path).read_bytes()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise IdxError(f"{path}: not an IDX file (bad magic number)")
+    """Read an unsigned-byte IDX file back into a numpy array (checks the header and size).
+
+    Raises IdxError naming the file and what is wrong with it; OSError when it cannot be read.
+    """
+    target = Path(path)
+    try:
+        return parse_idx(target.read_bytes())
+    except IdxError as exc:
+        raise IdxError(f"{target} {exc.problem}", exc.problem) from None
+
+
+def parse_idx(data: bytes) -> np.ndarray:
+    """The array an unsigned-byte IDX file's bytes hold; IdxError says what is wrong in words
+    that follow a file name: 'is not an IDX file (...)', 'is cut short (...)'."""
+
+    def fail(problem: str) -> IdxError:
+        return IdxError(problem, problem)
+
+    if not data:
+        raise fail("is empty")
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[3] == 0:
+        first = " ".join(f"{b:02x}" for b in data[:4])
+        raise fail(
+            f"is not an IDX file (it starts with the bytes {first}; an IDX file starts with "
+            "00 00, a type byte and its number of dimensions)"
+        )
     if data[2] != UBYTE:
-        raise IdxError(f"{path}: IDX type 0x{data[2]:02x} is not unsigned bytes (0x08)")
+        raise fail(
+            f"is not an unsigned-byte IDX file (its type byte is 0x{data[2]:02x}; "
+            f"MNIST's files use 0x{UBYTE:02x})"
+        )
     ndim = data[3]
     start = 4 + 4 * ndim
     if len(data) < start:
-        raise IdxError(f"{path}: header cut short")
+        raise fail(
+            f"is cut short ({len(data)} bytes; the header of {ndim} dimensions alone takes {start})"
+        )
     shape = struct.unpack(f">{ndim}I", data[4:start])
     expected = int(np.prod(shape, dtype=np.int64))
-    if len(data) - start != expected:
-        raise IdxError(
-            f"{path}: header promises {expected:,} values for shape {shape}, "
-            f"file holds {len(data) - start:,}"
+    have = len(data) - start
+    dims = "x".join(map(str, shape))
+    if have < expected:
+        raise fail(
+            f"is cut short (its header promises {dims} = {expected:,} values, "
+            f"the file holds {have:,})"
+        )
+    if have > expected:
+        raise fail(
+            f"is longer than its header says ({dims} = {expected:,} values promised, "
+            f"{have:,} found)"
         )
     return np.frombuffer(data, dtype=np.uint8, offset=start).reshape(shape)
 

@@ -21,6 +21,14 @@ from .arithmetic import (
 MAX_LAYERS = 10_000
 """The most layers a spec may expand to (repeats included)."""
 
+MAX_NESTING = 16
+"""The most levels of blocks inside blocks (and of [groups] inside groups in a spec). The zoo
+nests one level deep; this is far beyond any real net, and keeps every recursive walk safe."""
+
+MAX_SIZE = 1_000_000
+"""The largest whole number a layer setting (channels, kernel, features...) or a side of the
+input shape may take: larger ones are typos, and their tallies would be beyond any unit."""
+
 Shape = tuple[int, ...]
 """A per-image shape: (C, H, W) for feature maps, (F,) for feature vectors."""
 
@@ -80,13 +88,21 @@ def format_shape(shape: Shape) -> str:
 def parse_shape(text: str) -> Shape:
     """'3x224x224', '3,224,224', '1 28 28' or '784' -> a shape tuple."""
     parts = [p for p in re.split(r"[x×, ]+", text.strip().lower()) if p]
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise StackError(f"input shape {text!r} is not like 3x224x224 or 784") from None
+    if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+        raise StackError(f"input shape {_clip(text)!r} is not like 3x224x224 or 784")
+    if any(len(p.lstrip("-0")) > len(str(MAX_SIZE)) for p in parts):
+        raise StackError(f"input shape {_clip(text)!r}: each side must be at most {MAX_SIZE:,}")
+    shape = tuple(int(p) for p in parts)
     if len(shape) not in (1, 3) or min(shape) < 1:
         raise StackError(f"input shape {text!r} must be CxHxW (e.g. 3x224x224) or a feature count")
+    if max(shape) > MAX_SIZE:
+        raise StackError(f"input shape {text!r}: each side must be at most {MAX_SIZE:,}")
     return shape
+
+
+def _clip(text: str, limit: int = 30) -> str:
+    """Typed text as a message quotes it: cut short when it is very long."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _elements(shape: Shape) -> int:
@@ -695,6 +711,50 @@ def format_layers(layers: Sequence[Layer]) -> str:
     return " ".join(layer.label() for layer in layers)
 
 
+def nesting_depth(layers: Sequence[Layer]) -> int:
+    """Levels of blocks inside each other: 0 for plain layers, 1 for resnet's blocks. Counted
+    without recursion, so a stack nested far too deep is measured, not a RecursionError."""
+    deepest = 0
+    pending = [(layer, 1) for layer in layers]
+    while pending:
+        layer, level = pending.pop()
+        if not layer.is_block:
+            continue
+        deepest = max(deepest, level)
+        if not isinstance(layer, DenseBlock):  # a dense block's generated layers hold no blocks
+            pending.extend((child, level + 1) for branch in layer.branches() for child in branch)
+    return deepest
+
+
+def row_count(layers: Sequence[Layer]) -> int:
+    """Rows of a tally of these layers: every layer, every block with its insides, a dense
+    block's generated layers too. Counted once per distinct layer object, so that
+    res[relu*9000]*9000 (one block, referenced 9000 times) is counted at once, not walked."""
+    known: dict[int, int] = {}
+
+    def rows(layer: Layer) -> int:
+        if id(layer) not in known:
+            if isinstance(layer, DenseBlock):
+                known[id(layer)] = 1 + layer.layers * len(layer.dense_layer())
+            elif layer.is_block:
+                inside = sum(rows(child) for branch in layer.branches() for child in branch)
+                known[id(layer)] = 1 + inside
+            else:
+                known[id(layer)] = 1
+        return known[id(layer)]
+
+    return sum(rows(layer) for layer in layers)
+
+
+def non_finite_setting(layer: Layer) -> str | None:
+    """The name of a layer's first setting that is nan or infinite (None when there is none)."""
+    for item in fields(layer):
+        value = getattr(layer, item.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            return item.name
+    return None
+
+
 # ---------------------------------------------------------------------------------------------
 # The one-line spec syntax
 # ---------------------------------------------------------------------------------------------
@@ -760,6 +820,9 @@ _INT_FIELDS = {
     "bn_size",
 }
 _BOOL_FIELDS = {"bias", "ceil_mode", "count_include_pad"}
+_MAX_OF = {"layers": 1_000}
+"""Tighter limits than MAX_SIZE: a dense block's layers each become 6-7 rows (DenseNet's biggest
+block has 64), so a million of them would take minutes to tally."""
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?\d+(?:\.\d*)?(?:e-?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
@@ -797,6 +860,16 @@ class _Parser:
     text: str
     tokens: list[_Token]
     pos: int = 0
+    depth: int = 0
+    """Blocks and [groups] open around the current token."""
+
+    def enter(self, token: _Token) -> None:
+        """One more level of nesting, opened at token; refused past MAX_NESTING."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(
+                f"blocks and [groups] nested more than {MAX_NESTING} levels deep", token
+            )
 
     def error(self, message: str, token: _Token | None = None) -> StackError:
         token = token or self.peek()
@@ -830,8 +903,10 @@ class _Parser:
     def item(self) -> list[Layer]:
         token = self.peek()
         if self.accept("["):
+            self.enter(token)
             group = self.sequence(("]",))
             self.expect("]", "to close the group opened at column " + str(token.column))
+            self.depth -= 1
             if not group:
                 raise self.error("empty group []", token)
         elif token.kind == "name":
@@ -878,6 +953,8 @@ class _Parser:
                 if self.peek().text != ")":
                     self.expect(",", "between arguments")
         branches: list[list[Layer]] = []
+        if issubclass(cls, Block):
+            self.enter(name_token)
         if issubclass(cls, (Residual, Concat)):
             open_token = self.peek()
             self.expect("[", f"after {name}: {name}[body | shortcut]")
@@ -885,6 +962,8 @@ class _Parser:
             while self.accept("|"):
                 branches.append(self.sequence(("|", "]")))
             self.expect("]", f"to close {name}[ opened at column {open_token.column}")
+        if issubclass(cls, Block):
+            self.depth -= 1
         return self.build(cls, name_token, positional, named, branches)
 
     def build(
@@ -953,23 +1032,42 @@ def coerce(key: str, value: Any) -> Any:
     if key in _INT_FIELDS or key == "padding":
         if isinstance(value, bool) or not re.fullmatch(r"-?\d+", text):
             extra = " or valid/same/full" if key == "padding" else ""
-            raise ValueError(f"expected a whole number{extra}, got {value!r}")
-        number = int(text)
-        if number < (0 if key == "padding" else 1):
-            raise ValueError(f"must be at least {0 if key == 'padding' else 1}, got {number}")
+            raise ValueError(f"expected a whole number{extra}, got {_clip(repr(value))}")
+        least = 0 if key == "padding" else 1
+        # the length first: int() of thousands of digits is slow, and such a size is a typo
+        if len(text.lstrip("-0")) > len(str(MAX_SIZE)):
+            number = -MAX_SIZE - 1 if text.startswith("-") else MAX_SIZE + 1
+        else:
+            number = int(text)
+        if number < least:
+            raise ValueError(f"must be at least {least}, got {_clip(text)}")
+        most = _MAX_OF.get(key, MAX_SIZE)
+        if number > most:
+            raise ValueError(f"must be at most {most:,}, got {_clip(text)}")
         return number
     try:
-        return float(value)
+        number = float(value)
+    except OverflowError:  # an int from a JSON file too big for a float
+        raise ValueError(f"expected a finite number, got {_clip(repr(value))}") from None
     except (TypeError, ValueError):
-        raise ValueError(f"expected a number, got {value!r}") from None
+        raise ValueError(f"expected a number, got {_clip(repr(value))}") from None
+    if not math.isfinite(number):
+        # nan and inf pass float() but no layer can use them (and PyTorch source cannot hold them)
+        raise ValueError(f"expected a finite number, got {_clip(repr(value))}")
+    return number
 
 
 def parse_layers(text: str) -> tuple[Layer, ...]:
     """Parse 'conv(20,5) relu maxpool(2) ... fc(10)' (with [..]*N repeats and blocks)."""
     parser = _Parser(text, _tokenize(text))
     layers = parser.sequence(())
-    if len(layers) > MAX_LAYERS:
-        raise StackError(f"a stack of more than {MAX_LAYERS:,} layers is too big")
+    rows = row_count(layers)
+    if rows > MAX_LAYERS:
+        # res[relu*10000]*10000 is a short spec, but walking its rows would hang every screen
+        raise StackError(
+            f"{rows:,} layers (blocks counted with their insides); a stack holds at most "
+            f"{MAX_LAYERS:,}"
+        )
     if parser.peek().kind != "end":
         raise parser.error(f"unexpected {parser.peek().text!r}")
     if not layers:
@@ -977,17 +1075,23 @@ def parse_layers(text: str) -> tuple[Layer, ...]:
     return tuple(layers)
 
 
-def layer_from_dict(data: Any, where: str = "layer") -> Layer:
-    """Rebuild a layer from its to_dict() form, naming the field at fault."""
+def layer_from_dict(data: Any, where: str = "layer", depth: int = 0) -> Layer:
+    """Rebuild a layer from its to_dict() form, naming the field at fault.
+
+    depth: how many blocks hold this layer; a block deeper than MAX_NESTING is refused."""
     if not isinstance(data, dict) or "type" not in data:
         raise StackError(f"{where}: expected an object with a 'type'")
     kind = ALIASES.get(str(data["type"]).lower(), str(data["type"]).lower())
     cls = LAYER_TYPES.get(kind)
     if cls is None:
-        raise StackError(f"{where}: unknown layer type {data['type']!r}")
+        raise StackError(f"{where}: unknown layer type {_clip(repr(data['type']))}")
+    if issubclass(cls, Block) and depth >= MAX_NESTING:
+        # named by the top-level layer: the full path would be 17 steps long
+        top = where.split(".", 1)[0]
+        raise StackError(f"{top}: blocks nested more than {MAX_NESTING} levels deep")
     if cls is Residual:
-        body = _branch_from_list(data.get("body"), f"{where}.body")
-        short = _branch_from_list(data.get("shortcut", []), f"{where}.shortcut")
+        body = _branch_from_list(data.get("body"), f"{where}.body", depth + 1)
+        short = _branch_from_list(data.get("shortcut", []), f"{where}.shortcut", depth + 1)
         if not body:
             raise StackError(f"{where}: res needs a non-empty body")
         return Residual(body=body, shortcut=short)
@@ -995,7 +1099,9 @@ def layer_from_dict(data: Any, where: str = "layer") -> Layer:
         raw = data.get("branches")
         if not isinstance(raw, list) or not raw:
             raise StackError(f"{where}: cat needs a list of branches")
-        paths = tuple(_branch_from_list(b, f"{where}.branches[{i}]") for i, b in enumerate(raw))
+        paths = tuple(
+            _branch_from_list(b, f"{where}.branches[{i}]", depth + 1) for i, b in enumerate(raw)
+        )
         if not all(paths):
             raise StackError(f"{where}: cat branches must not be empty")
         return Concat(paths=paths)
@@ -1016,10 +1122,10 @@ def layer_from_dict(data: Any, where: str = "layer") -> Layer:
     return cls(**kwargs)
 
 
-def _branch_from_list(data: Any, where: str) -> Branch:
+def _branch_from_list(data: Any, where: str, depth: int) -> Branch:
     if not isinstance(data, list):
         raise StackError(f"{where}: expected a list of layers")
-    return tuple(layer_from_dict(item, f"{where}[{i}]") for i, item in enumerate(data))
+    return tuple(layer_from_dict(item, f"{where}[{i}]", depth) for i, item in enumerate(data))
 
 
 @dataclass(frozen=True)

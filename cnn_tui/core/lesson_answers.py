@@ -11,6 +11,7 @@ last training run, the stepper's settings).
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import arithmetic
-from .layers import Stack, StackError, format_shape, parse_shape
+from .layers import ALIASES, LAYER_TYPES, Stack, StackError, format_shape, parse_shape
 from .lessons import Exercise, Lesson, LessonError
 
 # ---------------------------------------------------------------------------------------------
@@ -48,7 +49,7 @@ def conv_output(size: int, kernel: int, stride: int = 1, padding: int | str = 0,
 def pool_output(
     size: int, kernel: int, stride: int | None = None, padding: int = 0, ceil: bool = False
 ) -> int:
-    return arithmetic.output_size(size, kernel, stride or kernel, padding, ceil_mode=ceil)
+    return arithmetic.pool_output_size(size, kernel, stride, padding, ceil_mode=ceil)
 
 
 def conv_params(kernel: int, in_channels: int, out_channels: int, bias: bool = True) -> int:
@@ -172,8 +173,14 @@ def softmax(values: str, index: int) -> float:
     return exps[index] / sum(exps)
 
 
+def _check_steps(steps: Any) -> None:
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS:,}, got {steps!r}")
+
+
 def momentum_velocity(grad: float, momentum: float, steps: int) -> float:
     """PyTorch's SGD momentum buffer after `steps` equal gradients: v <- m v + g."""
+    _check_steps(steps)
     velocity = 0.0
     for _ in range(steps):
         velocity = momentum * velocity + grad
@@ -189,6 +196,7 @@ def adam_step(
     steps: int = 1,
 ) -> float:
     """Size of Adam's update at step `steps` under a constant gradient, with bias correction."""
+    _check_steps(steps)
     m = v = 0.0
     update = 0.0
     for t in range(1, steps + 1):
@@ -274,6 +282,13 @@ class Verdict:
     message: str
 
 
+def _whole_argument(name: str, value: Any, least: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, got {value!r}")
+
+
 def _check_stack(
     state: LessonState,
     output: int | str | None = None,
@@ -284,16 +299,25 @@ def _check_stack(
 ) -> Verdict:
     from .tally import tally
 
+    # the arguments first, so that a course check finds a bad one without any stack
+    _whole_argument("max_params", max_params, least=1)
+    _whole_argument("min_params", min_params, least=0)
+    wanted_output = parse_shape(str(output)) if output is not None else None
+    wanted_input = parse_shape(input) if input is not None else None
+    if has is not None:
+        has = ALIASES.get(str(has).lower(), str(has).lower())
+        if has not in LAYER_TYPES:
+            raise ValueError(f"has={has}: no such layer (use one of {', '.join(LAYER_TYPES)})")
     if state.stack is None or not state.stack.layers:
         return Verdict(False, "the builder has no stack yet: open it with 3 and add layers")
     stack = state.stack
-    if input is not None and stack.input_shape != parse_shape(input):
+    if wanted_input is not None and stack.input_shape != wanted_input:
         return Verdict(False, f"set the builder's input to {input}")
     result = tally(stack)
     if result.error is not None:
         return Verdict(False, f"the stack does not fit yet: {result.error}")
     out = stack.output_shape()
-    if output is not None and tuple(out) != parse_shape(str(output)):
+    if wanted_output is not None and tuple(out) != wanted_output:
         return Verdict(False, f"the stack ends in {format_shape(out)}; it should end in {output}")
     params = result.totals.params
     if max_params is not None and params >= max_params:
@@ -312,6 +336,13 @@ def _check_trained(
     dataset: str | None = None,
     race: int | None = None,
 ) -> Verdict:
+    if min_accuracy is not None and (
+        isinstance(min_accuracy, (bool, str)) or not 0 < min_accuracy <= 1
+    ):
+        raise ValueError(
+            f"min_accuracy must be a fraction above 0 and up to 1, got {min_accuracy!r}"
+        )
+    _whole_argument("race", race, least=1)
     summary = state.training
     if not summary:
         return Verdict(False, "no finished training run yet: open the Train screen with 4")
@@ -353,6 +384,13 @@ CHECKS: dict[str, Callable[..., Verdict]] = {
 # The expression evaluator
 # ---------------------------------------------------------------------------------------------
 
+MAX_DIGITS = 100
+"""The most digits a whole number in an expression may have (10**100 is far beyond any count of
+parameters or bytes): `10 ** 10 ** 10` is refused, not computed for hours."""
+
+MAX_STEPS = 100_000
+"""The most optimizer steps momentum_velocity and adam_step simulate, one by one."""
+
 _OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -369,7 +407,7 @@ def _evaluate(node: ast.AST, table: dict[str, Callable[..., Any]], state: Any) -
     if isinstance(node, ast.Expression):
         return _evaluate(node.body, table, state)
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
-        return node.value
+        return _bounded(node.value, node)
     if isinstance(node, ast.Name) and node.id in _NAMES:
         return _NAMES[node.id]
     if isinstance(node, ast.Name):
@@ -377,9 +415,18 @@ def _evaluate(node: ast.AST, table: dict[str, Callable[..., Any]], state: Any) -
     if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
         left = _evaluate(node.left, table, state)
         right = _evaluate(node.right, table, state)
-        return _OPERATORS[type(node.op)](left, right)
+        if isinstance(left, str) or isinstance(right, str):
+            # text * 10**9 or '%999999999d' % 1 would fill the memory; text + text is harmless
+            if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
+                return left + right
+            raise _PartError(node, "mixes text into arithmetic, which works on numbers")
+        if isinstance(node.op, ast.Pow) and _too_big_power(left, right):
+            raise _PartError(node, f"is larger than 10**{MAX_DIGITS}")
+        return _bounded(_OPERATORS[type(node.op)](left, right), node)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         value = _evaluate(node.operand, table, state)
+        if isinstance(value, str):
+            raise _PartError(node, "puts a sign before text, not a number")
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
         name = node.func.id
@@ -389,11 +436,72 @@ def _evaluate(node: ast.AST, table: dict[str, Callable[..., Any]], state: Any) -
         kwargs = {k.arg: _evaluate(k.value, table, state) for k in node.keywords if k.arg}
         if state is not None:
             args.insert(0, state)
+        function = table[name]
+        _bind(name, function, args, kwargs)
         try:
-            return table[name](*args, **kwargs)
-        except TypeError as exc:
+            return _bounded(function(*args, **kwargs), node)
+        except (TypeError, IndexError) as exc:
             raise ValueError(f"{name}(): {exc}") from None
     raise ValueError(f"'{ast.unparse(node)}' is not allowed here")
+
+
+def _bind(name: str, function: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]):
+    """Check a call's arguments before making it: one message naming the argument at fault
+    (a call's own TypeError would name the function twice: 'f(): f() missing ...')."""
+    signature = inspect.signature(function)
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    for key in kwargs:
+        # a misspelt name first: it is also why the right one seems missing
+        if key not in signature.parameters and not takes_any:
+            known = ", ".join(p for p in signature.parameters if p != "state")
+            raise ValueError(
+                f"{name}(): got an unexpected keyword argument '{key}' (it takes {known})"
+            )
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ValueError(f"{name}(): {exc}") from None
+
+
+class _PartError(ValueError):
+    """A part of an expression that cannot be computed: 'x' is larger than 10**100."""
+
+    def __init__(self, node: ast.AST, problem: str) -> None:
+        self.node = node
+        self.problem = problem
+        """What is wrong with it, as a predicate: 'is larger than 10**100'."""
+        super().__init__(f"'{_source(node)}' {problem}")
+
+
+def _source(node: ast.AST, limit: int = 40) -> str:
+    """A part of an expression as a message quotes it (made only for a message: it is slow)."""
+    text = ast.unparse(node)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _too_big_power(base: Any, exponent: Any) -> bool:
+    """Whether base ** exponent has more than MAX_DIGITS digits (judged before computing it)."""
+    if not isinstance(exponent, (int, float)) or exponent <= 0:
+        return False
+    size = abs(base) if isinstance(base, (int, float)) else 0
+    if size <= 1:
+        return False
+    return exponent * math.log10(size) > MAX_DIGITS
+
+
+def _bounded(value: Any, node: ast.AST) -> Any:
+    """value, or ValueError when it is a whole number of more than MAX_DIGITS digits, a float
+    that is nan or infinite, or a complex number."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
+        raise _PartError(node, f"is larger than 10**{MAX_DIGITS}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _PartError(node, f"is {value}, not a finite number")
+    if isinstance(value, complex):  # (-8) ** 0.5
+        raise _PartError(node, "is not a real number")
+    return value
+
+
+_MAX_BITS = math.ceil(MAX_DIGITS * math.log2(10))
 
 
 _DASHED_WORD = re.compile(r"(?<=[=(,\s])([A-Za-z][\w]*(?:-[\w]+)+)(?=[\s,)]|$)")
@@ -405,12 +513,35 @@ def _parse(text: str) -> ast.Expression:
     return ast.parse(quoted, mode="eval")
 
 
+_EXPRESSION_ERRORS = (
+    SyntaxError,
+    ValueError,  # StackError and LessonError too
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    RecursionError,
+)
+"""What a teacher's expression can raise: each becomes one LessonError naming file and line."""
+
+
+def _reason(exc: Exception, tree: ast.Expression | None) -> str:
+    if isinstance(exc, _PartError) and tree is not None and exc.node is tree.body:
+        return f"it {exc.problem}"  # the whole expression: the message quotes it already
+    if isinstance(exc, SyntaxError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    return str(exc)
+
+
 def compute(expression: str, where: Exercise | None = None, lesson: Lesson | None = None) -> Any:
     """The value of an `answer:` expression; LessonError (file, line) when it cannot be had."""
+    tree = None
     try:
-        return _evaluate(_parse(expression), ANSWERS, None)
-    except (SyntaxError, ValueError, ArithmeticError, StackError, KeyError) as exc:
-        reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        tree = _parse(expression)
+        return _evaluate(tree, ANSWERS, None)
+    except _EXPRESSION_ERRORS as exc:
+        reason = _reason(exc, tree)
         raise LessonError(
             f"answer {expression!r} cannot be computed: {reason}",
             lesson.path if lesson else None,
@@ -419,10 +550,12 @@ def compute(expression: str, where: Exercise | None = None, lesson: Lesson | Non
 
 
 def check_task(exercise: Exercise, state: LessonState, lesson: Lesson | None = None) -> Verdict:
+    tree = None
     try:
-        verdict = _evaluate(_parse(exercise.check), CHECKS, state)
-    except (SyntaxError, ValueError, StackError) as exc:
-        reason = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+        tree = _parse(exercise.check)
+        verdict = _evaluate(tree, CHECKS, state)
+    except _EXPRESSION_ERRORS as exc:
+        reason = _reason(exc, tree)
         raise LessonError(
             f"check {exercise.check!r} cannot run: {reason}",
             lesson.path if lesson else None,
@@ -430,7 +563,9 @@ def check_task(exercise: Exercise, state: LessonState, lesson: Lesson | None = N
         ) from None
     if not isinstance(verdict, Verdict):
         raise LessonError(
-            f"check {exercise.check!r} is not a single check call", None, exercise.line
+            f"check {exercise.check!r} is not a single check call",
+            lesson.path if lesson else None,
+            exercise.line,
         )
     if not verdict.correct and exercise.hint:
         return Verdict(False, f"{verdict.message}. Hint: {exercise.hint}")
@@ -582,6 +717,8 @@ def validate_course_answers(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[
                             lesson.path,
                             exercise.line,
                         )
+                    # run against an empty app: every argument is read, nothing is checked yet
+                    check_task(exercise, LessonState(), lesson)
                 else:
                     compute(exercise.answer, exercise, lesson)
             except SyntaxError as exc:

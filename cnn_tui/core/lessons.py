@@ -103,6 +103,8 @@ class Lesson:
     minutes: int
     objectives: tuple[str, ...]
     segments: tuple[Segment, ...] = field(repr=False)
+    order_line: int = field(default=1, repr=False, compare=False)
+    """The line of 'order:' in the front matter, for a duplicate order's message."""
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -164,15 +166,17 @@ _CHOICE = re.compile(r"^\s*-\s*\[( |x|X)\]\s*(.+)$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, object], int]:
+def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, object], int, dict[str, int]]:
+    """The keys and values, the index of the first body line, and the line of each key."""
     if not lines or lines[0].strip() != "---":
         raise LessonError("the file must start with front matter: a line '---'", path, 1)
     meta: dict[str, object] = {}
+    where: dict[str, int] = {}
     key = None
     for number, raw in enumerate(lines[1:], start=2):
         line = raw.rstrip()
         if line.strip() == "---":
-            return meta, number
+            return meta, number, where
         if not line.strip():
             continue
         item = re.match(r"^\s+-\s+(.+)$", line) or re.match(r"^-\s+(.+)$", line)
@@ -185,30 +189,39 @@ def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, object], int]
                 f"front matter line {line.strip()!r} is not 'key: value'", path, number
             )
         key, value = match.group(1), match.group(2).strip()
+        if key in meta:
+            raise LessonError(f"front matter '{key}' is given twice", path, number)
         meta[key] = value if value else []
+        where[key] = number
     raise LessonError("the front matter is not closed by a line '---'", path, 1)
 
 
-def _whole(meta: dict[str, object], key: str, path: Path, least: int = 1) -> int:
+def _whole(meta: dict[str, object], key: str, path: Path, line: int, least: int = 1) -> int:
     value = meta.get(key)
-    if not isinstance(value, str) or not value.isdigit() or int(value) < least:
-        raise LessonError(f"front matter '{key}' must be a whole number, not {value!r}", path, 1)
+    # isdigit() also passes '²' and other digits int() refuses; an ASCII run of 1-9 digits only
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,9}", value) or int(value) < least:
+        raise LessonError(f"front matter '{key}' must be a whole number, not {value!r}", path, line)
     return int(value)
 
 
 def parse_lesson(text: str, path: Path | str) -> Lesson:
     path = Path(path)
     lines = text.splitlines()
-    meta, body_start = _front_matter(lines, path)
+    meta, body_start, where = _front_matter(lines, path)
     for key in ("title", "order", "minutes", "objectives"):
         if key not in meta or meta[key] in ("", []):
-            raise LessonError(f"front matter lacks '{key}'", path, 1)
-    unknown = set(meta) - {"title", "order", "minutes", "objectives"}
+            raise LessonError(f"front matter lacks '{key}'", path, where.get(key, 1))
+    unknown = sorted(set(meta) - {"title", "order", "minutes", "objectives"}, key=where.get)
     if unknown:
-        raise LessonError(f"unknown front matter key {sorted(unknown)[0]!r}", path, 1)
+        raise LessonError(f"unknown front matter key {unknown[0]!r}", path, where[unknown[0]])
     objectives = meta["objectives"]
     if not isinstance(objectives, list):
-        raise LessonError("'objectives' must be a list of '- ' lines", path, 1)
+        raise LessonError("'objectives' must be a list of '- ' lines", path, where["objectives"])
+    if not isinstance(meta["title"], str):
+        raise LessonError("'title' must be text on the same line", path, where["title"])
+    # read before the body, so a bad number is reported before a problem further down
+    order = _whole(meta, "order", path, where["order"])
+    minutes = _whole(meta, "minutes", path, where["minutes"])
     segments: list[Segment] = []
     prose: list[str] = []
     seen_ids: set[str] = set()
@@ -255,10 +268,11 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
         id=path.stem,
         path=path,
         title=str(meta["title"]),
-        order=_whole(meta, "order", path),
-        minutes=_whole(meta, "minutes", path),
+        order=order,
+        minutes=minutes,
         objectives=tuple(str(o) for o in objectives),
         segments=tuple(segments),
+        order_line=where["order"],
     )
 
 
@@ -363,9 +377,14 @@ def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercis
 def load_lesson(path: Path | str) -> Lesson:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(f"cannot be read: {exc}", path) from None
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is skipped
+    except OSError as exc:
+        raise LessonError(f"cannot be read: {exc.strerror or exc}", path) from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        raise LessonError(
+            f"cannot be read: not UTF-8 text (byte 0x{byte} at offset {exc.start})", path
+        ) from None
     return parse_lesson(text, path)
 
 
@@ -387,4 +406,16 @@ def load_course(folder: Path | str | None = None) -> Course:
     if not lessons and not problems:
         raise LessonError("holds no lesson files (*.md)", root)
     lessons.sort(key=lambda lesson: (lesson.order, lesson.id))
+    first: dict[int, Lesson] = {}
+    for lesson in lessons:
+        if lesson.order in first:
+            # both stay readable; the course list would otherwise show two lessons numbered alike
+            problems.append(
+                LessonError(
+                    f"order {lesson.order} is already the order of {first[lesson.order].id}",
+                    lesson.path,
+                    lesson.order_line,
+                )
+            )
+        first.setdefault(lesson.order, lesson)
     return Course(folder=root, lessons=tuple(lessons), problems=tuple(problems))

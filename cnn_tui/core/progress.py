@@ -1,11 +1,13 @@
 """Lesson progress (lessons done, exercises passed), kept in the user's data folder.
 
-One small JSON file, written atomically. A file that cannot be read is renamed aside (never
-deleted) and reported once; the student starts afresh rather than losing the app.
+One small JSON file, written atomically. A file that does not parse is renamed aside (never
+deleted) and reported once; the student starts afresh rather than losing the app. One that
+cannot be read at all (a folder, no permission) is reported and never written over.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import time
@@ -42,7 +44,9 @@ class Progress:
     lessons: dict[str, LessonProgress] = field(default_factory=dict)
     """Keyed by '<course folder name>/<lesson id>'."""
     warning: str = ""
-    """Set when the file on disk was unreadable and was moved aside."""
+    """Set when the file on disk was unreadable (and said what became of it)."""
+    blocked: bool = False
+    """The file on disk could not be read (or set aside): `save` must not write over it."""
 
     def of(self, course: str, lesson: str) -> LessonProgress:
         return self.lessons.get(f"{course}/{lesson}", LessonProgress())
@@ -71,11 +75,18 @@ class Progress:
         }
 
     def save(self) -> None:
+        """Write the record atomically; OSError when it cannot, or must not (`blocked`)."""
+        if self.blocked:
+            raise OSError(
+                errno.EEXIST,
+                "the file there could not be read, so it is not replaced",
+                str(self.path),
+            )
         write_atomic(self.path, json.dumps(self.to_dict(), indent=2) + "\n")
 
 
-def _read(path: Path) -> dict[str, LessonProgress]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _parse(text: str) -> dict[str, LessonProgress]:
+    data = json.loads(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a cnn-tui progress file")
     lessons = data.get("lessons")
@@ -92,23 +103,57 @@ def _read(path: Path) -> dict[str, LessonProgress]:
     return out
 
 
-def load_progress(path: Path | str | None = None) -> Progress:
-    """The saved progress; an unreadable file is moved to '<name>.corrupt-<time>' and reported
-    in `warning`, and the student starts with an empty record."""
+def _why(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno}: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc)
+
+
+def load_progress(path: Path | str | None = None, *, set_aside: bool = True) -> Progress:
+    """The saved progress, or an empty record with a `warning` when the file is no good.
+
+    Only a file that was read and does not parse is corrupt: with set_aside it is moved to
+    '<name>.corrupt-<time>' (never deleted) and the student starts afresh; without (a command
+    that only reads, such as `lessons --list`) it is reported and left as it is. A path that
+    cannot be read at all (a folder, no permission, an I/O error) is reported and left alone,
+    and `save` refuses to write over it."""
     target = Path(path) if path is not None else default_progress_path()
-    if not target.exists():
-        return Progress(path=target)
     try:
-        return Progress(path=target, lessons=_read(target))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        aside = target.with_name(f"{target.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-        try:
-            target.replace(aside)
-            kept = f"kept as {aside}"
-        except OSError:
-            kept = "left in place"
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raw = target.read_bytes()
+    except FileNotFoundError:
+        return Progress(path=target)
+    except OSError as exc:
         return Progress(
             path=target,
-            warning=f"progress file {target} was unreadable ({reason}); {kept}, starting afresh",
+            warning=f"progress file {target} cannot be read ({exc.strerror or exc}); "
+            "left as it is, and progress is not saved while it is there",
+            blocked=True,
         )
+    try:
+        return Progress(path=target, lessons=_parse(raw.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        reason = _why(exc)
+    if not set_aside:
+        return Progress(
+            path=target,
+            warning=f"progress file {target} is unreadable ({reason}); left as it is "
+            "(opening the lessons sets it aside and starts afresh)",
+            blocked=True,
+        )
+    aside = target.with_name(f"{target.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+    try:
+        target.rename(aside)
+    except OSError as exc:
+        return Progress(
+            path=target,
+            warning=f"progress file {target} was unreadable ({reason}) and cannot be set aside "
+            f"({exc.strerror or exc}); left as it is, and progress is not saved while it is there",
+            blocked=True,
+        )
+    return Progress(
+        path=target,
+        warning=f"progress file {target} was unreadable ({reason}); kept as {aside}, "
+        "starting afresh",
+    )

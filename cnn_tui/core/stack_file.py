@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -9,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .layers import Stack, StackError, format_shape, layer_from_dict, parse_shape
+from .layers import MAX_NESTING, Stack, StackError, format_shape, layer_from_dict, parse_shape
 
 FORMAT = "cnn-tui-stack"
 VERSION = 1
@@ -40,9 +41,22 @@ def save_stack(stack: Stack, path: str | os.PathLike[str]) -> Path:
 def write_atomic(target: Path, content: str | bytes | Callable[[BinaryIO], object]) -> None:
     """Write a file so that a crash leaves either the old file or the new one, never half:
     a temporary file beside the target, then a rename. content: text (UTF-8), bytes, or a
-    function that writes into the open binary file (torch.save for checkpoints)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    function that writes into the open binary file (torch.save for checkpoints).
+
+    A write that fails raises an OSError naming `target` (never the temporary file), with a
+    strerror that says why: a folder as the target, a file where a folder should be, ..."""
+    target = Path(target)
+    try:
+        # the checks are inside the try too: stat() itself may be refused (EACCES)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file")
+        blocker = _file_in_the_way(target.parent)
+        if blocker is not None:
+            raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise _naming(target, exc) from None
     try:
         os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
         with os.fdopen(fd, "wb") as handle:
@@ -53,9 +67,25 @@ def write_atomic(target: Path, content: str | bytes | Callable[[BinaryIO], objec
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise _naming(target, exc) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The nearest existing ancestor of a folder to be, when it is a file rather than a folder."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return None if candidate.is_dir() else candidate
+    return None
+
+
+def _naming(target: Path, exc: OSError) -> OSError:
+    """The same error (same errno, so the same OSError subclass) about the target path."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(target))
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -107,10 +137,21 @@ def _layer_lines(text: str) -> list[int]:
 
 def loads_stack(text: str, source: str = "stack file") -> Stack:
     """Parse file text; every problem is a StackError naming the file, line and field."""
+    text = text.removeprefix("\ufeff")  # Windows Notepad starts UTF-8 files with a BOM
     try:
         data = json.loads(text)
+        lines = _layer_lines(text)
     except json.JSONDecodeError as exc:
         raise StackError(f"{source}, line {exc.lineno}: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        # json's decoder recurses once per bracket: a thousand of them is no stack file
+        raise StackError(
+            f"{source}: nested too deeply to read "
+            f"(a stack nests blocks at most {MAX_NESTING} levels deep)"
+        ) from None
+    except ValueError:
+        # int() refuses a number of over 4,300 digits (a plain ValueError, not a JSONDecodeError)
+        raise StackError(f"{source}: holds a number with thousands of digits") from None
     if not isinstance(data, dict):
         raise StackError(f"{source}: expected a JSON object with 'input' and 'layers'")
     if data.get("format", FORMAT) != FORMAT:
@@ -124,7 +165,6 @@ def loads_stack(text: str, source: str = "stack file") -> Stack:
         shape = parse_shape(str(data.get("input", "")))
     except StackError as exc:
         raise StackError(f"{source}: {exc.reason}") from None
-    lines = _layer_lines(text)
     layers = []
     for index, item in enumerate(raw_layers):
         line = f", line {lines[index]}" if index < len(lines) else ""
@@ -144,7 +184,7 @@ def load_stack(path: str | os.PathLike[str]) -> Stack:
     """Read a stack file; a missing, unreadable or corrupt file raises StackError (not touched)."""
     target = Path(path)
     try:
-        text = target.read_text(encoding="utf-8")
+        text = target.read_text(encoding="utf-8-sig")  # -sig: a BOM is skipped, not an error
     except FileNotFoundError:
         raise StackError(f"{target}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

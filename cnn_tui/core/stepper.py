@@ -14,6 +14,7 @@ import numpy as np
 from cnn_tui.core.arithmetic import (
     ArithmeticError_,
     SizeReport,
+    check_pool_padding,
     effective_kernel,
     resolve_padding,
     size_report,
@@ -21,6 +22,12 @@ from cnn_tui.core.arithmetic import (
 
 MODES = ("correlation", "convolution")
 POOL_KINDS = ("max", "avg", "lp", "l2")
+MAX_SIDE = 64
+"""Longest padded axis a trace covers: the stepper is for watching a window move, and a bigger
+grid neither fits a terminal nor teaches more (MNIST's 28 and CIFAR's 32 fit with padding)."""
+MAX_TERMS = 100_000
+"""Most window cells (products, or pooled values) in one trace: about half a second to build."""
+_LARGEST_FLOAT = "the largest float (about 1.8e308)"
 
 
 class StepperError(ValueError):
@@ -34,7 +41,10 @@ def format_number(x: float) -> str:
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    if x == int(x) and abs(x) < 1e15:
+    if abs(x) >= 1e15:
+        # beyond this every float is whole and its digits are noise: 1e+200, not 201 digits
+        return f"{x:.4g}"
+    if x == int(x):
         return str(int(x))
     if abs(x) >= 0.001:
         return f"{x:.3f}".rstrip("0").rstrip(".")
@@ -296,40 +306,55 @@ class Cursor:
         return self.trace.partial_output(self._index)
 
 
-_ROW_SEPARATOR = re.compile(r"[;\n]")
-_NUMBER_SEPARATOR = re.compile(r"[\s,]+")
+_ITEM_SEPARATOR = re.compile(r"\s*,\s*|\s+")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def parse_grid(text: str, name: str = "input") -> np.ndarray:
-    """'1 2; 3 4' -> 2-D array; '1 2; 3 4 | 5 6; 7 8' -> (channels, rows, cols)."""
+    """'1 2; 3 4' -> 2-D array; '1 2; 3 4 | 5 6; 7 8' -> (channels, rows, cols).
+
+    Numbers are separated by spaces or commas, rows by ';' or new lines, channels by '|'. Blank
+    lines and a ';' ending a line are layout; an empty row between two ';' or an empty item
+    beside a comma is refused, naming the grid and where, since it is almost always a slip.
+    """
     blocks = text.split("|")
     channels: list[list[list[float]]] = []
     for channel_number, block in enumerate(blocks, 1):
-        where = f"channel {channel_number}, " if len(blocks) > 1 else ""
+        where = f"{name} channel {channel_number}, " if len(blocks) > 1 else f"{name} "
+        if not block.strip(" \t\n\r;,"):
+            raise StepperError(f"{where.removesuffix(', ').rstrip()} is empty")
         rows: list[list[float]] = []
-        for row_text in _ROW_SEPARATOR.split(block):
-            items = [item for item in _NUMBER_SEPARATOR.split(row_text.strip()) if item]
-            if not items:
+        for line in block.splitlines():
+            if not line.strip():
                 continue  # blank lines are layout, not rows
-            row: list[float] = []
-            for item_number, item in enumerate(items, 1):
-                place = f"{where}row {len(rows) + 1}, item {item_number}"
-                try:
-                    number = float(item)
-                except ValueError:
-                    raise StepperError(f"{place}: {item!r} is not a number") from None
-                if not math.isfinite(number):
-                    raise StepperError(f"{place}: {item!r} is not a finite number")
-                row.append(number)
-            if rows and len(row) != len(rows[0]):
-                raise StepperError(
-                    f"{where}row {len(rows) + 1} has {len(row)} numbers, row 1 has {len(rows[0])}"
-                )
-            rows.append(row)
-        if not rows:
-            raise StepperError(
-                f"{name} channel {channel_number} is empty" if where else f"{name} is empty"
-            )
+            pieces = line.split(";")
+            if len(pieces) > 1 and not pieces[-1].strip():
+                pieces.pop()  # one ';' closing a line is harmless: '1 2;' then a new line
+            for row_text in pieces:
+                place = f"{where}row {len(rows) + 1}"
+                if not row_text.strip():
+                    raise StepperError(f"{place} is empty: remove the extra ';'")
+                items = _ITEM_SEPARATOR.split(row_text.strip())
+                row: list[float] = []
+                for item_number, item in enumerate(items, 1):
+                    at = f"{place}, item {item_number}"
+                    if not item:
+                        raise StepperError(f"{at} is empty: remove the extra ','")
+                    try:
+                        number = float(item)
+                    except ValueError:
+                        raise StepperError(f"{at}: {item!r} is not a number") from None
+                    if not math.isfinite(number):
+                        raise StepperError(f"{at}: {item!r} is not a finite number")
+                    row.append(number)
+                if rows and len(row) != len(rows[0]):
+                    raise StepperError(
+                        f"{place} has {_plural(len(row), 'number')}, row 1 has {len(rows[0])}"
+                    )
+                rows.append(row)
         if channels and (len(rows), len(rows[0])) != (len(channels[0]), len(channels[0][0])):
             raise StepperError(
                 f"{name} channel {channel_number} is {len(rows)}x{len(rows[0])} "
@@ -351,6 +376,8 @@ def _as_array(value: Any, name: str, allowed_dims: Sequence[int], layout: str) -
         raise StepperError(f"{name} must be {layout}, got {array.ndim}-D")
     bad = np.argwhere(~np.isfinite(array))
     if len(bad):
+        if array.ndim == 0:
+            raise StepperError(f"{name} must be a finite number, got {format_number(array)}")
         raise StepperError(f"{name} has a non-finite number at {tuple(int(i) for i in bad[0])}")
     return array
 
@@ -407,12 +434,55 @@ def _reports(
                 f"{dilated}{window_name} {verb} {_dims(spans)} "
                 f"but the padded input is only {_dims(padded)}"
             )
+        _check_side(sizes, padded, padding, dilation)
         return tuple(
             size_report(n, k, s, p, d, ceil_mode)
             for n, k, s, p, d in zip(sizes, window, stride, padding, dilation, strict=True)
         )
     except ArithmeticError_ as error:
         raise StepperError(str(error)) from None
+
+
+def _check_side(
+    sizes: Sequence[int],
+    padded: Sequence[int],
+    padding: Sequence[int | str],
+    dilation: Sequence[int],
+) -> None:
+    """Refuse a padded input longer than MAX_SIDE on any axis, blaming the padding or the input."""
+    if max(padded) <= MAX_SIDE:
+        return
+    one_d = len(sizes) == 1
+    limit = f"{MAX_SIDE} samples" if one_d else f"{MAX_SIDE}x{MAX_SIDE}"
+    if max(sizes) > MAX_SIDE:
+        what = f"signal has {sizes[0]} samples" if one_d else f"input is {_dims(sizes)}"
+        raise StepperError(f"{what}; the stepper shows at most {limit}")
+    same = all(p == padding[0] for p in padding)
+    cause = f"padding {_shown(padding[0]) if same else tuple(padding)}"
+    if isinstance(padding[0], str) and max(dilation) > 1:
+        cause += f" with dilation {max(dilation):,}"
+    result = (
+        f"a padded signal of {padded[0]:,} samples" if one_d else f"a {_dims(padded)} padded input"
+    )
+    raise StepperError(f"{cause} makes {result}; the stepper shows at most {limit}")
+
+
+def _shown(value: int | str) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _check_terms(steps: int, per_step: int, what: str) -> None:
+    """Refuse a trace with more than MAX_TERMS window cells in all."""
+    if steps * per_step > MAX_TERMS:
+        raise StepperError(
+            f"{steps:,} output cells x {per_step:,} {what} each = {steps * per_step:,} {what}; "
+            f"the stepper traces at most {MAX_TERMS:,}"
+        )
+
+
+def _overflow(where: tuple[int, ...], what: str) -> StepperError:
+    cell = ", ".join(str(i) for i in where)
+    return StepperError(f"output[{cell}] overflows: {what} is beyond {_LARGEST_FLOAT}")
 
 
 def _conv_trace(
@@ -448,6 +518,11 @@ def _conv_trace(
         False,
         "kernel",
     )
+    _check_terms(
+        filters * math.prod(r.output for r in reports),
+        channels * math.prod(window),
+        "products",
+    )
     flipped = mode == "convolution"
     # True convolution reads the kernel backwards: B[i-s, j-t] is the flipped kernel slid forward.
     used = (
@@ -472,9 +547,16 @@ def _conv_trace(
                 product = value * weight
                 running += product
                 channel_sum += product
+                if not math.isfinite(product):
+                    what = f"{format_number(value)} x {format_number(weight)}"
+                    raise _overflow((k, *out_at), what)
+                if not (math.isfinite(running) and math.isfinite(channel_sum)):
+                    raise _overflow((k, *out_at), "the sum of products")
                 cells.append(WindowCell((c, *at), not inside, value, weight, product, running))
             channel_sums.append(channel_sum)
         value = running + biases[k]
+        if not math.isfinite(value):
+            raise _overflow((k, *out_at), f"the sum plus bias {format_number(biases[k])}")
         output[(k, *out_at)] = value
         steps.append(Step(index, (k, *out_at), tuple(cells), tuple(channel_sums), biases[k], value))
     return Trace(
@@ -491,6 +573,13 @@ def _conv_trace(
         size_reports=reports,
         flipped=flipped,
     )
+
+
+def _pool_padding_rule(window: int, padding: int | str) -> None:
+    try:
+        check_pool_padding(window, padding)
+    except ArithmeticError_ as error:
+        raise StepperError(str(error)) from None
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -579,6 +668,8 @@ def pool2d_trace(
     image = image.reshape((-1, *image.shape[-2:]))
     window = _per_axis(size, "size", 2, 1)
     strides = window if stride is None else _per_axis(stride, "stride", 2, 1)
+    if isinstance(padding, str):
+        _pool_padding_rule(window[0], padding)
     pads = _per_axis(padding, "padding", 2, 0)
     if kind == "lp":
         if any(pads):
@@ -586,12 +677,10 @@ def pool2d_trace(
         if not (isinstance(norm_type, (int, float)) and math.isfinite(norm_type) and norm_type > 0):
             raise StepperError(f"norm_type must be a positive number, got {norm_type!r}")
     for pad, k in zip(pads, window, strict=True):
-        if 2 * pad > k:
-            raise StepperError(
-                f"padding {pad} is more than half the window size {k} (PyTorch allows {k // 2})"
-            )
+        _pool_padding_rule(k, pad)
     reports = _reports(image.shape[1:], window, strides, pads, (1, 1), ceil_mode, "window")
     rows, cols = reports
+    _check_terms(image.shape[0] * rows.output * cols.output, math.prod(window), "window cells")
     output = np.zeros((image.shape[0], rows.output, cols.output))
     steps = []
     for index, (c, i, j) in enumerate(np.ndindex(output.shape)):
@@ -613,7 +702,16 @@ def pool2d_trace(
                 running += value
             else:
                 value = float(image[c, r, q])
-                running += abs(value) ** norm_type
+                try:
+                    term = abs(value) ** norm_type
+                except OverflowError:
+                    term = math.inf
+                running += term
+                if not math.isfinite(running):
+                    p = format_number(norm_type)
+                    what = f"|{format_number(value)}|^{p}" if value < 0 else None
+                    what = what or f"{format_number(value)}^{p}"
+                    raise _overflow((c, i, j), what if math.isinf(term) else f"the sum of |x|^{p}")
             cells.append(WindowCell((c, r, q), not inside, value, None, None, running))
         divisor = None
         if kind == "max":
@@ -622,6 +720,9 @@ def pool2d_trace(
             real = sum(not cell.is_padding for cell in cells)
             divisor = len(cells) if count_include_pad else real
             value = running / divisor
+            if not math.isfinite(value):
+                # the sum left the float range but the mean cannot: divide first, then add
+                value = math.fsum(cell.value / divisor for cell in cells)
         else:
             value = running ** (1.0 / norm_type)
         output[c, i, j] = value

@@ -596,13 +596,14 @@ def receptive_fields(stack: Stack) -> list[FieldRow]:
 
 
 def short_count(value: int) -> str:
-    """138357544 -> '138.4 M', 15237608 -> '15.2 M', 1728 -> '1.7 K'."""
-    return _scaled(value, 1000, ("K", "M", "G", "T"), str(value))
+    """138357544 -> '138.4 M', 15237608 -> '15.2 M', 1728 -> '1.7 K'; up to Y (10**24)."""
+    return _scaled(value, 1000, ("K", "M", "G", "T", "P", "E", "Z", "Y"), str(value))
 
 
 def short_bytes(value: int) -> str:
-    """Bytes in binary units: 58.1 MiB, 1.2 GiB."""
-    return _scaled(value, 1024, ("KiB", "MiB", "GiB", "TiB"), f"{value} B")
+    """Bytes in binary units: 58.1 MiB, 1.2 GiB; up to YiB (2**80)."""
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB")
+    return _scaled(value, 1024, units, f"{value} B")
 
 
 def _scaled(value: int, base: int, units: tuple[str, ...], plain: str) -> str:

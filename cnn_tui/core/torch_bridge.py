@@ -38,6 +38,7 @@ from .layers import (
     StackError,
     Tanh,
     format_shape,
+    non_finite_setting,
     parse_layers,
     parse_shape,
     walk,
@@ -208,6 +209,14 @@ def _tree(layers: Sequence[Layer], shape: Shape) -> list[_Node]:
     top: list[_Node] = []
     by_path: dict[tuple[int, ...], _Node] = {}
     for placed in walk(layers, shape):
+        setting = non_finite_setting(placed.layer)
+        if setting is not None:
+            # nan and inf would be written as bare names (a NameError) or train into nan
+            raise StackError(
+                f"{setting} must be a finite number, not {getattr(placed.layer, setting)}",
+                path=placed.path,
+                label=placed.layer.label(),
+            )
         node = _Node(placed)
         if isinstance(placed.layer, Block):
             # every branch gets a list up front: an empty branch (identity) yields no children

@@ -319,8 +319,17 @@ def format_augment(augment: Augment) -> str:
     return ",".join(parts)
 
 
-def parse_race(text: str, lr: float | None = None, **common: Any) -> tuple[OptimizerSettings, ...]:
-    """'sgd,momentum,adam' or 'sgd:0.1,adam:0.001' -> optimizer settings (lr after a colon)."""
+def parse_race(
+    text: str,
+    lr: float | None = None,
+    *,
+    one: str = "use --optimizer for one",
+    **common: Any,
+) -> tuple[OptimizerSettings, ...]:
+    """'sgd,momentum,adam' or 'sgd:0.1,adam:0.001' -> optimizer settings (lr after a colon).
+
+    A race takes 2 to MAX_RACE entries; `one` ends the message for a race of one, saying how
+    to train a single optimizer where the text came from (the command line, the app's form)."""
     out = []
     for part in text.split(","):
         part = part.strip()
@@ -334,4 +343,7 @@ def parse_race(text: str, lr: float | None = None, **common: Any) -> tuple[Optim
         out.append(OptimizerSettings(name=name.strip().lower(), lr=value, **common))
     if not out:
         raise ConfigError("name at least one optimizer, e.g. sgd,momentum,adam")
+    if len(out) == 1:  # TrainConfig refuses more than MAX_RACE
+        hint = f"; {one}" if one else ""
+        raise ConfigError(f"a race needs 2 to {MAX_RACE} optimizers, got 1 ({out[0].name}){hint}")
     return tuple(out)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -156,12 +158,64 @@ def device_title(device: str) -> str:
 def _out_of_memory_types() -> tuple[type[BaseException], ...]:
     import torch
 
-    kinds: list[type[BaseException]] = []
+    kinds: list[type[BaseException]] = [MemoryError]
     for owner, name in ((torch, "OutOfMemoryError"), (torch.cuda, "OutOfMemoryError")):
         kind = getattr(owner, name, None)
         if isinstance(kind, type) and kind not in kinds:
             kinds.append(kind)
     return tuple(kinds)
+
+
+_OUT_OF_MEMORY_WORDS = ("DefaultCPUAllocator", "can't allocate memory", "not enough memory")
+"""What torch's CPU allocator says when malloc fails: a plain RuntimeError, not its
+OutOfMemoryError ('[enforce fail at alloc_cpu.cpp:127] ... DefaultCPUAllocator: can't allocate
+memory: you tried to allocate ... bytes')."""
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """torch's OutOfMemoryError, Python's MemoryError, or the CPU allocator's RuntimeError."""
+    if isinstance(exc, _out_of_memory_types()):
+        return True
+    return isinstance(exc, RuntimeError) and any(w in str(exc) for w in _OUT_OF_MEMORY_WORDS)
+
+
+def available_memory() -> int | None:
+    """Bytes of RAM the kernel says a new allocation can have without swapping (Linux's
+    MemAvailable); None where that is not known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def check_writable(path: str | Path, what: str) -> Path:
+    """Refuse, before a run starts, a file that could not be written when it ends: a folder,
+    a parent that is a file, a folder no file can be created in (probed with a temporary file
+    that is removed at once). Missing folders are fine: they are made when the file is written.
+    Raises TrainingError naming `what` ('--save', 'checkpoint') and the path."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise TrainingError(
+            f"{what} {path} is a folder: name a file in it, like {target / 'run.pt'}"
+        )
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # write_atomic makes the missing folders
+    if not folder.is_dir():
+        raise TrainingError(f"{what} {path}: {folder} is a file, not a folder")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as exc:
+        raise TrainingError(
+            f"{what} {path}: cannot create a file in {folder} ({exc.strerror or exc})"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
+    return target
 
 
 def make_optimizer(settings: OptimizerSettings, params: Any) -> torch.optim.Optimizer:
@@ -230,13 +284,92 @@ def _check_fits(stack: Stack, classes: int, title: str) -> None:
         )
 
 
-def _nonfinite_message(value: float, step: int, epoch: int, iteration: int, lr: float) -> str:
+def _nonfinite_message(
+    value: float, step: int, epoch: int, iteration: int, lr: float, loss: str = "loss"
+) -> str:
+    """step, epoch and iteration count from 0, as the lecture's log lines do ('Train Epoch: 0,
+    iteration: 0' is the first step), and the message says so."""
     what = "NaN" if math.isnan(value) else "infinite"
+    where = "after" if loss != "loss" else "at"
     return (
-        f"loss became {what} at step {step} (epoch {epoch}, iteration {iteration}) with "
-        f"learning rate {lr:g}: the rate is probably too high for this stack; "
-        f"try {lr / 10:g}, or add batch norm"
+        f"{loss} became {what} {where} step {step} (epoch {epoch}, iteration {iteration}; "
+        f"counted from 0 like the log lines) with learning rate {lr:g}: the rate is probably "
+        f"too high for this stack; try {lr / 10:g}, or add batch norm"
     )
+
+
+def _setup_out_of_memory_message(
+    device: str, stack: Stack | None, config: TrainConfig, exc: BaseException
+) -> str:
+    """Out of memory before the first step: the network's size by the builder's tally."""
+    from .tally import short_bytes, tally
+
+    copies = _copies(config)
+    size = ""
+    if stack is not None:
+        try:
+            totals = tally(stack).totals
+            size = (
+                f" ({totals.params:,} parameters, {short_bytes(totals.parameter_bytes)} a copy "
+                "by the builder's tally)"
+            )
+        except Exception:  # the figure is advice only
+            size = ""
+    # torch's CUDA message says how much it tried to get; the CPU allocator's names C++ files
+    said = "" if device == "cpu" else f": {_first_line(exc)}"
+    advice = "try a smaller stack"
+    if len(config.optimizers) > 1:
+        advice += ", fewer optimizers"
+    if device != "cpu":
+        advice += " or the CPU"
+    plural = "copy" if copies == 1 else "copies"
+    return (
+        f"{device} out of memory while setting up the dataset and {copies} {plural} of the "
+        f"network{size}{said}; {advice}"
+    )
+
+
+def _copies(config: TrainConfig) -> int:
+    """Copies of the network a run holds: the one it starts from, then each optimizer's own
+    (and its weight average)."""
+    return 1 + len(config.optimizers) * (2 if config.ema_decay else 1)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().split("\n")[0] or type(exc).__name__
+
+
+def _check_shift(config: TrainConfig, stack: Stack) -> None:
+    shift = config.augment.shift
+    if not shift or len(stack.input_shape) != 3:
+        return
+    _, height, width = stack.input_shape
+    if shift >= min(height, width):
+        raise TrainingError(
+            f"augmentation shift={shift} can move the {height}x{width} images wholly out of the "
+            f"picture: use a shift below {min(height, width)}"
+        )
+
+
+def _check_ram(config: TrainConfig, stack: Stack) -> None:
+    """Refuse a network whose copies cannot fit in the memory free now (before torch tries,
+    and the kernel perhaps kills the process instead of saying no)."""
+    from .tally import short_bytes, tally
+
+    free = available_memory()
+    if free is None:
+        return
+    totals = tally(stack).totals
+    copies = _copies(config)
+    need = totals.parameter_bytes * copies
+    if need > free:
+        plural = "copy" if copies == 1 else "copies"
+        raise TrainingError(
+            f"the network has {totals.params:,} parameters, {short_bytes(totals.parameter_bytes)} "
+            f"a copy by the builder's tally; the run needs {copies} {plural} "
+            f"({short_bytes(need)}) and {short_bytes(free)} of memory is free: "
+            "try a smaller stack (fewer filters, a narrower linear layer)"
+        )
 
 
 def _noise_state(device: str) -> torch.Tensor:
@@ -303,6 +436,8 @@ class _Run:
         """Steps whose loss and correct count have been copied home."""
         self.result = RunResult(run=self.title, status="done", optimizer=settings.describe())
         self.active = True
+        self.last_rate = self.lr
+        """The rate the latest step used."""
 
     @property
     def lr(self) -> float:
@@ -312,6 +447,7 @@ class _Run:
         import torch
 
         rate = self.lr  # the rate this step uses (a schedule moves it afterwards)
+        self.last_rate = rate
         out = self.model(x)
         loss = loss_fn(out, y)
         self.optimizer.zero_grad(set_to_none=True)
@@ -400,7 +536,10 @@ class _Trainer:
         stack = resolve_stack(config.model, config.input_shape)
         info = dataset_info(config.dataset)
         _check_fits(stack, len(info.labels), info.title)
+        _check_shift(config, stack)
         self.stack = stack
+        if self.device == "cpu":
+            _check_ram(config, stack)
         self.data = load_dataset(
             info.name,
             stack.input_shape,
@@ -514,9 +653,12 @@ class _Trainer:
                         r.step(x, y, self.loss_fn)
                     except oom:
                         self._out_of_memory(r, step)
-                    except (RuntimeError, ValueError) as exc:
-                        # one run fails with torch's reason; the others and the log survive
-                        self._fail(r, step, f"step {step} failed: {exc}".split("\n")[0])
+                    except (RuntimeError, ValueError, IndexError) as exc:
+                        if _is_out_of_memory(exc):
+                            self._out_of_memory(r, step)
+                        else:
+                            # one run fails with torch's reason; the others and the log survive
+                            self._fail(r, step, f"step {step} failed: {exc}".split("\n")[0])
                 self.sizes.append(len(y))
                 step += 1
                 self.images += len(y)
@@ -690,6 +832,29 @@ class _Trainer:
             except oom:
                 self._out_of_memory(r, step)
                 continue
+            except (RuntimeError, ValueError, IndexError) as exc:
+                if _is_out_of_memory(exc):
+                    self._out_of_memory(r, step)
+                else:
+                    self._fail(r, step, f"testing failed: {_first_line(exc)}")
+                continue
+            broken = next(
+                (
+                    (name, value)
+                    for name, value in (("test loss", loss), ("EMA test loss", ema_loss))
+                    if value is not None and not math.isfinite(value)
+                ),
+                None,
+            )
+            if broken is not None and step > 0:
+                # the last step's update broke the weights: its own loss was still finite
+                last, spe = step - 1, self.steps_per_epoch
+                name, value = broken
+                message = _nonfinite_message(
+                    value, last, last // spe, last % spe, r.last_rate, name
+                )
+                self._fail(r, step, message)
+                continue
             r.result.test_loss, r.result.test_accuracy = loss, accuracy
             r.result.ema_test_loss, r.result.ema_test_accuracy = ema_loss, ema_accuracy
             self.emit(
@@ -760,20 +925,25 @@ def train(
     ends every run within one batch (status 'stopped'); while `pause` is set the loop waits.
     A NaN/inf loss or out-of-memory ends that run with status 'error' and a message; the
     other runs of a race go on. Raises TrainingError / DatasetError / StackError / ConfigError
-    before the first step when the run cannot start. `save`: write a checkpoint at the end
-    (atomically) that torch.load(path, weights_only=True) reads. `live` is filled with the
-    dataset and the models as soon as they exist.
+    before the first step when the run cannot start. `save`: checked before the run
+    (check_writable), then a checkpoint written at the end (atomically) that
+    torch.load(path, weights_only=True) reads; a write that still fails there leaves the runs
+    and sets save_error. `live` is filled with the dataset and the models as soon as they exist.
     """
+    if save is not None:
+        check_writable(save, "checkpoint")  # before the run, which a late failure would lose
     log = log if log is not None else MetricsLog()
     trainer = _Trainer(config, report, stop or threading.Event(), pause, log, live)
     try:
         trainer.setup()
-    except _out_of_memory_types() as exc:
-        raise TrainingError(
-            f"out of memory while putting the dataset and {len(config.optimizers)} copies of "
-            f"the network on the device: {str(exc).splitlines()[0]}; try a smaller stack, "
-            "fewer optimizers or the CPU"
-        ) from None
+    except TrainingError:
+        raise
+    except (MemoryError, RuntimeError) as exc:
+        if not _is_out_of_memory(exc):
+            raise
+        device = getattr(trainer, "device", config.device)
+        stack = getattr(trainer, "stack", None)
+        raise TrainingError(_setup_out_of_memory_message(device, stack, config, exc)) from None
     runs = trainer.run()
     result = TrainResult(
         config=config,

@@ -431,7 +431,8 @@ async def test_absurd_repeats_are_refused_before_they_are_built():
         )
         await set_value(pilot, "summary-model", "res[relu*9000]*9000")
         assert message(pilot, "summary-message").text == (
-            "model: 81,009,000 layers; the calculators stop at 10,000"
+            "model: 81,009,000 layers (blocks counted with their insides); a stack holds at "
+            "most 10,000"
         )
 
 

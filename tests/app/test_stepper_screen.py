@@ -390,7 +390,7 @@ async def test_typing_into_the_input_grid_refuses_bad_text_and_recomputes_on_a_n
         await pilot.pause()
         assert source.cursor == (0, 0)
         await pilot.press("1", "-", "2", "enter")
-        assert text(pilot, "message") == "row 1, column 1: '1-2' is not a number" + KEEP
+        assert text(pilot, "message") == "input c0, row 1, column 1: '1-2' is not a number" + KEEP
         assert source.values.tolist() == PRESETS["seed-conv"].input.tolist()
         assert text(pilot, "equation") == PRESETS["seed-conv"].trace()[0].equation()
         assert text(pilot, "preset-info").startswith("The lecture's first convolution")
@@ -463,7 +463,10 @@ async def test_a_refused_operation_change_keeps_drawing_the_last_good_conv():
         await pilot.press("escape", "n")
         assert grid(pilot, "products-0").rendered_lines() == ["products", "0 0 0", "0 1 0", "0 0 1"]
         await choose(pilot, "operation", "maxpool")  # pooling takes no 'same' padding
-        assert text(pilot, "message") == "padding must be a whole number, got 'same'" + KEEP
+        assert text(pilot, "message") == (
+            "pooling has no 'same' padding: give a number of cells, at most half the window size"
+            + KEEP
+        )
         assert text(pilot, "step-info") == "step 2/25  output[0, 0, 1]  (filter 0)  = 2"
         assert grid(pilot, "products-0").rendered_lines() == ["products", "0 0 0", "0 1 0", "0 0 1"]
 

@@ -205,7 +205,7 @@ def test_training_and_stepper_checks():
     ("change", "line", "message"),
     [
         (("---\ntitle", "title"), 1, "must start with front matter"),
-        (("order: 4", "order: four"), 1, "'order' must be a whole number"),
+        (("order: 4", "order: four"), 3, "'order' must be a whole number"),
         (("::: try stepper uneven-stride", "::: try nowhere"), 14, "needs a screen"),
         (("kind: number", "kind: essay"), 20, "exercise kind must be one of"),
         (("answer: conv_output(size=32, kernel=5)\n", ""), 20, "needs an 'answer'"),

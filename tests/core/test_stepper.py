@@ -309,11 +309,11 @@ def test_parse_grid_rows_and_channels():
     [
         ("", "input is empty"),
         (" ;\n ", "input is empty"),
-        ("1 2 3 4 5; 1 2 3 4", "row 2 has 4 numbers, row 1 has 5"),
-        ("1 2 3; 4 5 x", "row 2, item 3: 'x' is not a number"),
-        ("1 inf", "row 1, item 2: 'inf' is not a finite number"),
+        ("1 2 3 4 5; 1 2 3 4", "input row 2 has 4 numbers, row 1 has 5"),
+        ("1 2 3; 4 5 x", "input row 2, item 3: 'x' is not a number"),
+        ("1 inf", "input row 1, item 2: 'inf' is not a finite number"),
         ("1 2 | 3", "input channel 2 is 1x1 but channel 1 is 1x2"),
-        ("1 2 | 3 y", "channel 2, row 1, item 2: 'y' is not a number"),
+        ("1 2 | 3 y", "input channel 2, row 1, item 2: 'y' is not a number"),
         ("1 |", "input channel 2 is empty"),
     ],
 )

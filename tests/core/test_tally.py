@@ -488,5 +488,5 @@ def test_short_count_is_close(value) -> None:
         assert text == str(value)
         return
     number, unit = text.split(" ")
-    scale = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}[unit]
+    scale = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15}[unit]
     assert math.isclose(float(number) * scale, value, abs_tol=0.05 * scale)

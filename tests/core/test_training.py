@@ -405,8 +405,13 @@ def test_one_cycle_leaves_the_chosen_momentum_alone():
 
 def test_a_checkpoint_that_cannot_be_written_keeps_the_results(tmp_path):
     blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    result = train(tiny(), save=blocker / "run.pt")
+
+    def block_the_folder(point):
+        # writable when the run starts (checked then), a file in its way when it ends
+        if point.kind == "done":
+            blocker.write_text("not a folder")
+
+    result = train(tiny(), report=block_the_folder, save=blocker / "run.pt")
     assert result.runs[0].status == "done"
     assert result.checkpoint is None
     assert result.save_error.startswith(f"checkpoint not saved to {blocker / 'run.pt'}")

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 from textual.worker import get_current_worker
 
 from ...core.layers import (
+    MAX_NESTING,
     Concat,
     DenseBlock,
     Layer,
@@ -29,6 +30,7 @@ from ...core.layers import (
     StackError,
     format_layers,
     format_shape,
+    nesting_depth,
     parse_layers,
     parse_shape,
 )
@@ -335,6 +337,14 @@ def too_big(layers: Sequence[Layer]) -> str:
         f"{rows:,} rows: the builder edits stacks of up to {MAX_ROWS:,}"
         " (cnn-tui summary and the calculators take bigger ones)"
     )
+
+
+def too_deep(layers: Sequence[Layer]) -> str:
+    """Why the builder will not nest blocks so deep ('' when it will): a stack file must load."""
+    depth = nesting_depth(layers)
+    if depth <= MAX_NESTING:
+        return ""
+    return f"blocks nested {depth} levels deep: stacks nest them at most {MAX_NESTING} deep"
 
 
 def block_paths(layers: Sequence[Layer], prefix: EditPath = ()) -> list[EditPath]:
@@ -753,7 +763,7 @@ class BuilderScreen(Screen):
         settings: a new input shape, name and description that come with the change (opening
         a preset or file); undo restores the old ones with the old layers.
         folds: the folded blocks' paths as the change moves them."""
-        refusal = too_big(layers)
+        refusal = too_big(layers) or too_deep(layers)
         if refusal:
             self.say(refusal, "error")
             return
@@ -868,7 +878,7 @@ class BuilderScreen(Screen):
         self, layers: Layers, what: str, settings: tuple[Shape, str, str], first: bool
     ) -> bool:
         """Put opened layers in place of the stack, blocks folded when they are many."""
-        refusal = too_big(layers)
+        refusal = too_big(layers) or too_deep(layers)
         if refusal:
             self.say(f"{what}: {refusal}", "error")
             return False

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from ...core.arithmetic import (
     ArithmeticError_,
+    check_pool_padding,
     conv_params,
     linear_params,
     output_size,
@@ -355,19 +356,28 @@ class CalculatorsScreen(Screen):
         ceil_mode = self.query_one("#size-ceil", Checkbox).value
         fields = ("size", "kernel", "stride", "padding", "dilation")
         try:
+            if ceil_mode:
+                # ceil mode exists only for pooling, so PyTorch's pooling padding rule holds
+                check_pool_padding(kernel, padding)
             windows = output_size(size, kernel, stride, padding, dilation, ceil_mode)
             if windows * (kernel + 1) > WINDOW_LIMIT:
                 raise FieldError(
-                    "size",
+                    "padding" if windows > size else "size",
                     f"{windows:,} windows of {kernel} is more than this calculator walks"
                     f" (it lists every window: keep output x kernel under {WINDOW_LIMIT:,})",
                 )
             report = size_report(size, kernel, stride, padding, dilation, ceil_mode)
         except ArithmeticError_ as exc:
             raise _blame(exc, fields, "kernel") from None
-        lines = [ResultLine("output size", report.formula)]
+        first, *dropped = report.formula_lines
+        lines = [ResultLine("output size", first)]
+        lines.extend(ResultLine("", line) for line in dropped)
         if report.explanation:
             lines.append(ResultLine("", report.explanation, "warning"))
+        if not ceil_mode and isinstance(padding, int) and 2 * padding > kernel:
+            lines.append(
+                ResultLine("pooling", f"refuses padding {padding} (at most {kernel // 2})", "note")
+            )
         if isinstance(padding, str):
             lines.append(ResultLine("transposed", "takes a number for padding", "note"))
         else:

@@ -179,15 +179,19 @@ class LessonsScreen(Screen[None]):
         if self.lesson is None:
             return
         done = not self.progress.of(self.course_key, self.lesson.id).done
-        self._set_done(self.lesson, done)
-        self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
+        if self._set_done(self.lesson, done):
+            self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
 
-    def _set_done(self, lesson: Lesson, done: bool) -> None:
+    def _set_done(self, lesson: Lesson, done: bool) -> bool:
+        """Mark a lesson (kept for this session either way); False, said in red, if not saved."""
         try:
             self.progress.set_done(self.course_key, lesson.id, done)
         except OSError as exc:
-            self.say(f"progress not saved: {exc}", "error")
+            self.say(f"progress not saved: {exc.strerror or exc}", "error")
+            self._refresh_list()
+            return False
         self._refresh_list()
+        return True
 
     def _refresh_list(self) -> None:
         if self.course is None:
@@ -214,14 +218,16 @@ class LessonsScreen(Screen[None]):
 
     def on_exercise_card_passed(self, event: ExerciseCard.Passed) -> None:
         lesson = event.card.lesson
+        saved = True
         try:
             self.progress.pass_exercise(self.course_key, lesson.id, event.card.exercise.id)
         except OSError as exc:
-            self.say(f"progress not saved: {exc}", "error")
+            self.say(f"progress not saved: {exc.strerror or exc}", "error")
+            saved = False
         entry = self.progress.of(self.course_key, lesson.id)
         if not entry.done and {e.id for e in lesson.exercises} <= set(entry.passed):
-            self._set_done(lesson, True)
-            self.notify(f"Lesson {lesson.order} done: every exercise passed")
+            if self._set_done(lesson, True) and saved:
+                self.notify(f"Lesson {lesson.order} done: every exercise passed")
         else:
             self._refresh_list()
 

@@ -403,7 +403,9 @@ class StepperScreen(Screen):
         axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
         lines = []
         for axis, report in zip(axes, trace.size_reports, strict=True):
-            lines.append(f"{axis}: {report.formula}")
+            first, *dropped = report.formula_lines
+            lines.append(f"{axis}: {first}")
+            lines.extend(f"  {line}" for line in dropped)  # ceil mode's dropped last window
             if report.explanation:
                 lines.append(f"  [dim]{report.explanation} (struck through)[/dim]")
         if trace.flipped:

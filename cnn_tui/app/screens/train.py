@@ -19,7 +19,7 @@ from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.layers import Stack
-from ...core.metrics import AXES, Axis, MetricsLog
+from ...core.metrics import AXES, Axis, MetricsLog, Point
 from ...core.report import FieldError
 from ...core.train_config import TrainConfig
 from ..widgets.train_board import TrainBoard, board_rows
@@ -512,8 +512,19 @@ class TrainScreen(Screen):
             # the run could not start (or broke): the engine's one-line reason, the form as
             # it was; drawn last, so the "training" line cannot cover it
             self.starting = False
+            error = worker.error
+            # an error with no words (a bare assert deep in a library) still gets a line
+            message = (
+                str(error).strip().split("\n")[0] or f"training failed: {type(error).__name__}"
+            )
+            for run in self.metrics.runs():
+                # a run that broke after it started ends in the log too: the status line and
+                # the board say error, not 'starting' or 'training'
+                if ending_of(self.metrics, run) is None:
+                    self.metrics.append(Point(run=run, kind="error", message=message))
+            self.errors_seen = len(self.metrics.points(kind="error"))
             self.redraw(force=True)
-            self.say(str(worker.error).split("\n")[0], "error")
+            self.say(message, "error")
             self.show_form(True)
         elif state == WorkerState.CANCELLED:
             self.say("stopped")

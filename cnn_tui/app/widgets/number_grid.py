@@ -480,6 +480,8 @@ class NumberGrid(Widget, can_focus=True):
         self._set_edit(None)
         row, col = self._to_shown(self.cursor)
         where = f"row {row + 1}, column {col + 1}"
+        if self.title:
+            where = f"{self.title}, {where}"  # the stepper shows several grids at once
         try:
             value = float(text)
         except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from textual import on
@@ -81,9 +82,13 @@ def parse_bias(text: str) -> tuple[float, ...]:
     if not parts:
         return (0.0,)
     try:
-        return tuple(float(p) for p in parts)
+        values = tuple(float(p) for p in parts)
     except ValueError:
         raise FieldError(f"bias: expected numbers like 1 or 1, 0 - got {text.strip()!r}") from None
+    for part, value in zip(parts, values, strict=True):
+        if not math.isfinite(value):
+            raise FieldError(f"bias: {part!r} is not a finite number")
+    return values
 
 
 class StepperSettings(VerticalScroll):

@@ -445,7 +445,8 @@ class TrainForm(Vertical):
         try:
             if not race:
                 return (OptimizerSettings(self.choice_of("optimizer"), lr=lr, **common),)  # type: ignore[arg-type]
-            chosen = parse_race(race, lr, **common)
+            one = "leave race empty to train the one optimizer picked above"
+            chosen = parse_race(race, lr, one=one, **common)  # type: ignore[arg-type]
             TrainConfig(optimizers=chosen)  # checks the race's size and names
             return chosen
         except ConfigError as exc:
