@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
+from cli_helpers import run_json
 
 from cnn_tui.cli import main
 
 MNIST_SPEC = "conv(20,5) relu maxpool(2) conv(50,5) relu maxpool(2) flatten fc(500) relu fc(10)"
-
-
-def run_json(capsys, *args: str):
-    assert main([*args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def test_summary_vgg16_json_matches_the_lecture(capsys):

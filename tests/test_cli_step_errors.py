@@ -3,9 +3,8 @@ take the options given with them, and ceil mode's working that adds up."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from cli_helpers import run_json
 
 from cnn_tui.cli import main
 from cnn_tui.core.stepper import PRESETS
@@ -23,11 +22,6 @@ def error_of(capsys, *args: str) -> str:
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("cnn-tui: ")
     return lines[0].removeprefix("cnn-tui: ")
-
-
-def run_json(capsys, *args: str):
-    assert main([*args, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
 
 
 def wide_error(capsys, monkeypatch, *args: str) -> str:

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pytest
+from cli_helpers import TINY
 
 from cnn_tui.cli import main, parse_augment
 from cnn_tui.core.idx_files import MNIST_FILES, pattern_digits, read_idx, write_mnist_folder
@@ -23,16 +24,6 @@ from cnn_tui.core.train_config import Augment
 
 torch = pytest.importorskip("torch")
 
-TINY = [
-    "--model",
-    "conv(4,3) relu maxpool(2) flatten fc(10)",
-    "--input",
-    "1x8x8",
-    "--dataset",
-    "digits",
-    "--device",
-    "cpu",
-]
 QUICK = [*TINY, "--epochs", "1", "--limit-train", "256"]
 LOG_LINE = re.compile(r"^Train Epoch: (\d+), iteration: (\d+), Loss: (\S+)$", re.MULTILINE)
 TEST_LINE = re.compile(r"^Test loss: (\d+\.\d{4}), Accuracy: (\d+\.\d{2})$", re.MULTILINE)

@@ -9,22 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import TINY
 
 from cnn_tui.cli import main
 from cnn_tui.core.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
 
 torch = pytest.importorskip("torch")
 
-TINY = [
-    "--model",
-    "conv(4,3) relu maxpool(2) flatten fc(10)",
-    "--input",
-    "1x8x8",
-    "--dataset",
-    "digits",
-    "--device",
-    "cpu",
-]
 QUICK = [*TINY, "--epochs", "1", "--limit-train", "64"]
 NOT_IDX = b"hello world this is not idx"
 

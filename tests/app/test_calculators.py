@@ -7,11 +7,11 @@ import sys
 import threading
 
 import pytest
+from calculators_pilot import screen_of, set_value
 from textual.widgets import Checkbox, Input, Select, TabbedContent, Tabs
 from textual.widgets._tabbed_content import ContentTab
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.screens.calculators import CalculatorsScreen
 from cnn_tui.app.screens.help import help_rows
 from cnn_tui.app.widgets.calc_message import CalcMessage
 from cnn_tui.app.widgets.calc_receptive_table import ReceptiveFieldTable
@@ -38,23 +38,12 @@ def calculators() -> CnnTuiApp:
     return CnnTuiApp(mode="calculators")
 
 
-def screen_of(pilot) -> CalculatorsScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, CalculatorsScreen)
-    return screen
-
-
 def result(pilot, widget_id: str) -> CalcResult:
     return screen_of(pilot).query_one(f"#{widget_id}", CalcResult)
 
 
 def message(pilot, widget_id: str) -> CalcMessage:
     return screen_of(pilot).query_one(f"#{widget_id}", CalcMessage)
-
-
-async def set_value(pilot, input_id: str, value: str) -> None:
-    screen_of(pilot).query_one(f"#{input_id}", Input).value = value
-    await pilot.pause()
 
 
 async def type_into(pilot, input_id: str, text: str) -> None:

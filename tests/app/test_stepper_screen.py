@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from textual.widgets import Input, Select, Static
+from stepper_pilot import grid, screen_of, text, type_into
+from textual.widgets import Select
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.stepper import FLIP_NOTE, StepperScreen
@@ -27,22 +28,6 @@ LECTURE_FINAL = {
 
 def stepper(preset: str | None = None) -> CnnTuiApp:
     return CnnTuiApp(stepper_preset=preset)
-
-
-def screen_of(pilot) -> StepperScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, StepperScreen)
-    return screen
-
-
-def text(pilot, widget_id: str) -> str:
-    """The plain text a Static shows (markup removed)."""
-    rendered = screen_of(pilot).query_one(f"#{widget_id}", Static).render()
-    return getattr(rendered, "plain", str(rendered))
-
-
-def grid(pilot, grid_id: str) -> NumberGrid:
-    return screen_of(pilot).query_one(f"#{grid_id}", NumberGrid)
 
 
 def grid_ids(pilot) -> list[str]:
@@ -72,15 +57,6 @@ def output_lines(trace: Trace, index: int) -> list[str]:
     least = max(len(format_number(v)) for v in output.reshape(-1))
     widths = [max(least, *(len(row[j]) for row in rows)) for j in range(width)]
     return [" ".join(t.rjust(w) for t, w in zip(row, widths, strict=True)) for row in rows]
-
-
-async def type_into(pilot, input_id: str, value: str) -> None:
-    """Focus a settings field, clear it with keys and type value one key at a time."""
-    field = screen_of(pilot).query_one(f"#{input_id}", Input)
-    field.focus()
-    await pilot.pause()
-    await pilot.press("end", "ctrl+u", *value)
-    await pilot.pause()
 
 
 async def choose(pilot, select_id: str, value: str) -> None:

@@ -4,35 +4,20 @@ calculators' pooling rules."""
 
 from __future__ import annotations
 
+from calculators_pilot import screen_of as calc_screen
+from calculators_pilot import set_value
+from stepper_pilot import grid, screen_of, text, type_into
 from textual.widgets import Checkbox, Input, Select, Static
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.screens.calculators import CalculatorsScreen
-from cnn_tui.app.screens.stepper import StepperScreen
 from cnn_tui.app.widgets.calc_message import CalcMessage
 from cnn_tui.app.widgets.calc_result import CalcResult
-from cnn_tui.app.widgets.number_grid import NumberGrid
 from cnn_tui.core.stepper import PRESETS
 
 WIDE = (120, 40)
 KEEP = " (showing the last result that worked)"
 LARGEST = "the largest float (about 1.8e308)"
 SEED_FINAL = ["output", "4 3 4", "2 4 3", "2 3 4"]
-
-
-def screen_of(pilot) -> StepperScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, StepperScreen)
-    return screen
-
-
-def text(pilot, widget_id: str) -> str:
-    rendered = screen_of(pilot).query_one(f"#{widget_id}", Static).render()
-    return getattr(rendered, "plain", str(rendered))
-
-
-def grid(pilot, grid_id: str) -> NumberGrid:
-    return screen_of(pilot).query_one(f"#{grid_id}", NumberGrid)
 
 
 def field(pilot, input_id: str) -> str:
@@ -43,14 +28,6 @@ async def paste_into(pilot, input_id: str, value: str) -> None:
     """Replace a field's text at once, as a paste does (typing 99999 key by key would first
     apply padding 9, a size that traces)."""
     screen_of(pilot).query_one(f"#{input_id}", Input).value = value
-    await pilot.pause()
-
-
-async def type_into(pilot, input_id: str, value: str) -> None:
-    widget = screen_of(pilot).query_one(f"#{input_id}", Input)
-    widget.focus()
-    await pilot.pause()
-    await pilot.press("end", "ctrl+u", *value)
     await pilot.pause()
 
 
@@ -159,17 +136,6 @@ async def test_pooling_in_ceil_mode_shows_the_dropped_window():
 
 # ---------------------------------------------------------------------------------------------
 # the calculators' size tab
-
-
-def calc_screen(pilot) -> CalculatorsScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, CalculatorsScreen)
-    return screen
-
-
-async def set_value(pilot, input_id: str, value: str) -> None:
-    calc_screen(pilot).query_one(f"#{input_id}", Input).value = value
-    await pilot.pause()
 
 
 async def test_calculator_ceil_mode_keeps_pooling_padding_rules_and_shows_the_drop():

@@ -4,14 +4,10 @@ labels follow, and the choice holds from run to run."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 from textual.widgets import Input
+from train_pilot import SIZE, long_run, quick, screen_of, train_app, until_trained, wait_for
 
-from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.help import help_rows
-from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.app.widgets.train_curves import (
     TEST_MARKER,
     EpochAxisFormatter,
@@ -19,63 +15,9 @@ from cnn_tui.app.widgets.train_curves import (
     TrainPlot,
 )
 from cnn_tui.core.metrics import MetricsLog, Point
-from cnn_tui.core.train_config import TrainConfig
-
-SIZE = (120, 40)
-TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"
-"""410 parameters on 8x8 digits: an epoch of 256 images takes a few milliseconds on a CPU."""
-
-WAIT = 90.0
-"""The longest any test waits for the engine (the first run imports torch and loads digits)."""
 
 PER_EPOCH = 8
 """Steps in an epoch of the tests' runs: 256 digits in batches of 32."""
-
-
-def quick(**changes) -> TrainConfig:
-    """A CPU run of the tiny stack on 256 digits, one epoch unless changes say more."""
-    settings = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "epochs": 1,
-        "limit_train": 256,
-        "device": "cpu",
-    }
-    settings.update(changes)
-    return TrainConfig(**settings)
-
-
-def long_run() -> TrainConfig:
-    """A run far longer than any test waits for: the tests stop it."""
-    return quick(epochs=5_000)
-
-
-def train_app(config: TrainConfig) -> CnnTuiApp:
-    return CnnTuiApp(mode="train", train_config=config)
-
-
-def screen_of(pilot) -> TrainScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, TrainScreen)
-    return screen
-
-
-async def wait_for(pilot, condition: Callable[[], bool], seconds: float = WAIT) -> None:
-    """Let the app run until condition() holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("waited too long")
-        await pilot.pause(0.05)
-
-
-async def until_trained(pilot) -> TrainScreen:
-    """Wait for the screen's run to end (and its end to be drawn)."""
-    screen = screen_of(pilot)
-    await wait_for(pilot, lambda: screen.worker is not None and not screen.running)
-    await pilot.pause()
-    return screen
 
 
 def plots(pilot) -> tuple[TrainPlot, TrainPlot]:

@@ -4,60 +4,16 @@ that broke without words after it started (the status line says error, not 'star
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pytest
 from textual.widgets import Input
+from train_pilot import SIZE, quick, screen_of, start_and_wait, train_app
 
-from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.app.widgets.train_board import TrainBoard
 from cnn_tui.app.widgets.train_status import TrainStatus
 from cnn_tui.core.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
 from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
-
-SIZE = (120, 40)
-TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"
-WAIT = 90.0
-"""The longest any test waits for the engine (the first run imports torch)."""
-
-
-def quick(**changes) -> TrainConfig:
-    settings = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "epochs": 1,
-        "limit_train": 64,
-        "device": "cpu",
-    }
-    settings.update(changes)
-    return TrainConfig(**settings)
-
-
-def screen_of(pilot) -> TrainScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, TrainScreen)
-    return screen
-
-
-async def wait_for(pilot, condition: Callable[[], bool], seconds: float = WAIT) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("waited too long")
-        await pilot.pause(0.05)
-
-
-async def start_and_wait(pilot) -> TrainScreen:
-    await pilot.pause()
-    await pilot.press("ctrl+r")
-    screen = screen_of(pilot)
-    await wait_for(pilot, lambda: screen.worker is not None and not screen.running)
-    await pilot.pause()
-    return screen
 
 
 def assert_red(screen: TrainScreen) -> None:
@@ -67,13 +23,13 @@ def assert_red(screen: TrainScreen) -> None:
 
 def mnist(tmp_path) -> TrainConfig:
     write_mnist_folder(tmp_path, pattern_digits(300, seed=1), pattern_digits(200, seed=2))
-    return quick(dataset="mnist", data_dir=str(tmp_path))
+    return quick(dataset="mnist", data_dir=str(tmp_path), limit_train=64)
 
 
 async def test_a_garbage_mnist_file_is_named_in_red(tmp_path):
     config = mnist(tmp_path)
     (tmp_path / "MNIST" / "raw" / "t10k-labels-idx1-ubyte").write_bytes(b"hello world")
-    async with CnnTuiApp(mode="train", train_config=config).run_test(size=SIZE) as pilot:
+    async with train_app(config).run_test(size=SIZE) as pilot:
         screen = await start_and_wait(pilot)
         assert screen.message_text == (
             f"MNIST in {tmp_path}: t10k-labels-idx1-ubyte is not an IDX file (it starts with the "
@@ -88,7 +44,7 @@ async def test_labels_outside_the_classes_are_named_in_red_before_training(tmp_p
     config = mnist(tmp_path)
     labels = (np.arange(300) % 250).astype(np.uint8)
     write_idx_labels(tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte", labels)
-    async with CnnTuiApp(mode="train", train_config=config).run_test(size=SIZE) as pilot:
+    async with train_app(config).run_test(size=SIZE) as pilot:
         screen = await start_and_wait(pilot)
         assert screen.message_text == (
             f"MNIST in {tmp_path}: train-labels-idx1-ubyte holds label 249; MNIST has 10 "
@@ -99,7 +55,7 @@ async def test_labels_outside_the_classes_are_named_in_red_before_training(tmp_p
 
 
 async def test_a_race_of_one_is_named_in_the_form():
-    async with CnnTuiApp(mode="train", train_config=quick()).run_test(size=SIZE) as pilot:
+    async with train_app(quick(limit_train=64)).run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = screen_of(pilot)
         screen.query_one("#train-race", Input).value = "sgd,"
@@ -114,8 +70,8 @@ async def test_a_race_of_one_is_named_in_the_form():
 
 
 async def test_a_nan_left_by_the_last_step_ends_the_run_as_an_error():
-    config = quick(optimizers=(OptimizerSettings("sgd", lr=1e10),))
-    async with CnnTuiApp(mode="train", train_config=config).run_test(size=SIZE) as pilot:
+    config = quick(optimizers=(OptimizerSettings("sgd", lr=1e10),), limit_train=64)
+    async with train_app(config).run_test(size=SIZE) as pilot:
         screen = await start_and_wait(pilot)
         message = (
             "test loss became NaN after step 1 (epoch 0, iteration 1; counted from 0 like the "
@@ -136,8 +92,8 @@ async def test_a_run_that_breaks_without_words_says_error_not_starting(monkeypat
         raise AssertionError
 
     monkeypatch.setattr(training._Run, "step", assert_deep_in_a_library)
-    config = quick()
-    async with CnnTuiApp(mode="train", train_config=config).run_test(size=SIZE) as pilot:
+    config = quick(limit_train=64)
+    async with train_app(config).run_test(size=SIZE) as pilot:
         screen = await start_and_wait(pilot)
         assert screen.message_text == "training failed: AssertionError"
         assert_red(screen)

@@ -5,70 +5,15 @@ named when a value cannot be used, and a short CPU run started with them."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from itertools import pairwise
 
 import pytest
 from textual.widgets import Input, Label, Select
+from train_pilot import SIZE, quick, screen_of, set_field, train_app, until_trained
 
-from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.core.report import FieldError
-from cnn_tui.core.train_config import Augment, OptimizerSettings, TrainConfig
-
-SIZE = (120, 40)
-TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"
-"""410 parameters on 8x8 digits: an epoch of 256 images takes a few milliseconds on a CPU."""
-
-WAIT = 90.0
-"""The longest any test waits for the engine (the first run imports torch and loads digits)."""
-
-
-def quick(**changes) -> TrainConfig:
-    """A one-epoch CPU run of the tiny stack on 256 digits."""
-    settings = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "epochs": 1,
-        "limit_train": 256,
-        "device": "cpu",
-    }
-    settings.update(changes)
-    return TrainConfig(**settings)
-
-
-def train_app(config: TrainConfig | None = None) -> CnnTuiApp:
-    return CnnTuiApp(mode="train", train_config=config)
-
-
-def screen_of(pilot) -> TrainScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, TrainScreen)
-    return screen
-
-
-async def wait_for(pilot, condition: Callable[[], bool], seconds: float = WAIT) -> None:
-    """Let the app run until condition() holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("waited too long")
-        await pilot.pause(0.05)
-
-
-async def until_trained(pilot) -> TrainScreen:
-    """Wait for the screen's run to end (and its end to be drawn)."""
-    screen = screen_of(pilot)
-    await wait_for(pilot, lambda: screen.worker is not None and not screen.running)
-    await pilot.pause()
-    return screen
-
-
-async def set_field(pilot, field: str, value: str) -> None:
-    screen_of(pilot).query_one(f"#train-{field}", Input).value = value
-    await pilot.pause()
+from cnn_tui.core.train_config import Augment, OptimizerSettings
 
 
 async def choose(pilot, field: str, value: str) -> None:

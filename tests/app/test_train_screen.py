@@ -6,17 +6,27 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 
 import numpy as np
 import pytest
 from textual.widgets import Checkbox, Input, Select, Static
+from train_pilot import (
+    SIZE,
+    TINY,
+    long_run,
+    quick,
+    screen_of,
+    set_field,
+    train_app,
+    until_trained,
+    wait_for,
+)
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.help import HelpScreen, help_rows
 from cnn_tui.app.screens.stepper import StepperScreen
-from cnn_tui.app.screens.train import ModelViews, TrainScreen
+from cnn_tui.app.screens.train import ModelViews
 from cnn_tui.app.widgets.train_board import TrainBoard, board_rows
 from cnn_tui.app.widgets.train_confusion import TrainConfusion, matrix_rows
 from cnn_tui.app.widgets.train_curves import TrainCurves
@@ -31,69 +41,11 @@ from cnn_tui.app.widgets.train_predictions import (
 from cnn_tui.app.widgets.train_status import TrainStatus, clock, progress, status_line
 from cnn_tui.core.metrics import MetricsLog, Point
 from cnn_tui.core.report import FieldError
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig, parse_race
-
-SIZE = (120, 40)
-TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"
-"""410 parameters on 8x8 digits: an epoch of 256 images takes a few milliseconds on a CPU."""
-
-WAIT = 90.0
-"""The longest any test waits for the engine (the first run imports torch and loads digits)."""
-
-
-def quick(**changes) -> TrainConfig:
-    """A one-epoch CPU run of the tiny stack on 256 digits."""
-    settings = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "epochs": 1,
-        "limit_train": 256,
-        "device": "cpu",
-    }
-    settings.update(changes)
-    return TrainConfig(**settings)
-
-
-def long_run(**changes) -> TrainConfig:
-    """A run far longer than any test waits for: the tests stop it."""
-    return quick(epochs=5_000, **changes)
-
-
-def train_app(config: TrainConfig | None = None, model: str | None = None) -> CnnTuiApp:
-    return CnnTuiApp(mode="train", train_config=config, train_model=model)
-
-
-def screen_of(pilot) -> TrainScreen:
-    screen = pilot.app.screen
-    assert isinstance(screen, TrainScreen)
-    return screen
-
-
-async def wait_for(pilot, condition: Callable[[], bool], seconds: float = WAIT) -> None:
-    """Let the app run until condition() holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("waited too long")
-        await pilot.pause(0.05)
-
-
-async def until_trained(pilot) -> TrainScreen:
-    """Wait for the screen's run to end (and its end to be drawn)."""
-    screen = screen_of(pilot)
-    await wait_for(pilot, lambda: screen.worker is not None and not screen.running)
-    await pilot.pause()
-    return screen
+from cnn_tui.core.train_config import OptimizerSettings, parse_race
 
 
 def kinds(log: MetricsLog, run: str) -> list[str]:
     return [point.kind for point in log.points(run)]
-
-
-async def set_field(pilot, field: str, value: str) -> None:
-    screen_of(pilot).query_one(f"#train-{field}", Input).value = value
-    await pilot.pause()
 
 
 # ---------------------------------------------------------------------------------------------

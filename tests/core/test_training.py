@@ -6,6 +6,7 @@ import math
 import threading
 
 import pytest
+from training_helpers import TINY, tiny
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -24,24 +25,6 @@ from cnn_tui.core.training import (  # noqa: E402
     train,
 )
 from cnn_tui.core.zoo import resolve_stack  # noqa: E402
-
-TINY = "conv(4,3) relu maxpool(2) flatten linear(10)"
-"""8x8 digits -> 4x6x6 -> 4x3x3 -> 36 -> 10: 410 parameters, a step takes microseconds."""
-
-
-def tiny(**changes) -> TrainConfig:
-    values = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "optimizers": (OptimizerSettings("sgd", lr=0.1),),
-        "batch_size": 32,
-        "epochs": 1,
-        "limit_train": 256,
-        "device": "cpu",
-    }
-    values.update(changes)
-    return TrainConfig(**values)
 
 
 def losses(result, kind="log"):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import training_helpers
 
 torch = pytest.importorskip("torch")
 
@@ -33,25 +34,12 @@ from cnn_tui.core.train_config import (  # noqa: E402
 )
 from cnn_tui.core.training import TrainingError, train  # noqa: E402
 
-TINY = "conv(4,3) relu maxpool(2) flatten linear(10)"
-"""8x8 digits -> 4x6x6 -> 4x3x3 -> 36 -> 10: 410 parameters."""
-
 NOT_IDX = b"hello world this is not idx"
 
 
 def tiny(**changes) -> TrainConfig:
-    values = {
-        "model": TINY,
-        "input_shape": (1, 8, 8),
-        "dataset": "digits",
-        "optimizers": (OptimizerSettings("sgd", lr=0.1),),
-        "batch_size": 32,
-        "epochs": 1,
-        "limit_train": 64,
-        "device": "cpu",
-    }
-    values.update(changes)
-    return TrainConfig(**values)
+    """training_helpers.tiny on 64 digits (limit_train in changes still wins)."""
+    return training_helpers.tiny(**{"limit_train": 64, **changes})
 
 
 def mnist_folder(root: Path, name: str = "MNIST") -> Path:
