@@ -20,6 +20,7 @@ from .screens.help import HelpScreen
 from .screens.lessons import LessonsScreen
 from .screens.stepper import StepperScreen
 from .screens.train import TrainScreen
+from .widgets.quit_confirm import QuitConfirm
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,22 @@ class CnnTuiApp(App[None]):
         if isinstance(stepper, StepperScreen) and stepper.is_mounted:
             state.stepper = {"preset": stepper.preset_name, **asdict(stepper.config)}
         return state
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first when the builder holds edits that were never saved."""
+        builder = self.mode_screens.get("builder")
+        unsaved = isinstance(builder, BuilderScreen) and builder.has_unsaved_edits
+        if not unsaved or isinstance(self.screen, QuitConfirm):
+            self.exit()
+            return
+        assert isinstance(builder, BuilderScreen)
+        name = builder.stack_name or "untitled"
+
+        def quit_if_confirmed(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        self.push_screen(QuitConfirm(f"The builder's stack '{name}'"), quit_if_confirmed)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

@@ -709,6 +709,12 @@ class BuilderScreen(Screen):
         name = self.stack_name or "untitled"
         self.sub_title = f"{name}, edited" if edited else name
 
+    @property
+    def has_unsaved_edits(self) -> bool:
+        """Whether the stack differs from the one last opened, saved or started (the subtitle's
+        'edited'): quitting asks first."""
+        return self.layers != self.baseline
+
     def _index_of(self, number: str) -> int:
         """The row numbered number, else its parent block's row, else the input line."""
         numbers = [entry.number for entry in self.entries]
