@@ -619,6 +619,8 @@ class _Trainer:
         self.t0 = time.perf_counter()
         self.paused = 0.0
         self.eval_seconds = 0.0
+        self.tested_at = 0
+        """The step of the latest test-set evaluation."""
         self.images = 0
         self.last_flush = time.perf_counter()
         self.images_at_flush = 0
@@ -695,6 +697,10 @@ class _Trainer:
                     self.test_all(epoch, step)
             if stopped or not any(r.active for r in self.runs):
                 break
+        if stopped and step > self.tested_at and any(r.active for r in self.runs):
+            # the weights moved since the last test: score the network the student stopped, so
+            # the board, the checkpoint and the picture tabs all describe the same one
+            self.test_all(epoch, step)
         self.finish(step, stopped)
         return [r.result for r in self.runs]
 
@@ -806,6 +812,7 @@ class _Trainer:
         r.result.steps = end
 
     def test_all(self, epoch: int, step: int) -> None:
+        self.tested_at = step
         start = time.perf_counter()
         try:
             self._test_all(epoch, step, self.elapsed())

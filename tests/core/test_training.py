@@ -147,6 +147,32 @@ def test_stop_event_ends_the_run_within_one_batch():
     assert result.log.points(kind="stopped")[0].message.startswith("stopped at step 1 of 225")
 
 
+def test_a_stopped_run_is_scored_as_it_was_stopped():
+    stop = threading.Event()
+
+    def report(point: Point) -> None:
+        if point.kind == "train" and point.step >= 3:
+            stop.set()
+
+    result = train(tiny(limit_train=None, epochs=5, report_seconds=1e-9), report, stop)
+    run = result.runs[0]
+    assert run.status == "stopped" and run.epochs == 0
+    tests = result.log.points(kind="test")
+    assert [p.step for p in tests] == [run.steps]  # one test, of the weights it stopped with
+    loss, accuracy = evaluate(run.model, result.data, F.cross_entropy)
+    assert (run.test_loss, run.test_accuracy) == (tests[0].loss, tests[0].accuracy)
+    assert (loss, accuracy) == pytest.approx((run.test_loss, run.test_accuracy), rel=1e-6)
+
+
+def test_a_run_stopped_before_its_first_step_is_not_scored():
+    stop = threading.Event()
+    stop.set()
+    result = train(tiny(), stop=stop)
+    assert result.runs[0].status == "stopped"
+    assert result.log.points(kind="test") == []
+    assert result.runs[0].test_accuracy is None
+
+
 def test_pause_holds_the_loop_until_cleared():
     pause = threading.Event()
     stop = threading.Event()
