@@ -75,12 +75,15 @@ def write_atomic(target: Path, content: str | bytes | Callable[[BinaryIO], objec
         raise
 
 
+def nearest_existing(folder: Path) -> Path:
+    """The folder itself, or its nearest ancestor that exists (write_atomic makes the rest)."""
+    return next((p for p in (folder, *folder.parents) if p.exists()), folder)
+
+
 def _file_in_the_way(folder: Path) -> Path | None:
     """The nearest existing ancestor of a folder to be, when it is a file rather than a folder."""
-    for candidate in (folder, *folder.parents):
-        if candidate.exists():
-            return None if candidate.is_dir() else candidate
-    return None
+    existing = nearest_existing(folder)
+    return existing if existing.exists() and not existing.is_dir() else None
 
 
 def _naming(target: Path, exc: OSError) -> OSError:

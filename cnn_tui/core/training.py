@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .layers import LogSoftmax, Softmax, Stack
 from .metrics import MetricsLog, Point
+from .stack_file import nearest_existing, write_atomic
 from .train_config import OptimizerSettings, TrainConfig
 
 if TYPE_CHECKING:
@@ -202,9 +203,7 @@ def check_writable(path: str | Path, what: str) -> Path:
         raise TrainingError(
             f"{what} {path} is a folder: name a file in it, like {target / 'run.pt'}"
         )
-    folder = target.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent  # write_atomic makes the missing folders
+    folder = nearest_existing(target.parent)  # write_atomic makes the missing folders
     if not folder.is_dir():
         raise TrainingError(f"{what} {path}: {folder} is a file, not a folder")
     try:
@@ -974,7 +973,6 @@ def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path
     import torch
 
     from .layers import format_shape
-    from .stack_file import write_atomic
 
     def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
         if model is None:

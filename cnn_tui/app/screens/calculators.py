@@ -34,13 +34,13 @@ from ...core.arithmetic import (
     size_report,
 )
 from ...core.layers import (
-    DenseBlock,
-    Layer,
+    MAX_LAYERS,
     Shape,
     Stack,
     StackError,
     format_shape,
     parse_shape,
+    row_count,
 )
 from ...core.report import (
     MEMORY_NOTE,
@@ -75,9 +75,6 @@ SYNC_LAYER_LIMIT = 600
 """Stacks up to this many layers are worked out at once, table included: resnet152 (515
 layers, the biggest preset) takes about 25 ms, 600 plain convs about 35 ms. Bigger ones go to
 a worker so typing stays smooth."""
-
-MAX_LAYERS = 10_000
-"""Beyond this a stack is refused with a message: no real network comes near it."""
 
 WINDOW_LIMIT = 400_000
 """size_report visits every window tap (output x kernel); beyond this it would stall the UI."""
@@ -606,21 +603,7 @@ def _read_stack(field: str, text: str, shape: Shape | None) -> tuple[Stack, int]
     except (StackError, ValueError, OSError) as exc:
         reason = exc.describe() if isinstance(exc, StackError) else str(exc)
         raise FieldError(field, reason) from None
-    layers = _count_layers(stack.layers)
-    if layers > MAX_LAYERS:
+    layers = row_count(stack.layers)
+    if layers > MAX_LAYERS:  # a stack file may hold more than a spec (the parser's limit)
         raise FieldError(field, f"{layers:,} layers; the calculators stop at {MAX_LAYERS:,}")
     return stack, layers
-
-
-def _count_layers(layers: Sequence[Layer]) -> int:
-    """Leaf layers, counted without building a dense block's layers one by one."""
-    total = 0
-    for layer in layers:
-        if isinstance(layer, DenseBlock):
-            # one dense layer repeated: branches() would build them all
-            total += 1 + layer.layers * len(layer.dense_layer())
-        elif layer.is_block:
-            total += 1 + sum(_count_layers(branch) for branch in layer.branches())
-        else:
-            total += 1
-    return total
