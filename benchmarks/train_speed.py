@@ -1,4 +1,4 @@
-"""Epoch time of the lecture's MNIST net trained three ways, per batch size (prints a table, JSON).
+"""Epoch time of the lecture's MNIST net trained four ways, per batch size (prints a table, JSON).
 
   (a) lecture  the script as a student writes it: torchvision's MNIST from the IDX files,
                ToTensor + Normalize, a shuffling DataLoader, the lecture's Net (F.relu,
@@ -7,14 +7,19 @@
   (b) bare     the same net and optimizer on a device-resident dataset: one tensor on the
                device, a random permutation per epoch, index, step; no reporting at all
   (c) cnn-tui  the engine's train() (seed-mnist, dataset mnist from the same files, SGD), with
-               live metrics reported to a callback a few times a second and log lines on
+               live metrics reported to a callback a few times a second and log lines on; on
+               a CUDA GPU its full batches replay one captured CUDA graph per step
+  (e) eager    the same engine with the graph turned off (cuda_graph=False): kernel by kernel,
+               as (a) and (b) step
 
 All three run in this process on one device, on random MNIST-shaped IDX files written to a
 temporary folder. Each figure is the median epoch time over --epochs epochs after --warmup
-warm-up epochs. Targets on a GPU: c within 5% of b; at batch 64, c at least 8x faster than a.
+warm-up epochs. The lecture's script runs at its own batch size (32, --lecture-batch-sizes
+adds others); a/c divides its epoch at batch 32 by the engine's at each batch size. Targets on a
+GPU: c within 5% of b; at batch 64, c at least 8x faster than a (at its batch 32).
 
 Usage: python benchmarks/train_speed.py [--device cuda] [--batch-sizes 32,64,256,1024]
-       [--images 60000] [--epochs 3] [--warmup 1] [--methods a,b,c]
+       [--images 60000] [--epochs 3] [--warmup 1] [--methods a,b,c,e]
 """
 
 from __future__ import annotations
@@ -128,8 +133,11 @@ def bare_epochs(root: Path, device: str, batch: int, epochs: int) -> list[float]
     return times
 
 
-def engine_epochs(root: Path, device: str, batch: int, epochs: int) -> tuple[list[float], int]:
-    """(c): the engine's own epoch_seconds (training only; its test pass is not counted)."""
+def engine_epochs(
+    root: Path, device: str, batch: int, epochs: int, graph: bool = True
+) -> tuple[list[float], int, bool]:
+    """(c), or (e) with graph=False: the engine's own epoch_seconds (training only; its test
+    pass is not counted), the number of points it reported, and whether it replayed a graph."""
     config = TrainConfig(
         model="seed-mnist",
         dataset="mnist",
@@ -139,6 +147,7 @@ def engine_epochs(root: Path, device: str, batch: int, epochs: int) -> tuple[lis
         epochs=epochs,
         device=device,
         log_every=100,
+        cuda_graph=graph,
     )
     points = []
     result = train(config, report=points.append)
@@ -146,7 +155,7 @@ def engine_epochs(root: Path, device: str, batch: int, epochs: int) -> tuple[lis
     if run.status != "done":
         raise SystemExit(f"cnn-tui engine run ended {run.status}: {run.message}")
     times = [p.epoch_seconds for p in points if p.kind == "epoch" and p.epoch_seconds]
-    return times, len(points)
+    return times, len(points), run.cuda_graph
 
 
 def median_after_warmup(times: list[float], warmup: int) -> float:
@@ -162,14 +171,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--test-images", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=3, help="timed epochs")
     parser.add_argument("--warmup", type=int, default=1, help="untimed epochs first")
-    parser.add_argument("--methods", default="a,b,c", help="which of a (lecture), b, c to run")
+    parser.add_argument("--methods", default="a,b,c,e", help="which of a (lecture), b, c, e to run")
+    parser.add_argument(
+        "--lecture-batch-sizes",
+        default="32",
+        help="batch sizes the lecture's script (a) runs at; the lecture's own is 32",
+    )
     parser.add_argument(
         "--workers", type=int, default=None, help="DataLoader workers for (a): 1 on CUDA, else 0"
     )
     args = parser.parse_args(argv)
+    methods = {m.strip() for m in args.methods.split(",")}
     device = pick_device(args.device)
     batches = [int(b) for b in args.batch_sizes.split(",") if b.strip()]
-    methods = {m.strip() for m in args.methods.split(",")}
+    lecture_batches = {int(b) for b in args.lecture_batch_sizes.split(",") if b.strip()}
+    if "a" in methods:
+        batches = sorted(set(batches) | lecture_batches)
     workers = args.workers if args.workers is not None else (1 if device == "cuda" else 0)
     total = args.warmup + args.epochs
 
@@ -188,7 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         for batch in batches:
             row: dict[str, float | int | None] = {"batch": batch}
-            if "a" in methods:
+            if "a" in methods and batch in lecture_batches:
                 times = lecture_epochs(root, device, batch, total, workers)
                 row["lecture"] = median_after_warmup(times, args.warmup)
             if "b" in methods:
@@ -196,31 +213,41 @@ def main(argv: list[str] | None = None) -> None:
                     bare_epochs(root, device, batch, total), args.warmup
                 )
             if "c" in methods:
-                times, count = engine_epochs(root, device, batch, total)
+                times, count, graphed = engine_epochs(root, device, batch, total)
                 row["engine"] = median_after_warmup(times, args.warmup)
                 row["engine_points"] = count
+                row["engine_cuda_graph"] = graphed
+            if "e" in methods:
+                times, _, _ = engine_epochs(root, device, batch, total, graph=False)
+                row["eager"] = median_after_warmup(times, args.warmup)
             if row.get("engine") and row.get("bare"):
                 row["c_over_b"] = row["engine"] / row["bare"]
-            if row.get("engine") and row.get("lecture"):
-                row["a_over_c"] = row["lecture"] / row["engine"]
+            if row.get("eager") and row.get("bare"):
+                row["e_over_b"] = row["eager"] / row["bare"]
             rows.append(row)
             print(f"  batch {batch}: {_format_row(row)}", flush=True)
 
+    lecture_32 = next((r["lecture"] for r in rows if r["batch"] == 32 and "lecture" in r), None)
+    for row in rows:
+        if row.get("engine") and lecture_32:
+            row["a_over_c"] = lecture_32 / row["engine"]
     print()
     print(
         f"  {'batch':>5} {'(a) lecture':>12} {'(b) bare':>10} {'(c) cnn-tui':>12} "
-        f"{'c/b':>6} {'a/c':>7}"
+        f"{'(e) eager':>10} {'c/b':>6} {'e/b':>6} {'a/c':>7}"
     )
     for row in rows:
         print(
             f"  {row['batch']:>5} {_seconds(row.get('lecture')):>12}"
             f" {_seconds(row.get('bare')):>10} {_seconds(row.get('engine')):>12}"
-            f" {_ratio(row.get('c_over_b'), 3):>6}"
+            f" {_seconds(row.get('eager')):>10}"
+            f" {_ratio(row.get('c_over_b'), 3):>6} {_ratio(row.get('e_over_b'), 3):>6}"
             f" {_ratio(row.get('a_over_c'), 1):>7}"
         )
     print(
-        "  seconds per epoch; c/b: the engine's overhead over a bare loop (target <= 1.05 on a"
-        " GPU); a/c: its speed-up over the lecture's script (target >= 8 at batch 64 on a GPU)"
+        "  seconds per epoch; c/b: the engine against a bare loop (target <= 1.05 on a GPU);"
+        " e/b: the same with the CUDA graph off; a/c: the engine's speed-up over the lecture's"
+        " script (target >= 8 at batch 64 on a GPU)"
     )
     print(json.dumps({"device": device, "device_name": device_title(device), "rows": rows}))
 
@@ -235,7 +262,7 @@ def _ratio(value, digits: int) -> str:
 
 def _format_row(row: dict) -> str:
     parts = []
-    for key, name in (("lecture", "a"), ("bare", "b"), ("engine", "c")):
+    for key, name in (("lecture", "a"), ("bare", "b"), ("engine", "c"), ("eager", "e")):
         if row.get(key) is not None:
             parts.append(f"{name} {row[key]:.3f} s")
     return ", ".join(parts)

@@ -175,6 +175,9 @@ class TrainConfig:
     test_batch_size: int = 1000
     limit_train: int | None = None
     """Use only the first N training images (quick runs, tests)."""
+    cuda_graph: bool = True
+    """On a CUDA GPU, replay each full-batch step as one captured CUDA graph (same arithmetic,
+    a fraction of the launch overhead); False steps eagerly, kernel by kernel."""
 
     def __post_init__(self) -> None:
         if not self.optimizers:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .layers import LogSoftmax, Softmax, Stack
 from .metrics import MetricsLog, Point
 from .stack_file import nearest_existing, write_atomic
+from .step_record import StepRecord
 from .train_config import OptimizerSettings, TrainConfig
 
 if TYPE_CHECKING:
@@ -66,6 +67,11 @@ class RunResult:
     model: nn.Module | None = field(default=None, repr=False)
     """The trained network, in eval mode, on the training device."""
     ema_model: nn.Module | None = field(default=None, repr=False)
+    cuda_graph: bool = False
+    """Whether its full batches replayed one captured CUDA graph each instead of stepping
+    kernel by kernel."""
+    graph_note: str = ""
+    """Why it stepped eagerly on a CUDA GPU ('' elsewhere, and when it replayed a graph)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +87,8 @@ class RunResult:
             "ema_test_accuracy": self.ema_test_accuracy,
             "images_per_second": self.images_per_second,
             "seconds": self.seconds,
+            "cuda_graph": self.cuda_graph,
+            "graph_note": self.graph_note,
         }
 
 
@@ -217,10 +225,23 @@ def check_writable(path: str | Path, what: str) -> Path:
     return target
 
 
-def make_optimizer(settings: OptimizerSettings, params: Any) -> torch.optim.Optimizer:
+def make_optimizer(
+    settings: OptimizerSettings,
+    params: Any,
+    *,
+    capturable: bool = False,
+    rate: torch.Tensor | None = None,
+) -> torch.optim.Optimizer:
+    """torch's optimizer for these settings.
+
+    capturable: built so a CUDA graph can capture its step (Adam's and RMSProp's step counts
+    on the GPU). rate: a one-element GPU tensor as the learning rate, which a schedule changes
+    in place between graph replays (SGD then uses its fused kernel, the one that reads it).
+    """
     import torch
 
-    lr, wd = settings.learning_rate, settings.weight_decay
+    lr: float | torch.Tensor = settings.learning_rate if rate is None else rate
+    wd = settings.weight_decay
     name = settings.name
     if name in ("sgd", "momentum", "nesterov"):
         return torch.optim.SGD(
@@ -229,13 +250,20 @@ def make_optimizer(settings: OptimizerSettings, params: Any) -> torch.optim.Opti
             momentum=settings.momentum_value,
             nesterov=name == "nesterov",
             weight_decay=wd,
+            fused=True if rate is not None else None,
         )
     if name == "adagrad":
         return torch.optim.Adagrad(params, lr=lr, weight_decay=wd)
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, momentum=settings.momentum_value, weight_decay=wd)
+        return torch.optim.RMSprop(
+            params,
+            lr=lr,
+            momentum=settings.momentum_value,
+            weight_decay=wd,
+            capturable=capturable,
+        )
     kind = torch.optim.Adam if name == "adam" else torch.optim.AdamW
-    return kind(params, lr=lr, betas=settings.betas, weight_decay=wd)
+    return kind(params, lr=lr, betas=settings.betas, weight_decay=wd, capturable=capturable)
 
 
 def make_schedule(
@@ -393,20 +421,8 @@ def _set_noise_state(device: str, state: torch.Tensor) -> None:
         torch.set_rng_state(state)
 
 
-def _home(
-    pending: list[tuple[torch.Tensor, torch.Tensor, float]],
-) -> tuple[list[float], list[int]]:
-    """Per-step losses and correct counts, brought home in one copy."""
-    import torch
-
-    both = torch.stack(
-        [torch.stack([p[0] for p in pending]).float(), torch.stack([p[1] for p in pending]).float()]
-    ).tolist()
-    return both[0], [int(c) for c in both[1]]
-
-
 class _Run:
-    """One optimizer's model, state and device-side accumulators."""
+    """One optimizer's model, state and device-side step record."""
 
     def __init__(
         self,
@@ -415,22 +431,43 @@ class _Run:
         config: TrainConfig,
         steps_per_epoch: int,
         device: str,
+        graph_pool: Any = None,
     ) -> None:
+        import torch
+
+        from .cuda_graph import GraphedStep, graph_refusal
 
         self.settings = settings
         self.title = settings.title
         self.model = model
-        self.optimizer = make_optimizer(settings, model.parameters())
-        self.schedule = make_schedule(config, self.optimizer, steps_per_epoch)
+        self.graph_note = graph_refusal(config, settings, device)
+        """Why this run steps eagerly ('' while it replays, or will replay, a CUDA graph)."""
+        graphed = not self.graph_note
+        self.graph = GraphedStep(graph_pool, _is_out_of_memory) if graphed else None
+        self.device_rate: torch.Tensor | None = None
+        """A scheduled graphed run's learning rate, on the GPU, where its replays read it."""
+        self.rate_keeper: torch.optim.Optimizer | None = None
+        """That run's schedule drives this stand-in on the host, so no step reads the GPU."""
+        if graphed and config.schedule != "constant":
+            keeper = torch.optim.SGD([torch.zeros(1, requires_grad=True)], settings.learning_rate)
+            self.rate_keeper = keeper
+            self.schedule = make_schedule(config, self.rate_keeper, steps_per_epoch)
+            self.rate_keeper.step()  # no gradients, so nothing moves: the schedule sees a step
+            self.device_rate = torch.tensor(self.lr, dtype=torch.float32, device=device)
+            self.optimizer = make_optimizer(
+                settings, model.parameters(), capturable=True, rate=self.device_rate
+            )
+        else:
+            self.optimizer = make_optimizer(settings, model.parameters(), capturable=graphed)
+            self.schedule = make_schedule(config, self.optimizer, steps_per_epoch)
         self.ema_decay = config.ema_decay
         self.ema = copy.deepcopy(model) if config.ema_decay else None
         if self.ema is not None:
             self.ema.requires_grad_(False)
             self._ema_params = list(self.ema.parameters())
             self._params = list(self.model.parameters())
-        self.pending: list[tuple[torch.Tensor, torch.Tensor, float]] = []
-        """(loss, correct count, learning rate) of each step since the last flush; the two
-        counts still on the device."""
+        self.record = StepRecord(device)
+        """Loss and correct count of each step since the last flush, still on the device."""
         self.flushed = 0
         """Steps whose loss and correct count have been copied home."""
         self.result = RunResult(run=self.title, status="done", optimizer=settings.describe())
@@ -440,25 +477,52 @@ class _Run:
 
     @property
     def lr(self) -> float:
-        return float(self.optimizer.param_groups[0]["lr"])
+        holder = self.rate_keeper if self.rate_keeper is not None else self.optimizer
+        return float(holder.param_groups[0]["lr"])
 
-    def step(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable) -> None:
-        import torch
+    @property
+    def graphed(self) -> bool:
+        """Whether the run's full batches replay a captured CUDA graph."""
+        return self.graph is not None and self.graph.captured
 
+    def step(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable, full: bool) -> None:
+        """One step on (x, y). full: a full batch in the trainer's fixed input buffers, which a
+        CUDA graph may replay; other batches step eagerly."""
         rate = self.lr  # the rate this step uses (a schedule moves it afterwards)
         self.last_rate = rate
-        out = self.model(x)
-        loss = loss_fn(out, y)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        if self.graph is not None and full:
+            self.graph.run(
+                eager=lambda: self._eager_step(x, y, loss_fn),
+                body=lambda: self._update(x, y, loss_fn),
+                drop_grads=lambda: self.optimizer.zero_grad(set_to_none=True),
+            )
+            if self.graph.failure and not self.graph_note:
+                self.graph_note = self.graph.failure
+        else:
+            self._eager_step(x, y, loss_fn)
         if self.schedule is not None:
             self.schedule.step()
+            if self.device_rate is not None and self.lr != rate:
+                self.device_rate.fill_(self.lr)  # in stream order: the next replay reads it
+        self.record.note(rate)
+
+    def _eager_step(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable) -> None:
+        # once a graph is captured its gradient tensors are where its replays write: keep them
+        self.optimizer.zero_grad(set_to_none=not self.graphed)
+        self._update(x, y, loss_fn)
+
+    def _update(self, x: torch.Tensor, y: torch.Tensor, loss_fn: Callable) -> None:
+        """Forward, backward, optimizer, EMA and the step's record: device work only."""
+        import torch
+
+        out = self.model(x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        self.optimizer.step()
         if self.ema is not None:
             torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
         with torch.no_grad():
-            # three small kernels (argmax, ==, sum) and no copy home: flush() stacks them
-            self.pending.append((loss.detach(), (out.argmax(1) == y).sum(), rate))
+            self.record.write(loss, (out.argmax(1) == y).sum())
 
     def ema_model(self) -> nn.Module | None:
         """The averaged weights with the raw model's batch-norm statistics."""
@@ -469,7 +533,9 @@ class _Run:
         return self.ema
 
     def release(self) -> None:
-        """Drop gradients and optimizer state (after an out-of-memory)."""
+        """Drop gradients, optimizer state and any graph (after an out-of-memory)."""
+        if self.graph is not None:
+            self.graph.release()
         self.optimizer.zero_grad(set_to_none=True)
         self.optimizer.state.clear()
         self.active = False
@@ -562,10 +628,19 @@ class _Trainer:
             if n % config.batch_size == 1:
                 self.steps_per_epoch -= 1  # the last image of each shuffle waits for the next
         self.total_steps = self.steps_per_epoch * config.epochs
+        # the graphs of a race share one memory pool: they replay one after another
+        pool = torch.cuda.graph_pool_handle() if self.device == "cuda" else None
         self.runs = [
-            _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device)
+            _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device, pool)
             for s in config.race_settings()
         ]
+        self.batch_x: torch.Tensor | None = None
+        """Fixed input buffers that full batches are gathered into, for graphed runs to read."""
+        self.batch_y: torch.Tensor | None = None
+        if any(r.graph is not None for r in self.runs):
+            b = config.batch_size
+            self.batch_x = self.data.train_x.new_empty((b, *self.data.train_x.shape[1:]))
+            self.batch_y = self.data.train_y.new_empty((b, *self.data.train_y.shape[1:]))
         self.generator = torch.Generator(device=self.device).manual_seed(config.seed)
         # in a race every run draws the same dropout masks at the same step, so the runs differ
         # by their optimizer alone (the masks come from the global generator, not self.generator)
@@ -591,8 +666,6 @@ class _Trainer:
     def run(self) -> list[RunResult]:
         import torch
 
-        from .data import augment_batch
-
         config = self.config
         for r in self.runs:
             self.emit(
@@ -612,6 +685,7 @@ class _Trainer:
                         "train_size": len(self.data.train_y),
                         "test_size": len(self.data.test_y),
                         "dataset": self.data.source,
+                        "cuda_graph": not r.graph_note,
                     },
                 )
             )
@@ -641,9 +715,7 @@ class _Trainer:
                         stopped = True
                         break
                 index = order[iteration * config.batch_size : (iteration + 1) * config.batch_size]
-                x = self.data.train_x[index]
-                y = self.data.train_y[index]
-                x = augment_batch(x, config.augment, self.generator, self.background)
+                x, y, full = self._batch(index)
                 noise = _noise_state(self.device) if self.same_noise else None
                 for r in self.runs:
                     if not r.active:
@@ -651,7 +723,7 @@ class _Trainer:
                     if noise is not None:
                         _set_noise_state(self.device, noise)
                     try:
-                        r.step(x, y, self.loss_fn)
+                        r.step(x, y, self.loss_fn, full)
                     except oom:
                         self._out_of_memory(r, step)
                     except (RuntimeError, ValueError, IndexError) as exc:
@@ -665,7 +737,9 @@ class _Trainer:
                 self.images += len(y)
                 if not any(r.active for r in self.runs):
                     break
-                if time.perf_counter() - self.last_flush >= config.report_seconds:
+                if time.perf_counter() - self.last_flush >= config.report_seconds or any(
+                    r.record.full for r in self.runs
+                ):
                     self.flush(step)
                 if config.eval_every and step % config.eval_every == 0:
                     self.flush(step)
@@ -702,6 +776,25 @@ class _Trainer:
             self.test_all(epoch, step)
         self.finish(step, stopped)
         return [r.result for r in self.runs]
+
+    def _batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
+        """The batch at these indices, augmented. A full one is gathered into the fixed
+        buffers a CUDA graph reads (full: True); a shorter last batch into new tensors."""
+        import torch
+
+        from .data import augment_batch
+
+        data, config = self.data, self.config
+        bx, by = self.batch_x, self.batch_y
+        if bx is None or by is None or len(index) != len(bx):
+            x = augment_batch(data.train_x[index], config.augment, self.generator, self.background)
+            return x, data.train_y[index], False
+        torch.index_select(data.train_x, 0, index, out=bx)
+        torch.index_select(data.train_y, 0, index, out=by)
+        x = augment_batch(bx, config.augment, self.generator, self.background)
+        if x is not bx:
+            bx.copy_(x)
+        return bx, by, True
 
     def elapsed(self) -> float:
         """Seconds spent training so far: pauses and test-set evaluation left out."""
@@ -753,19 +846,21 @@ class _Trainer:
         rate = images / wall if wall > 0 and images else None
         spe = self.steps_per_epoch
         for r in self.runs:
-            start, pending = r.flushed, r.pending
-            r.flushed, r.pending = step, []
-            if step <= start or not r.active or not pending:
+            start, r.flushed = r.flushed, step
+            if not r.active:
+                r.record.clear()
                 continue
-            losses, correct = _home(pending)
+            losses, correct, rates = r.record.take()
+            if not losses:
+                continue
             bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
             good = len(losses) if bad is None else bad
             # the steps before a NaN are reported as usual: they are what led up to it
             self._report_slice(r, start, losses[:good], correct[:good], rate)
             if bad is not None:
                 s = start + bad
-                rate = pending[bad][2]
-                self._fail(r, s, _nonfinite_message(losses[bad], s, s // spe, s % spe, rate))
+                message = _nonfinite_message(losses[bad], s, s // spe, s % spe, rates[bad])
+                self._fail(r, s, message)
 
     def _report_slice(
         self, r: _Run, start: int, losses: list[float], correct: list[int], rate: float | None
@@ -887,6 +982,9 @@ class _Trainer:
             r.result.model = r.model
             r.result.ema_model = r.ema_model()
             r.result.seconds = self.train_seconds
+            r.result.cuda_graph = r.graphed
+            if self.device == "cuda" and not r.graphed:
+                r.result.graph_note = r.graph_note or "no full batch to capture"
             if self.train_seconds > 0:
                 r.result.images_per_second = self.images / self.train_seconds
             if r.result.status == "error":
