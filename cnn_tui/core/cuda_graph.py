@@ -36,6 +36,20 @@ def graph_refusal(config: TrainConfig, settings: OptimizerSettings, device: str)
     return ""
 
 
+_side_streams: dict[int, Any] = {}
+
+
+def side_stream() -> Any:
+    """The one stream every run warms up on, per GPU: cuBLAS keeps a workspace (tens of MiB)
+    for each stream it has seen, so a stream a run would make anew costs memory for good."""
+    import torch
+
+    index = torch.cuda.current_device()
+    if index not in _side_streams:
+        _side_streams[index] = torch.cuda.Stream()
+    return _side_streams[index]
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -49,7 +63,7 @@ class GraphedStep:
         self.pool = pool
         """A memory pool the graphs of a race share: their replays never overlap."""
         self.is_out_of_memory = is_out_of_memory
-        self.stream = torch.cuda.Stream()
+        self.stream = side_stream()
         self.warmed = 0
         self.graph: torch.cuda.CUDAGraph | None = None
         self.failure = ""

@@ -134,7 +134,9 @@ def measure_cuda_step(
     the peak statistics and runs `steps` full steps (forward, cross-entropy or NLL loss,
     backward, optimizer.step, zero_grad). Returns max_allocated (the peak over all the steps),
     first_step (the peak of the first step alone), estimate (Totals.training_bytes), ratio
-    (estimate / max_allocated) and the parts of the estimate. Raises RuntimeError without CUDA.
+    (estimate / max_allocated) and the parts of the estimate. Every figure leaves out what was
+    allocated before the call (other_allocated: earlier runs' tensors, cuBLAS workspaces of
+    other streams), so a long-lived process measures the same. Raises RuntimeError without CUDA.
     """
     import torch
     import torch.nn.functional as F
@@ -154,6 +156,8 @@ def measure_cuda_step(
     torch_dtype = _torch_dtype(dtype)
     torch.manual_seed(seed)
     device = torch.device("cuda")
+    torch.cuda.synchronize()
+    other = torch.cuda.memory_allocated()
     module = build_module(target).to(device=device, dtype=torch_dtype).train()
     opt = _optimizer(optimizer, module)
     images = torch.randn(batch, *target.input_shape, device=device, dtype=torch_dtype)
@@ -164,7 +168,7 @@ def measure_cuda_step(
 
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
-    baseline = torch.cuda.memory_allocated()
+    baseline = torch.cuda.memory_allocated() - other
     first_step = 0
     for number in range(steps):
         loss = loss_of(module(images), labels)
@@ -174,9 +178,9 @@ def measure_cuda_step(
         del loss
         if number == 0:
             torch.cuda.synchronize()
-            first_step = torch.cuda.max_memory_allocated()
+            first_step = torch.cuda.max_memory_allocated() - other
     torch.cuda.synchronize()
-    peak = torch.cuda.max_memory_allocated()
+    peak = torch.cuda.max_memory_allocated() - other
     result = {
         "stack": target.name or target.spec,
         "batch": batch,
@@ -186,6 +190,7 @@ def measure_cuda_step(
         "max_allocated": peak,
         "first_step": first_step,
         "before_step": baseline,
+        "other_allocated": other,
         "estimate": totals.training_bytes,
         "ratio": totals.training_bytes / peak,
         "saved_bytes": totals.saved_bytes,

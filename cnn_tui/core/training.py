@@ -519,9 +519,11 @@ class _Run:
         loss = loss_fn(out, y)
         loss.backward()
         self.optimizer.step()
-        if self.ema is not None:
-            torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
         with torch.no_grad():
+            # outside autograd: an in-place lerp from weights that need gradients would chain
+            # every step's average into one ever-growing graph
+            if self.ema is not None:
+                torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
             self.record.write(loss, (out.argmax(1) == y).sum())
 
     def ema_model(self) -> nn.Module | None:

@@ -198,3 +198,9 @@ def test_the_trainer_takes_a_full_record_before_it_overflows(monkeypatch):
     assert result.runs[0].status == "done"
     assert [p.step for p in result.log.points(kind="log")] == list(range(8))
     assert [p.step for p in result.log.points(kind="train")] == [3, 6, 8]
+
+
+def test_the_weight_average_stays_out_of_autograd():
+    result = train(tiny(ema_decay=0.9, epochs=2))
+    averaged = list(result.runs[0].ema_model.parameters())
+    assert all(p.grad_fn is None and not p.requires_grad for p in averaged)

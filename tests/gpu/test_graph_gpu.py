@@ -6,6 +6,8 @@ Marked `gpu` and skipped where torch sees no CUDA device; run them on a GPU box 
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -32,6 +34,7 @@ def config(**changes) -> TrainConfig:
         "batch_size": 64,
         "epochs": 2,
         "log_every": 1,
+        "report_seconds": 3600,  # train points at the epoch ends only, however fast the GPU
         "device": "cuda",
     }
     values.update(changes)
@@ -77,6 +80,24 @@ def test_batch_norm_dropout_and_ema_replay_and_learn():
     # batch norm's running statistics moved in the replays (eval mode uses them)
     bn = run.model[1]
     assert int(bn.num_batches_tracked) == 4 * 23  # ceil(1437 / 64) steps a epoch
+    averaged = list(run.ema_model.parameters())
+    assert all(p.grad_fn is None and not p.requires_grad for p in averaged)
+
+
+def test_runs_warm_up_on_one_side_stream():
+    # cuBLAS keeps a workspace per stream it meets: a new stream per run would pile them up
+    from cnn_tui.core.cuda_graph import side_stream
+
+    train(config(epochs=1))
+    gc.collect()
+    torch.cuda.synchronize()
+    before = torch.cuda.memory_allocated()
+    for _ in range(3):
+        train(config(epochs=1))
+    gc.collect()
+    torch.cuda.synchronize()
+    assert torch.cuda.memory_allocated() - before < 2**20
+    assert side_stream() is side_stream()
 
 
 def test_adagrad_steps_eagerly_and_says_why():
