@@ -563,8 +563,16 @@ def train_config_from_args(args: argparse.Namespace):
         augment=parse_augment(args.augment or ""),
         ema_decay=args.ema,
         limit_train=args.limit_train,
+        cuda_graph=not args.no_cuda_graph,
         **options,
     )
+
+
+def _graph_words(run: Any) -> str:
+    """' (CUDA graph)', ' (eager: <why>)' on a CUDA GPU; '' elsewhere."""
+    if run.cuda_graph:
+        return " (CUDA graph)"
+    return f" (eager: {run.graph_note})" if run.graph_note else ""
 
 
 def _plural(count: int, noun: str) -> str:
@@ -655,7 +663,8 @@ class TrainView:
             f"{self.config.model} on {extra.get('dataset') or self.config.dataset}: "
             f"{extra.get('train_size', 0):,} training and {extra.get('test_size', 0):,} test "
             f"images, {extra.get('params', 0):,} parameters, {runs}"
-            f"{extra.get('device_name') or extra.get('device', '?')}, "
+            f"{extra.get('device_name') or extra.get('device', '?')}"
+            f"{' (CUDA graph)' if extra.get('cuda_graph') else ''}, "
             f"{_plural(self.epochs, 'epoch')} of {steps} (batch {self.config.batch_size})",
             style="dim",
         )
@@ -806,7 +815,7 @@ def render_train_result(console, result, config) -> None:
         console.print(
             f"{run.status}: {run.epochs} of {_plural(config.epochs, 'epoch')}, "
             f"{_plural(run.steps, 'step')}, {_seconds(run.seconds)} of training{speed}, "
-            f"{result.device_name}",
+            f"{result.device_name}{_graph_words(run)}",
             markup=False,
             highlight=False,
             style="dim",
@@ -817,9 +826,14 @@ def render_train_result(console, result, config) -> None:
     from rich.table import Table
 
     ema = any(r.ema_test_accuracy is not None for r in result.runs)
+    graphed = [r.run for r in result.runs if r.cuda_graph]
+    graph = ""
+    if graphed:
+        some = len(graphed) < len(result.runs)
+        graph = f" (CUDA graph{' for ' + ', '.join(graphed) if some else ''})"
     table = Table(
         title=f"race on {config.dataset}: {_plural(config.epochs, 'epoch')}, "
-        f"batch {config.batch_size}, {result.device_name}",
+        f"batch {config.batch_size}, {result.device_name}{graph}",
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -1186,6 +1200,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--limit-train", metavar="N", type=_positive, help="use the first N training images"
+    )
+    train.add_argument(
+        "--no-cuda-graph",
+        action="store_true",
+        help="on a CUDA GPU, step kernel by kernel instead of replaying one captured graph",
     )
     train.add_argument("--metrics-out", metavar="FILE", help="write every report as JSON lines")
     train.add_argument("--save", metavar="FILE", help="write a checkpoint (.pt) at the end")

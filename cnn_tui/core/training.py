@@ -466,7 +466,7 @@ class _Run:
             self.ema.requires_grad_(False)
             self._ema_params = list(self.ema.parameters())
             self._params = list(self.model.parameters())
-        self.record = StepRecord(device)
+        self.record = StepRecord(device, in_buffer=graphed)
         """Loss and correct count of each step since the last flush, still on the device."""
         self.flushed = 0
         """Steps whose loss and correct count have been copied home."""

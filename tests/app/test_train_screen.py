@@ -564,6 +564,16 @@ def test_status_line_of_a_finished_race():
     )
 
 
+def test_status_line_says_when_the_runs_replay_a_cuda_graph():
+    log = MetricsLog()
+    extra = {"device_name": "NVIDIA H200", "total_steps": 90, "cuda_graph": True}
+    log.append(Point("sgd", "start", extra=extra))
+    log.append(Point("sgd", "train", epoch=0, step=9, elapsed=0.1))
+    assert status_line(log).endswith("  NVIDIA H200 (CUDA graph)")
+    log.append(Point("adagrad", "start", extra={**extra, "cuda_graph": False}))
+    assert status_line(log).endswith("  NVIDIA H200")
+
+
 def test_clock():
     assert [clock(s) for s in (0, 59.6, 75, 3725)] == ["0:00", "1:00", "1:15", "1:02:05"]
 

@@ -186,7 +186,8 @@ def test_a_nan_on_the_very_last_step_is_caught_by_the_last_flush(monkeypatch):
         original(self, x, y, loss_fn, full)
         calls.append(1)
         if len(calls) == 2:  # 64 images in batches of 32: the second step is the last
-            self.record.values[len(self.record) - 1, 0] = float("nan")
+            loss, correct = self.record.pending[-1]
+            self.record.pending[-1] = (loss * float("nan"), correct)
 
     monkeypatch.setattr(training._Run, "step", last_step_goes_nan)
     result = train(tiny(report_seconds=3600))  # no flush before the end of the epoch

@@ -10,6 +10,7 @@ graphs are compared on a GPU in tests/gpu.
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -145,6 +146,26 @@ def test_adagrad_steps_eagerly_and_a_race_replays_the_others(graphs_on_cpu):
             assert torch.equal(weights(graphed, run)[key], tensor), key
 
 
+def test_the_cli_says_which_runs_replay_a_graph(graphs_on_cpu, capsys):
+    from cnn_tui.cli import main
+
+    quick = ["train", "--model", PLAIN_STACK, "--input", "1x8x8", "--limit-train", "256"]
+    assert main([*quick, "--epochs", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "CPU (2 threads) (CUDA graph), 1 epoch of 8 steps" in out.replace(
+        f"CPU ({torch.get_num_threads()} threads)", "CPU (2 threads)"
+    )
+    assert out.rstrip().endswith("(CUDA graph)")
+    assert main([*quick, "--epochs", "1", "--race", "adagrad,adam"]) == 0
+    out = capsys.readouterr().out
+    assert "(CUDA graph for adam)" in out
+    assert main([*quick, "--epochs", "1", "--no-cuda-graph", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["runs"][0]["cuda_graph"] is False
+    assert data["runs"][0]["graph_note"] == ""  # on the CPU there is nothing to explain
+    assert graphs_on_cpu and len(graphs_on_cpu) == 2  # the first run, then adam in the race
+
+
 def test_graph_refusals_name_the_reason():
     assert graph_refusal(tiny(), OptimizerSettings("sgd"), "cuda") == ""
     assert graph_refusal(tiny(), OptimizerSettings("sgd"), "cpu") == (
@@ -166,8 +187,9 @@ def test_a_cpu_run_reports_no_graph_and_no_note():
     assert result.log.points(kind="start")[0].extra["cuda_graph"] is False
 
 
-def test_the_step_record_keeps_rows_until_taken():
-    record = StepRecord("cpu", capacity=3)
+@pytest.mark.parametrize("in_buffer", [False, True], ids=["list", "buffer"])
+def test_the_step_record_keeps_rows_until_taken(in_buffer):
+    record = StepRecord("cpu", capacity=3, in_buffer=in_buffer)
     assert (len(record), record.full, record.take()) == (0, False, ([], [], []))
     record.write(torch.tensor(2.5), torch.tensor(7))
     record.note(0.1)
@@ -175,13 +197,17 @@ def test_the_step_record_keeps_rows_until_taken():
     record.note(0.05)
     losses, correct, rates = record.take()
     assert math.isnan(losses[1]) and losses[0] == 2.5
-    assert (correct, rates, len(record), int(record.slot)) == ([7, 0], [0.1, 0.05], 0, 0)
+    assert (correct, rates, len(record)) == ([7, 0], [0.1, 0.05], 0)
     for k in range(3):
         record.write(torch.tensor(float(k)), torch.tensor(k))
         record.note(1.0)
     assert record.full
     record.clear()
-    assert (len(record), int(record.slot)) == (0, 0)
+    assert (len(record), record.pending, record.take()) == (0, [], ([], [], []))
+    if in_buffer:
+        assert int(record.slot) == 0
+    else:
+        assert record.values is None
 
 
 def test_the_trainer_takes_a_full_record_before_it_overflows(monkeypatch):
@@ -190,8 +216,8 @@ def test_the_trainer_takes_a_full_record_before_it_overflows(monkeypatch):
     monkeypatch.setattr(step_record, "RECORD_CAPACITY", 3)
     original = StepRecord.__init__
 
-    def small(self, device, capacity=3):
-        original(self, device, capacity)
+    def small(self, device, capacity=3, in_buffer=False):
+        original(self, device, capacity, in_buffer=in_buffer)
 
     monkeypatch.setattr(StepRecord, "__init__", small)
     result = train(tiny(report_seconds=3600, log_every=1))  # no timed flush in the run

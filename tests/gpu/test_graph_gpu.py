@@ -127,3 +127,16 @@ def test_a_step_that_cannot_be_captured_goes_on_eagerly(monkeypatch):
     # the failed capture left the GPU usable: the same run now replays
     again = train(config(optimizers=(settings,)))
     assert (again.runs[0].status, again.runs[0].cuda_graph) == ("done", True)
+
+
+def test_the_cli_names_the_graph(capsys):
+    from cnn_tui.cli import main
+
+    args = ["train", "--model", "conv(8,3) relu maxpool(2) flatten linear(10)"]
+    args += ["--input", "1x8x8", "--epochs", "1", "--limit-train", "640", "--device", "cuda"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"{torch.cuda.get_device_name()} (CUDA graph), 1 epoch of 10 steps" in out
+    assert out.rstrip().endswith("(CUDA graph)")
+    assert main([*args, "--no-cuda-graph"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("(eager: CUDA graphs turned off)")

@@ -53,6 +53,8 @@ class Progress:
     eta_seconds: float | None
     elapsed: float
     device_name: str
+    cuda_graph: bool
+    """Whether the runs step by replaying a captured CUDA graph (all of them, on a GPU)."""
     memory_bytes: int | None
 
 
@@ -93,6 +95,7 @@ def progress(log: MetricsLog, paused: bool = False) -> Progress | None:
         eta_seconds=max(etas) if etas else None,
         elapsed=max((p.elapsed for p in watched), default=0.0),
         device_name=str(extra.get("device_name") or extra.get("device") or ""),
+        cuda_graph=bool(starts) and all(p.extra.get("cuda_graph") for p in starts),
         memory_bytes=max(memories) if memories else None,
     )
 
@@ -114,7 +117,7 @@ def status_line(log: MetricsLog, paused: bool = False) -> str:
     elif now.state in ("done", "stopped", "error") and now.elapsed:
         parts.append(f"took {clock(now.elapsed)}")
     if now.device_name:
-        parts.append(now.device_name)
+        parts.append(now.device_name + (" (CUDA graph)" if now.cuda_graph else ""))
     if now.memory_bytes:
         parts.append(f"mem {memory(now.memory_bytes)}")
     return "  ".join(parts)
