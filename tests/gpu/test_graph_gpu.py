@@ -136,7 +136,7 @@ def test_the_cli_names_the_graph(capsys):
     args += ["--input", "1x8x8", "--epochs", "1", "--limit-train", "640", "--device", "cuda"]
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert f"{torch.cuda.get_device_name()} (CUDA graph), 1 epoch of 10 steps" in out
+    assert f"{torch.cuda.get_device_name()} (CUDA graph), 1 epoch of 20 steps" in out
     assert out.rstrip().endswith("(CUDA graph)")
     assert main([*args, "--no-cuda-graph"]) == 0
     assert capsys.readouterr().out.rstrip().endswith("(eager: CUDA graphs turned off)")
