@@ -773,3 +773,15 @@ def test_snapshot_failing_layer_at_80x24(snap_compare):
     conv(50,5) is bold in the error colour with dashes, rows 8 flatten and 9 fc(10) are dim
     italic with dashes; the (dimmed) totals are the short form without the breakdown line."""
     assert snap_compare(builder(FAILING_SPEC), terminal_size=(80, 24))
+
+
+async def test_home_and_end_go_to_the_first_and_last_layer():
+    async with builder("vgg16").run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = table_of(pilot)
+        table.focus()
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        assert screen_of(pilot).entries[table.cursor_row].number == numbers(pilot)[-1]
+        await pilot.press("home")
+        assert table.cursor_row == 0

@@ -3,10 +3,18 @@ and which dims when the form above it holds values the rows no longer match."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 
 class ResultTable(DataTable):
+    # a row cursor has no columns to jump between: home and end go to the first and last row
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("home", "scroll_top", "First row", tooltip="Go to the first row", show=False),
+        Binding("end", "scroll_bottom", "Last row", tooltip="Go to the last row", show=False),
+    ]
     DEFAULT_CSS = """
     ResultTable {
         height: 1fr;
