@@ -50,19 +50,14 @@ def side_stream() -> Any:
     return _side_streams[index]
 
 
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-
-
 class GraphedStep:
     """One run's full-batch step: eager while warming up, then captured once, then replayed."""
 
-    def __init__(self, pool: Any, is_out_of_memory: Callable[[BaseException], bool]) -> None:
+    def __init__(self, pool: Any) -> None:
         import torch
 
         self.pool = pool
         """A memory pool the graphs of a race share: their replays never overlap."""
-        self.is_out_of_memory = is_out_of_memory
         self.stream = side_stream()
         self.warmed = 0
         self.graph: torch.cuda.CUDAGraph | None = None
@@ -102,7 +97,9 @@ class GraphedStep:
             with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
                 body()
         except Exception as exc:
-            if self.is_out_of_memory(exc):
+            from .training import _first_line, _is_out_of_memory
+
+            if _is_out_of_memory(exc):
                 raise
             # something in the step cannot be captured: this run goes on without a graph
             torch.cuda.synchronize()

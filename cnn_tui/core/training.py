@@ -440,17 +440,17 @@ class _Run:
         self.settings = settings
         self.title = settings.title
         self.model = model
-        self.graph_note = graph_refusal(config, settings, device)
-        """Why this run steps eagerly ('' while it replays, or will replay, a CUDA graph)."""
-        graphed = not self.graph_note
-        self.graph = GraphedStep(graph_pool, _is_out_of_memory) if graphed else None
+        self.refusal = graph_refusal(config, settings, device)
+        """Why this run never tries a CUDA graph ('' when it does)."""
+        graphed = not self.refusal
+        self.graph = GraphedStep(graph_pool) if graphed else None
         self.device_rate: torch.Tensor | None = None
         """A scheduled graphed run's learning rate, on the GPU, where its replays read it."""
         self.rate_keeper: torch.optim.Optimizer | None = None
         """That run's schedule drives this stand-in on the host, so no step reads the GPU."""
         if graphed and config.schedule != "constant":
-            keeper = torch.optim.SGD([torch.zeros(1, requires_grad=True)], settings.learning_rate)
-            self.rate_keeper = keeper
+            stand_in = [torch.zeros(1, requires_grad=True)]
+            self.rate_keeper = torch.optim.SGD(stand_in, settings.learning_rate)
             self.schedule = make_schedule(config, self.rate_keeper, steps_per_epoch)
             self.rate_keeper.step()  # no gradients, so nothing moves: the schedule sees a step
             self.device_rate = torch.tensor(self.lr, dtype=torch.float32, device=device)
@@ -481,6 +481,13 @@ class _Run:
         return float(holder.param_groups[0]["lr"])
 
     @property
+    def graph_note(self) -> str:
+        """Why this run steps eagerly: refused, or its capture failed ('' otherwise)."""
+        if self.refusal or self.graph is None:
+            return self.refusal
+        return self.graph.failure
+
+    @property
     def graphed(self) -> bool:
         """Whether the run's full batches replay a captured CUDA graph."""
         return self.graph is not None and self.graph.captured
@@ -496,8 +503,6 @@ class _Run:
                 body=lambda: self._update(x, y, loss_fn),
                 drop_grads=lambda: self.optimizer.zero_grad(set_to_none=True),
             )
-            if self.graph.failure and not self.graph_note:
-                self.graph_note = self.graph.failure
         else:
             self._eager_step(x, y, loss_fn)
         if self.schedule is not None:
@@ -631,7 +636,8 @@ class _Trainer:
                 self.steps_per_epoch -= 1  # the last image of each shuffle waits for the next
         self.total_steps = self.steps_per_epoch * config.epochs
         # the graphs of a race share one memory pool: they replay one after another
-        pool = torch.cuda.graph_pool_handle() if self.device == "cuda" else None
+        graphs = self.device == "cuda" and config.cuda_graph
+        pool = torch.cuda.graph_pool_handle() if graphs else None
         self.runs = [
             _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device, pool)
             for s in config.race_settings()

@@ -36,7 +36,7 @@ class ReplayOnCpu:
 
     made: list[ReplayOnCpu] = []
 
-    def __init__(self, pool, is_out_of_memory) -> None:
+    def __init__(self, pool) -> None:
         self.warmed = 0
         self.replays = 0
         self.failure = ""
