@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,6 +21,7 @@ from .core.arithmetic import (
     transposed_output_size,
 )
 from .core.layers import Stack, StackError, format_shape, parse_shape
+from .core.plain_text import caret_pointer, visible
 from .core.tally import (
     DTYPE_BYTES,
     OPTIMIZER_STATE,
@@ -30,6 +33,8 @@ from .core.tally import (
 )
 from .core.train_config import (
     DEVICES,
+    MAX_EPOCHS,
+    MAX_SEED,
     OPTIMIZERS,
     SCHEDULES,
     ConfigError,
@@ -58,12 +63,16 @@ def _console(stderr: bool = False):
 
 
 def _error(message: str) -> None:
-    _console(stderr=True).print(f"cnn-tui: {message}", markup=False, style="red", soft_wrap=True)
+    # messages quote file names and typed text: their control characters are shown, not sent
+    shown = visible(message, keep="\n")
+    _console(stderr=True).print(f"cnn-tui: {shown}", markup=False, style="red", soft_wrap=True)
 
 
 def _text(value: str, limit: int = 60):
+    """A table cell: plain text (never markup), hidden characters visible, cut to limit."""
     from rich.text import Text
 
+    value = visible(value)
     return Text(value if len(value) <= limit else value[: limit - 3] + "...")
 
 
@@ -90,13 +99,28 @@ def _padding(text: str) -> int | str:
 
 
 def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    number = _whole(text)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
     return number
+
+
+def _whole_in(least: int, most: int):
+    """An argparse type: a whole number from `least` to `most` (argparse names the flag)."""
+
+    def whole(text: str) -> int:
+        number = _positive(text) if least == 1 else _whole(text)
+        if not least <= number <= most:
+            raise argparse.ArgumentTypeError(f"must be from {least} to {most:,}, got {text}")
+        return number
+
+    return whole
+
+
+def _whole(text: str) -> int:
+    if not re.fullmatch(r"-?[0-9]{1,30}", text.strip()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    return int(text)
 
 
 def _shape(text: str):
@@ -139,7 +163,7 @@ def render_summary(result: Tally, depth: int = 0) -> None:
 
     console = _console()
     table = Table(
-        title=report.summary_title(result),
+        title=_text(report.summary_title(result), 200),  # the name is the file's: plain text
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -167,7 +191,8 @@ def render_summary(result: Tally, depth: int = 0) -> None:
     console.print(table)
     for label, text in report.summary_totals(result, label_limit=50):
         console.print(
-            f"[bold]{label:<{report.TOTALS_LABEL_WIDTH}}[/bold] {escape(text)}", highlight=False
+            f"[bold]{label:<{report.TOTALS_LABEL_WIDTH}}[/bold] {escape(visible(text))}",
+            highlight=False,
         )
     console.print(f"[dim]{report.MEMORY_NOTE}[/dim]")
 
@@ -440,13 +465,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.out is not None:
         from pathlib import Path
 
-        from .core.stack_file import write_atomic
+        from .core.safe_files import write_atomic
 
         try:
             write_atomic(Path(args.out), source)
         except OSError as exc:
             raise UsageError(f"{args.out}: cannot write ({exc.strerror or exc})") from None
-        _console(stderr=True).print(f"wrote {args.out}", markup=False, soft_wrap=True)
+        _console(stderr=True).print(f"wrote {visible(args.out)}", markup=False, soft_wrap=True)
     else:
         sys.stdout.write(source)
     return 0
@@ -499,6 +524,44 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
 EXIT_RUN_FAILED = 1
 EXIT_INTERRUPTED = 130
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+"""Signals that end a run like Ctrl+C (`timeout`, `docker stop`, a closed SSH session); the
+exit status is 128 + the signal's number: 143 and 129."""
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: Any):
+    """While inside: SIGTERM and SIGHUP set `stop` (the run ends within one batch, then its
+    files are written and its results printed) and are listed in the yielded list; the old
+    handlers are back afterwards. Off the main thread (where Python cannot take signals) it
+    installs nothing."""
+    import signal
+    import threading
+
+    received: list[int] = []
+
+    def on_signal(number: int, _frame: object) -> None:
+        received.append(number)
+        stop.set()  # only flags: the main thread says so, outside the handler
+
+    numbers = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        numbers = []
+    old = {number: signal.signal(number, on_signal) for number in numbers}
+    try:
+        yield received
+    finally:
+        for number, handler in old.items():
+            signal.signal(number, handler)
+
+
+def signal_name(number: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _number(text: str) -> float:
@@ -637,7 +700,10 @@ class TrainView:
         from rich.text import Text
 
         # a styled Text, not print(style=...): that style would also tint the live bar below
-        self.progress.console.print(Text(text, style=style), highlight=False, soft_wrap=True)
+        # the header names the model as typed (a path, a spec): its control characters shown
+        self.progress.console.print(
+            Text(visible(text, keep="\n"), style=style), highlight=False, soft_wrap=True
+        )
 
     def report(self, point) -> None:
         handler = getattr(self, f"_on_{point.kind}", None)
@@ -882,6 +948,12 @@ def render_train_result(console, result, config) -> None:
     )
 
 
+def _same_file(first: str, second: str) -> bool:
+    """Whether two paths name one file (through links, ~ and relative parts)."""
+    real = [os.path.realpath(os.path.expanduser(p)) for p in (first, second)]
+    return real[0] == real[1]
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import threading
 
@@ -900,17 +972,33 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UsageError(f"--app trains in the app: leave out {', '.join(extras)}")
         _load_stack(config.model, config.input_shape).output_shape()  # named before the app
         return open_app("train", train_config=config)
-    from .core.data import DatasetError
-    from .core.training import TrainingError, check_writable, train
+    from .core.training import TrainingError, check_writable
 
+    if args.save and args.metrics_out and _same_file(args.save, args.metrics_out):
+        raise UsageError(
+            f"--save {args.save} and --metrics-out {args.metrics_out} name the same file: "
+            "one would overwrite the other"
+        )
     for flag, path in (("--save", args.save), ("--metrics-out", args.metrics_out)):
         try:
             if path:
                 check_writable(path, flag)  # now: after the run, a refusal would lose it
         except TrainingError as exc:
             raise UsageError(str(exc)) from None
-    console = _console(stderr=args.json)
     stop = threading.Event()
+    with stop_on_signals(stop) as received:
+        return _train_and_report(args, config, stop, received)
+
+
+def _train_and_report(args: argparse.Namespace, config: Any, stop: Any, received: list[int]) -> int:
+    """Run the training on a thread, stop it on Ctrl+C or a stop signal, then write its files
+    and print its results: all of them, whatever the other writes and the run did."""
+    import threading
+
+    from .core.data import DatasetError
+    from .core.training import TrainingError, train
+
+    console = _console(stderr=args.json)
     outcome: dict[str, Any] = {}
 
     view = TrainView(console, config)
@@ -930,11 +1018,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     # that is still running as finished (CPython bpo-45274).
     worker = threading.Thread(target=work, name="cnn-tui-train", daemon=True)
     interrupted = False
+    announced = False
     with view:
         worker.start()
         while not finished.is_set():
             try:
                 finished.wait(0.1)
+                if received and not announced:
+                    announced = True  # said here, not in the handler, which may cut a print
+                    view.print(
+                        f"got {signal_name(received[0])}: stopping after this batch, then "
+                        "saving what is done",
+                        "yellow",
+                    )
             except KeyboardInterrupt:
                 if interrupted:
                     _error("interrupted again: quitting without waiting for the run")
@@ -956,17 +1052,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.metrics_out:
         from pathlib import Path
 
-        from .core.stack_file import write_atomic
+        from .core.safe_files import write_atomic
 
         try:
             write_atomic(Path(args.metrics_out), result.log.to_jsonl())
-            _console(stderr=True).print(f"wrote {args.metrics_out}", style="dim", markup=False)
+            _console(stderr=True).print(
+                f"wrote {args.metrics_out}", style="dim", markup=False, soft_wrap=True
+            )
         except OSError as exc:
             problems.append(f"metrics not written to {args.metrics_out}: {exc.strerror or exc}")
     if result.save_error:
         problems.append(result.save_error)
     if args.save and result.checkpoint is not None:
-        _console(stderr=True).print(f"saved {result.checkpoint}", style="dim", markup=False)
+        _console(stderr=True).print(
+            f"saved {result.checkpoint}", style="dim", markup=False, soft_wrap=True
+        )
     confusion = _confusion_matrices(result) if args.confusion else {}
     predictions = _predictions(result, args.predictions) if args.predictions else {}
     if args.json:
@@ -993,6 +1093,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         _error(problem)  # after the results, which are not lost
     if problems:
         return EXIT_BAD_INPUT
+    if received:
+        return 128 + received[0]  # the shell's status for a signal: 143 SIGTERM, 129 SIGHUP
     if interrupted or any(run.status == "stopped" for run in result.runs):
         return EXIT_INTERRUPTED
     if any(run.status == "error" for run in result.runs):
@@ -1189,8 +1291,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--batch-size", metavar="N", type=_positive, help="default 32")
     train.add_argument("--test-batch-size", metavar="N", type=_positive, help="default 1000")
-    train.add_argument("--epochs", metavar="N", type=_positive, help="default 10")
-    train.add_argument("--seed", metavar="N", type=int, help="default 0")
+    train.add_argument("--epochs", metavar="N", type=_whole_in(1, MAX_EPOCHS), help="default 10")
+    train.add_argument("--seed", metavar="N", type=_whole_in(0, MAX_SEED), help="default 0")
     train.add_argument("--device", choices=list(DEVICES), help="default auto: cuda, mps, cpu")
     train.add_argument("--augment", metavar="LIST", help='e.g. "shift=2,flip,rotate=10,noise=0.1"')
     train.add_argument("--ema", type=_number, metavar="DECAY", help="weight averaging, e.g. 0.99")
@@ -1257,8 +1359,13 @@ def open_app(
         options["lessons_dir"] = lessons_dir
     if lesson is not None:
         options["lesson"] = lesson
-    CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options).run()
-    return 0
+    app = CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options)
+    app.run()
+    if app.exit_note:
+        # SIGHUP: the terminal may be gone; the recovery file holds what matters
+        with contextlib.suppress(OSError):
+            _console(stderr=True).print(app.exit_note, markup=False, soft_wrap=True)
+    return app.return_code or 0  # 143 / 129 when SIGTERM / SIGHUP ended it
 
 
 def cmd_lessons(args: argparse.Namespace) -> int:
@@ -1300,7 +1407,7 @@ def _check_course(course, name: str | None = None) -> int:
         return EXIT_BAD_INPUT
     count = _plural(len(lessons), "lesson")
     _console().print(
-        f"{where}: {count}, {_plural(exercises, 'exercise')}, "
+        f"{visible(where)}: {count}, {_plural(exercises, 'exercise')}, "
         "every answer computed and every Try-it target found",
         markup=False,
         highlight=False,
@@ -1347,9 +1454,12 @@ def _list_course(course, as_json: bool) -> int:
     for name in ("#", "lesson", "min", "exercises", "done"):
         table.add_column(name, justify="left" if name == "lesson" else "right")
     for row in rows:
+        # the title and file name are the lesson file's: plain text, never markup
+        lesson = _text(row["title"], 200)
+        lesson.append(f"  {visible(row['id'])}", style="dim")
         table.add_row(
             str(row["order"]),
-            f"{row['title']}  [dim]{row['id']}[/dim]",
+            lesson,
             str(row["minutes"]),
             f"{row['passed']}/{row['exercises']}",
             "✓" if row["done"] else "",
@@ -1382,12 +1492,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StackError, ArithmeticError_, UsageError, ValueError) as exc:
         # every engine problem is a ValueError subclass carrying one clear line
         _error(str(exc))
-        pointer = exc.pointer() if isinstance(exc, StackError) else ""
+        pointer = ""
+        if isinstance(exc, StackError) and exc.column is not None and exc.source:
+            pointer = caret_pointer(exc.source, exc.column)
         if pointer:
             _console(stderr=True).print(pointer, markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # a path the system refuses that no check named first (a name over 255 bytes, say)
+        from .core.safe_files import naming
+
+        worded = naming(exc.filename, exc) if exc.filename else exc
+        _error(f"{exc.filename}: {worded.strerror}" if exc.filename else str(exc.strerror or exc))
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.stack_file import write_atomic
+from cnn_tui.core.safe_files import write_atomic
 
 # --- write_atomic names the target, never its temporary file -------------------------------------
 

@@ -3,8 +3,11 @@ and the palette."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -13,6 +16,16 @@ from textual.widgets import TabbedContent
 
 from ..core.lesson_answers import LessonState
 from ..core.lessons import TryIt
+from ..core.plain_text import visible
+from ..core.recovery import (
+    Recovered,
+    RecoveryError,
+    default_recovery_path,
+    load_recovery,
+    remove_recovery,
+    save_recovery,
+    set_aside,
+)
 from ..core.train_config import TrainConfig
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
@@ -21,6 +34,7 @@ from .screens.lessons import LessonsScreen
 from .screens.stepper import StepperScreen
 from .screens.train import TrainScreen
 from .widgets.quit_confirm import QuitConfirm
+from .widgets.recovery_offer import RecoveryOffer
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,11 @@ MODES_AVAILABLE: tuple[Mode, ...] = (
 MODE_KEYS = Binding.Group("Mode")
 """The mode keys share one footer entry: '1 2 3 4 5 Mode'."""
 
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+"""Signals that quit at once, without a question (there may be no terminal to answer it):
+the builder's unsaved edits go to the recovery file, and the exit status is 128 + the signal's
+number (143, 129)."""
+
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
@@ -99,6 +118,7 @@ class CnnTuiApp(App[None]):
         train_config: TrainConfig | None = None,
         lessons_dir: str | None = None,
         lesson: str | None = None,
+        recovery_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.initial_mode = mode
@@ -119,6 +139,12 @@ class CnnTuiApp(App[None]):
         """The lesson to open first (number, id or title); None: the first one not done."""
         self.mode_screens: dict[str, Screen] = {}
         """The screen of each mode that has been opened (lessons read their state)."""
+        self.recovery_path = recovery_path or default_recovery_path()
+        """Where a stop signal keeps the builder's unsaved edits, and the start looks for them."""
+        self.exit_note = ""
+        """A line for the terminal once the app has closed (what a stop signal did)."""
+        self._replaced_handlers: dict[int, object] = {}
+        """The handlers the stop signals had before the app took them, to put back on exit."""
         screens: dict[str, Callable[[], Screen]] = {
             "lessons": lambda: LessonsScreen(course_dir=self.lessons_dir, lesson=self.lesson),
             "stepper": lambda: StepperScreen(preset=self.stepper_preset),
@@ -138,7 +164,117 @@ class CnnTuiApp(App[None]):
         return build
 
     def on_mount(self) -> None:
+        self._take_stop_signals()
         self.switch_mode(self.initial_mode)
+        self.call_after_refresh(self.offer_recovery)
+
+    def on_unmount(self) -> None:
+        self._give_back_stop_signals()
+
+    # -- stop signals and the recovery file -----------------------------------------------------
+
+    def _take_stop_signals(self) -> None:
+        # through the event loop, so the handler runs as app code between messages
+        loop = asyncio.get_running_loop()
+        for name in STOP_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is None:
+                continue
+            previous = signal.getsignal(number)
+            try:
+                loop.add_signal_handler(number, self.stop_by_signal, int(number))
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # no signals here, or not the main thread: the default stays
+            self._replaced_handlers[int(number)] = previous
+
+    def _give_back_stop_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number, previous in self._replaced_handlers.items():
+            loop.remove_signal_handler(number)  # this sets SIG_DFL: the old one goes back next
+            if previous is not None:
+                signal.signal(number, previous)  # type: ignore[arg-type]
+        self._replaced_handlers.clear()
+
+    def stop_by_signal(self, number: int) -> None:
+        """SIGTERM or SIGHUP: keep the builder's unsaved edits, stop any training within a
+        batch, and quit with status 128 + number, asking nothing."""
+        if self._exit:
+            return  # already on the way out
+        self.exit_note = self._keep_unsaved_edits(signal.Signals(number).name)
+        for screen in self.mode_screens.values():
+            if isinstance(screen, TrainScreen):
+                screen.stop_training()
+        self.exit(return_code=128 + number)
+
+    def _keep_unsaved_edits(self, why: str) -> str:
+        builder = self.mode_screens.get("builder")
+        if not (isinstance(builder, BuilderScreen) and builder.has_unsaved_edits):
+            return ""
+        if not builder.layers:
+            return ""  # every layer deleted: no stack to keep (a stack file holds one or more)
+        try:
+            kept = save_recovery(builder.stack(), builder.saved_path, self.recovery_path)
+        except OSError as exc:
+            return (
+                f"cnn-tui: {why}: the builder's unsaved stack could not be kept in "
+                f"{self.recovery_path} ({exc.strerror or exc})"
+            )
+        return (
+            f"cnn-tui: {why}: the builder's unsaved stack is kept in {kept}; the next start "
+            "offers it"
+        )
+
+    def offer_recovery(self) -> None:
+        """Offer the stack a stop signal kept last time, if there is one."""
+        try:
+            recovered = load_recovery(self.recovery_path)
+        except RecoveryError as exc:
+            self._set_aside(self.recovery_path, f"{exc}: ")
+            return
+        if recovered is None:
+            return
+        stack = recovered.stack
+        what = f"the stack '{stack.name}'" if stack.name else "an untitled stack"
+        if recovered.source is not None:
+            what += f" (from {recovered.source})"
+
+        async def answered(reopen: bool | None) -> None:
+            if reopen:
+                await self.reopen_recovered(recovered)
+            else:
+                self._set_aside(recovered.file, "", "information")
+
+        self.push_screen(RecoveryOffer(what, str(recovered.file)), answered)
+
+    async def reopen_recovered(self, recovered: Recovered) -> None:
+        """Open the kept stack in the builder, then remove its file (the builder holds it)."""
+        await self.switch_mode("builder")
+        builder = self.mode_screens.get("builder")
+        if not isinstance(builder, BuilderScreen) or not builder.open_recovered(
+            recovered.stack, recovered.source
+        ):
+            self._set_aside(recovered.file, "the kept stack could not be opened: ")
+            return
+        try:
+            remove_recovery(recovered.file)
+        except OSError as exc:
+            self._tell(f"{recovered.file} could not be removed ({exc.strerror or exc})", "warning")
+
+    def _set_aside(self, path: Path, why: str, severity: str = "warning") -> None:
+        try:
+            moved = set_aside(path)
+        except OSError as exc:
+            self._tell(
+                f"{why}{path} could not be set aside ({exc.strerror or exc}); it is offered again "
+                "at the next start",
+                "warning",
+            )
+            return
+        self._tell(f"{why}the kept stack is now {moved}: the builder's ctrl+o opens it", severity)
+
+    def _tell(self, text: str, severity: str) -> None:
+        # paths and names come from the user: shown as plain text, control characters escaped
+        self.notify(visible(text), severity=severity, markup=False)  # type: ignore[arg-type]
 
     # -- what lessons need from the other screens ---------------------------------------------
 

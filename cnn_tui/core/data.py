@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .safe_files import check_regular
 from .train_config import Augment
 
 if TYPE_CHECKING:
@@ -235,6 +236,11 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
 def _torchvision(
     info: DatasetInfo, root: Path, download: bool
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    for name in info.files:
+        try:
+            check_regular(root / info.folder / name)  # a FIFO would hang the checksum read
+        except OSError as exc:
+            raise DatasetError(f"{info.title} in {root}: {name}: {exc.strerror}") from None
     present = all((root / info.folder / f).is_file() for f in info.files)
     if not download and not present:
         raise DatasetError(missing_files_message(info, root))

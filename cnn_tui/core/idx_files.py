@@ -8,15 +8,19 @@ without a download; numpy only.
 
 from __future__ import annotations
 
+import math
 import struct
 from pathlib import Path
 
 import numpy as np
 
-from .stack_file import write_atomic
+from .safe_files import MIB, read_regular, write_atomic
 
 UBYTE = 0x08
 """The IDX type code of unsigned bytes, the only type MNIST uses."""
+
+IDX_FILE_LIMIT = 1024 * MIB
+"""The largest IDX file read: MNIST's training images are 45 MiB."""
 
 MNIST_FILES = {
     ("train", "images"): "train-images-idx3-ubyte",
@@ -72,7 +76,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     """
     target = Path(path)
     try:
-        return parse_idx(target.read_bytes())
+        return parse_idx(read_regular(target, IDX_FILE_LIMIT))
     except IdxError as exc:
         raise IdxError(f"{target} {exc.problem}", exc.problem) from None
 
@@ -104,7 +108,7 @@ def parse_idx(data: bytes) -> np.ndarray:
             f"is cut short ({len(data)} bytes; the header of {ndim} dimensions alone takes {start})"
         )
     shape = struct.unpack(f">{ndim}I", data[4:start])
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)  # exact: numpy's int64 product wraps on a hostile header
     have = len(data) - start
     dims = "x".join(map(str, shape))
     if have < expected:

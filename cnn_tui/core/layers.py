@@ -25,6 +25,9 @@ MAX_NESTING = 16
 """The most levels of blocks inside blocks (and of [groups] inside groups in a spec). The zoo
 nests one level deep; this is far beyond any real net, and keeps every recursive walk safe."""
 
+_ASCII_WHOLE = re.compile(r"[0-9]+")
+"""Digits as typed on a keyboard: str.isdigit() and int() also take '２０' and '²'."""
+
 MAX_SIZE = 1_000_000
 """The largest whole number a layer setting (channels, kernel, features...) or a side of the
 input shape may take: larger ones are typos, and their tallies would be beyond any unit."""
@@ -88,7 +91,7 @@ def format_shape(shape: Shape) -> str:
 def parse_shape(text: str) -> Shape:
     """'3x224x224', '3,224,224', '1 28 28' or '784' -> a shape tuple."""
     parts = [p for p in re.split(r"[x×, ]+", text.strip().lower()) if p]
-    if not all(re.fullmatch(r"-?\d+", p) for p in parts):
+    if not all(re.fullmatch(r"-?[0-9]+", p) for p in parts):
         raise StackError(f"input shape {_clip(text)!r} is not like 3x224x224 or 784")
     if any(len(p.lstrip("-0")) > len(str(MAX_SIZE)) for p in parts):
         raise StackError(f"input shape {_clip(text)!r}: each side must be at most {MAX_SIZE:,}")
@@ -825,7 +828,7 @@ _MAX_OF = {"layers": 1_000}
 block has 64), so a million of them would take minutes to tally."""
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>-?\d+(?:\.\d*)?(?:e-?\d+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"\s*(?:(?P<num>-?[0-9]+(?:\.[0-9]*)?(?:e-?[0-9]+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
     r"|(?P<punct>[()\[\]|*,=]))"
 )
 
@@ -915,7 +918,7 @@ class _Parser:
             raise self.error(f"expected a layer name, found {token.text!r}")
         if self.accept("*"):
             count = self.take()
-            if count.kind != "num" or not count.text.isdigit() or int(count.text) < 1:
+            if count.kind != "num" or not _ASCII_WHOLE.fullmatch(count.text) or int(count.text) < 1:
                 raise self.error("expected a repeat count like *3 after '*'", count)
             if len(group) * int(count.text) > MAX_LAYERS:
                 raise self.error(f"a stack of more than {MAX_LAYERS:,} layers is too big", count)
@@ -1030,7 +1033,7 @@ def coerce(key: str, value: Any) -> Any:
     if key == "stride" and value is None:
         return None
     if key in _INT_FIELDS or key == "padding":
-        if isinstance(value, bool) or not re.fullmatch(r"-?\d+", text):
+        if isinstance(value, bool) or not re.fullmatch(r"-?[0-9]+", text):
             extra = " or valid/same/full" if key == "padding" else ""
             raise ValueError(f"expected a whole number{extra}, got {_clip(repr(value))}")
         least = 0 if key == "padding" else 1
@@ -1045,6 +1048,9 @@ def coerce(key: str, value: Any) -> Any:
         if number > most:
             raise ValueError(f"must be at most {most:,}, got {_clip(text)}")
         return number
+    if isinstance(value, str) and not value.isascii():
+        # float() takes full-width digits ('０.５'); a spec or file says numbers in ASCII
+        raise ValueError(f"expected a number, got {_clip(repr(value))}")
     try:
         number = float(value)
     except OverflowError:  # an int from a JSON file too big for a float

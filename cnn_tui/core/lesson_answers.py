@@ -2,16 +2,15 @@
 
 An exercise's `answer:` is a small expression: engine calls with keyword arguments, numbers,
 strings and + - * / ** between them, e.g. `linear_params(inputs=200*200*3, outputs=1000)`.
-It is evaluated with Python's `ast` over a fixed table of functions (nothing else can run), so
-a teacher's typo is an error naming the file and line, never code execution.
+It is evaluated by answer_expressions over a fixed table of functions (nothing else can run),
+with a cap on its length, nesting and work, so a teacher's typo or a hostile lesson is an error
+naming the file and line, never code execution or a frozen app.
 A task's `check:` is evaluated the same way against the app's state (the builder's stack, the
 last training run, the stepper's settings).
 """
 
 from __future__ import annotations
 
-import ast
-import inspect
 import math
 import re
 from collections.abc import Callable
@@ -19,18 +18,45 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import arithmetic
-from .layers import ALIASES, LAYER_TYPES, Stack, StackError, format_shape, parse_shape
+from .answer_expressions import ERRORS as EXPRESSION_ERRORS
+from .answer_expressions import (
+    ExpressionLimitError,
+    charge,
+    evaluate,
+    parse,
+    quoted,
+    reason,
+)
+from .layers import (
+    ALIASES,
+    LAYER_TYPES,
+    Stack,
+    StackError,
+    format_shape,
+    parse_shape,
+    row_count,
+)
 from .lessons import Exercise, Lesson, LessonError
 
 # ---------------------------------------------------------------------------------------------
-# Answer functions: each wraps an engine computation
+# Answer functions: each wraps an engine computation, and charges its work before doing it
 # ---------------------------------------------------------------------------------------------
+
+ROW_COST = 50
+"""Operations charged per row of a model that is tallied (one row costs about as much time as
+50 optimizer steps): VGG-16 costs about 2,000, a stack of 10,000 layers 500,000."""
+
+TERM_COST = 25
+"""Operations charged per window cell a stepper trace visits (a product and its record: about
+as much time as 25 optimizer steps)."""
 
 
 def _stack(model: str, input: str | None) -> Stack:
     from .zoo import resolve_stack
 
-    return resolve_stack(model, parse_shape(input) if input else None)
+    stack = resolve_stack(model, parse_shape(input) if input else None)
+    charge(row_count(stack.layers) * ROW_COST)
+    return stack
 
 
 def _tally(model: str, input: str | None = None):
@@ -63,7 +89,31 @@ def linear_params(inputs: int, outputs: int, bias: bool = True) -> int:
 def _grid(text: str, name: str):
     from .stepper import parse_grid
 
-    return parse_grid(text, name)
+    grid = parse_grid(text, name)
+    charge(grid.size)
+    return grid
+
+
+def _positive(value: Any, default: int) -> int:
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    return value if whole and value > 0 else default
+
+
+def _padding(padding: Any, window: int) -> int:
+    """Cells added on each side (at most): 'same' and 'full' add up to window - 1."""
+    return window - 1 if isinstance(padding, str) else _positive(padding, 0)
+
+
+def _charge_trace(grid: Any, window_cells: int, axes: int, stride: Any, padding: int) -> None:
+    """Charge a trace before it is made: at most one window of window_cells per output cell
+    and channel, and never more than the stepper's MAX_TERMS (it refuses bigger traces)."""
+    from .stepper import MAX_TERMS
+
+    sides = grid.shape[-axes:]
+    step = _positive(stride, 1)
+    outputs = math.prod(-(-(side + 2 * padding) // step) for side in sides)
+    channels = grid.size // max(math.prod(sides), 1)
+    charge(min(outputs * window_cells * channels, MAX_TERMS) * TERM_COST)
 
 
 def _number(value: float) -> int | float:
@@ -83,9 +133,13 @@ def conv_cell(
     """One output cell of a 2-D conv of a grid ('1 0 1; 0 1 0; ...') by a kernel grid."""
     from .stepper import conv2d_trace
 
+    image, weights = _grid(input, "input"), _grid(kernel, "kernel")
+    _charge_trace(
+        image, weights.size, 2, stride, _padding(padding, max(weights.shape[-2:], default=1))
+    )
     trace = conv2d_trace(
-        _grid(input, "input"),
-        _grid(kernel, "kernel"),
+        image,
+        weights,
         stride=stride,
         padding=padding,
         mode=mode,
@@ -106,6 +160,7 @@ def conv1d_cell(
 
     values = _grid(signal, "signal").ravel()
     weights = _grid(kernel, "kernel").ravel()
+    _charge_trace(values, weights.size, 1, stride, _padding(padding, weights.size))
     trace = conv1d_trace(values, weights, stride=stride, padding=padding, mode=mode)
     return _number(round(float(trace.output[0, index]), 10))
 
@@ -115,7 +170,10 @@ def pool_cell(
 ) -> int | float:
     from .stepper import pool2d_trace
 
-    trace = pool2d_trace(_grid(input, "input"), kind=kind, size=size, stride=stride)
+    image = _grid(input, "input")
+    side = _positive(size, 1)
+    _charge_trace(image, side * side, 2, size if stride is None else stride, 0)
+    trace = pool2d_trace(image, kind=kind, size=size, stride=stride)
     return _number(round(float(trace.output[0, row, col]), 10))
 
 
@@ -181,6 +239,7 @@ def _check_steps(steps: Any) -> None:
 def momentum_velocity(grad: float, momentum: float, steps: int) -> float:
     """PyTorch's SGD momentum buffer after `steps` equal gradients: v <- m v + g."""
     _check_steps(steps)
+    charge(steps)
     velocity = 0.0
     for _ in range(steps):
         velocity = momentum * velocity + grad
@@ -197,6 +256,7 @@ def adam_step(
 ) -> float:
     """Size of Adam's update at step `steps` under a constant gradient, with bias correction."""
     _check_steps(steps)
+    charge(steps)
     m = v = 0.0
     update = 0.0
     for t in range(1, steps + 1):
@@ -313,6 +373,7 @@ def _check_stack(
     stack = state.stack
     if wanted_input is not None and stack.input_shape != wanted_input:
         return Verdict(False, f"set the builder's input to {input}")
+    charge(row_count(stack.layers) * ROW_COST)
     result = tally(stack)
     if result.error is not None:
         return Verdict(False, f"the stack does not fit yet: {result.error}")
@@ -381,169 +442,23 @@ CHECKS: dict[str, Callable[..., Verdict]] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# The expression evaluator
+# Evaluating answers and checks (the evaluator and its limits are in answer_expressions)
 # ---------------------------------------------------------------------------------------------
-
-MAX_DIGITS = 100
-"""The most digits a whole number in an expression may have (10**100 is far beyond any count of
-parameters or bytes): `10 ** 10 ** 10` is refused, not computed for hours."""
 
 MAX_STEPS = 100_000
 """The most optimizer steps momentum_velocity and adam_step simulate, one by one."""
 
-_OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: a // b,
-    ast.Pow: lambda a, b: a**b,
-    ast.Mod: lambda a, b: a % b,
-}
-_NAMES = {"true": True, "false": False, "True": True, "False": False, "none": None}
-
-
-def _evaluate(node: ast.AST, table: dict[str, Callable[..., Any]], state: Any) -> Any:
-    if isinstance(node, ast.Expression):
-        return _evaluate(node.body, table, state)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, str)):
-        return _bounded(node.value, node)
-    if isinstance(node, ast.Name) and node.id in _NAMES:
-        return _NAMES[node.id]
-    if isinstance(node, ast.Name):
-        return node.id  # a bare word is a string: model=seed-mnist needs no quotes
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-        left = _evaluate(node.left, table, state)
-        right = _evaluate(node.right, table, state)
-        if isinstance(left, str) or isinstance(right, str):
-            # text * 10**9 or '%999999999d' % 1 would fill the memory; text + text is harmless
-            if isinstance(node.op, ast.Add) and isinstance(left, str) and isinstance(right, str):
-                return left + right
-            raise _PartError(node, "mixes text into arithmetic, which works on numbers")
-        if isinstance(node.op, ast.Pow) and _too_big_power(left, right):
-            raise _PartError(node, f"is larger than 10**{MAX_DIGITS}")
-        return _bounded(_OPERATORS[type(node.op)](left, right), node)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        value = _evaluate(node.operand, table, state)
-        if isinstance(value, str):
-            raise _PartError(node, "puts a sign before text, not a number")
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-        name = node.func.id
-        if name not in table:
-            raise ValueError(f"unknown function {name}(): use one of {', '.join(table)}")
-        args = [_evaluate(a, table, state) for a in node.args]
-        kwargs = {k.arg: _evaluate(k.value, table, state) for k in node.keywords if k.arg}
-        if state is not None:
-            args.insert(0, state)
-        function = table[name]
-        _bind(name, function, args, kwargs)
-        try:
-            return _bounded(function(*args, **kwargs), node)
-        except (TypeError, IndexError) as exc:
-            raise ValueError(f"{name}(): {exc}") from None
-    raise ValueError(f"'{ast.unparse(node)}' is not allowed here")
-
-
-def _bind(name: str, function: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]):
-    """Check a call's arguments before making it: one message naming the argument at fault
-    (a call's own TypeError would name the function twice: 'f(): f() missing ...')."""
-    signature = inspect.signature(function)
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
-    for key in kwargs:
-        # a misspelt name first: it is also why the right one seems missing
-        if key not in signature.parameters and not takes_any:
-            known = ", ".join(p for p in signature.parameters if p != "state")
-            raise ValueError(
-                f"{name}(): got an unexpected keyword argument '{key}' (it takes {known})"
-            )
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise ValueError(f"{name}(): {exc}") from None
-
-
-class _PartError(ValueError):
-    """A part of an expression that cannot be computed: 'x' is larger than 10**100."""
-
-    def __init__(self, node: ast.AST, problem: str) -> None:
-        self.node = node
-        self.problem = problem
-        """What is wrong with it, as a predicate: 'is larger than 10**100'."""
-        super().__init__(f"'{_source(node)}' {problem}")
-
-
-def _source(node: ast.AST, limit: int = 40) -> str:
-    """A part of an expression as a message quotes it (made only for a message: it is slow)."""
-    text = ast.unparse(node)
-    return text if len(text) <= limit else f"{text[: limit - 3]}..."
-
-
-def _too_big_power(base: Any, exponent: Any) -> bool:
-    """Whether base ** exponent has more than MAX_DIGITS digits (judged before computing it)."""
-    if not isinstance(exponent, (int, float)) or exponent <= 0:
-        return False
-    size = abs(base) if isinstance(base, (int, float)) else 0
-    if size <= 1:
-        return False
-    return exponent * math.log10(size) > MAX_DIGITS
-
-
-def _bounded(value: Any, node: ast.AST) -> Any:
-    """value, or ValueError when it is a whole number of more than MAX_DIGITS digits, a float
-    that is nan or infinite, or a complex number."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _MAX_BITS:
-        raise _PartError(node, f"is larger than 10**{MAX_DIGITS}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _PartError(node, f"is {value}, not a finite number")
-    if isinstance(value, complex):  # (-8) ** 0.5
-        raise _PartError(node, "is not a real number")
-    return value
-
-
-_MAX_BITS = math.ceil(MAX_DIGITS * math.log2(10))
-
-
-_DASHED_WORD = re.compile(r"(?<=[=(,\s])([A-Za-z][\w]*(?:-[\w]+)+)(?=[\s,)]|$)")
-
-
-def _parse(text: str) -> ast.Expression:
-    # preset names such as seed-mnist read as words, not subtractions
-    quoted = _DASHED_WORD.sub(lambda m: repr(m.group(1)), text.strip())
-    return ast.parse(quoted, mode="eval")
-
-
-_EXPRESSION_ERRORS = (
-    SyntaxError,
-    ValueError,  # StackError and LessonError too
-    ArithmeticError,
-    LookupError,
-    TypeError,
-    RecursionError,
-)
-"""What a teacher's expression can raise: each becomes one LessonError naming file and line."""
-
-
-def _reason(exc: Exception, tree: ast.Expression | None) -> str:
-    if isinstance(exc, _PartError) and tree is not None and exc.node is tree.body:
-        return f"it {exc.problem}"  # the whole expression: the message quotes it already
-    if isinstance(exc, SyntaxError):
-        return exc.msg
-    if isinstance(exc, RecursionError):
-        return "it is nested too deeply"
-    return str(exc)
-
 
 def compute(expression: str, where: Exercise | None = None, lesson: Lesson | None = None) -> Any:
-    """The value of an `answer:` expression; LessonError (file, line) when it cannot be had."""
+    """The value of an `answer:` expression; LessonError (file, line) when it cannot be had,
+    among them an expression over the evaluator's limits on length, nesting and work."""
     tree = None
     try:
-        tree = _parse(expression)
-        return _evaluate(tree, ANSWERS, None)
-    except _EXPRESSION_ERRORS as exc:
-        reason = _reason(exc, tree)
+        tree = parse(expression)
+        return evaluate(tree, ANSWERS)
+    except EXPRESSION_ERRORS as exc:
         raise LessonError(
-            f"answer {expression!r} cannot be computed: {reason}",
+            f"answer {quoted(expression)} cannot be computed: {reason(exc, tree)}",
             lesson.path if lesson else None,
             where.line if where else None,
         ) from None
@@ -552,18 +467,17 @@ def compute(expression: str, where: Exercise | None = None, lesson: Lesson | Non
 def check_task(exercise: Exercise, state: LessonState, lesson: Lesson | None = None) -> Verdict:
     tree = None
     try:
-        tree = _parse(exercise.check)
-        verdict = _evaluate(tree, CHECKS, state)
-    except _EXPRESSION_ERRORS as exc:
-        reason = _reason(exc, tree)
+        tree = parse(exercise.check)
+        verdict = evaluate(tree, CHECKS, state)
+    except EXPRESSION_ERRORS as exc:
         raise LessonError(
-            f"check {exercise.check!r} cannot run: {reason}",
+            f"check {quoted(exercise.check)} cannot run: {reason(exc, tree)}",
             lesson.path if lesson else None,
             exercise.line,
         ) from None
     if not isinstance(verdict, Verdict):
         raise LessonError(
-            f"check {exercise.check!r} is not a single check call",
+            f"check {quoted(exercise.check)} is not a single check call",
             lesson.path if lesson else None,
             exercise.line,
         )
@@ -709,7 +623,7 @@ def validate_course_answers(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[
                 if exercise.kind == "choice":
                     correct_choice(exercise, lesson)
                 elif exercise.kind == "task":
-                    _parse(exercise.check)
+                    parse(exercise.check)
                     name = exercise.check.split("(", 1)[0].strip()
                     if name not in CHECKS:
                         raise LessonError(
@@ -721,12 +635,14 @@ def validate_course_answers(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[
                     check_task(exercise, LessonState(), lesson)
                 else:
                     compute(exercise.answer, exercise, lesson)
-            except SyntaxError as exc:
-                problems.append(
-                    LessonError(f"check cannot be read: {exc.msg}", lesson.path, exercise.line)
-                )
             except LessonError as exc:
                 problems.append(exc)
+            except (SyntaxError, ExpressionLimitError) as exc:  # from parse() of a check
+                problems.append(
+                    LessonError(
+                        f"check cannot be read: {reason(exc, None)}", lesson.path, exercise.line
+                    )
+                )
     return problems
 
 

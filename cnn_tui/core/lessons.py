@@ -26,6 +26,9 @@ from pathlib import Path
 
 import cnn_tui
 
+from .plain_text import hidden_chars, visible
+from .safe_files import LESSON_FILE_LIMIT, read_regular_text
+
 SCREENS = ("stepper", "builder", "calculators", "train")
 """Where a 'Try it' block can send the student."""
 
@@ -204,6 +207,22 @@ def _whole(meta: dict[str, object], key: str, path: Path, line: int, least: int 
     return int(value)
 
 
+def _check_shown_text(meta: dict[str, object], path: Path, where: dict[str, int]) -> None:
+    """Refuse a title or objective holding a control character (ESC, a bell...): the app and
+    the list would have to show it as an escape such as \\x1b, so the teacher should know."""
+    for key in ("title", "objectives"):
+        value = meta[key]
+        for text in value if isinstance(value, list) else [value]:
+            hidden = hidden_chars(str(text))
+            if hidden:
+                shown = ", ".join(visible(c) for c in hidden)
+                raise LessonError(
+                    f"front matter '{key}' holds a control character ({shown}): remove it",
+                    path,
+                    where[key],
+                )
+
+
 def parse_lesson(text: str, path: Path | str) -> Lesson:
     path = Path(path)
     lines = text.splitlines()
@@ -219,6 +238,7 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
         raise LessonError("'objectives' must be a list of '- ' lines", path, where["objectives"])
     if not isinstance(meta["title"], str):
         raise LessonError("'title' must be text on the same line", path, where["title"])
+    _check_shown_text(meta, path, where)
     # read before the body, so a bad number is reported before a problem further down
     order = _whole(meta, "order", path, where["order"])
     minutes = _whole(meta, "minutes", path, where["minutes"])
@@ -377,7 +397,8 @@ def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercis
 def load_lesson(path: Path | str) -> Lesson:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: a BOM (Windows editors) is skipped
+        # regular files only (a FIFO would hang the reader), of bounded size; a BOM is skipped
+        text = read_regular_text(path, LESSON_FILE_LIMIT)
     except OSError as exc:
         raise LessonError(f"cannot be read: {exc.strerror or exc}", path) from None
     except UnicodeDecodeError as exc:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from .layers import MAX_NESTING, Stack, StackError, format_shape, layer_from_dict, parse_shape
+from .layers import (
+    MAX_LAYERS,
+    MAX_NESTING,
+    Stack,
+    StackError,
+    format_shape,
+    layer_from_dict,
+    parse_shape,
+    row_count,
+)
+from .safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
 
 FORMAT = "cnn-tui-stack"
 VERSION = 1
+
+MAX_TEXT = {"name": 200, "description": 10_000}
+"""The longest name and description a stack file may hold, in characters."""
 
 
 def dumps_stack(stack: Stack) -> str:
@@ -36,63 +46,6 @@ def save_stack(stack: Stack, path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     write_atomic(target, dumps_stack(stack))
     return target
-
-
-def write_atomic(target: Path, content: str | bytes | Callable[[BinaryIO], object]) -> None:
-    """Write a file so that a crash leaves either the old file or the new one, never half:
-    a temporary file beside the target, then a rename. content: text (UTF-8), bytes, or a
-    function that writes into the open binary file (torch.save for checkpoints).
-
-    A write that fails raises an OSError naming `target` (never the temporary file), with a
-    strerror that says why: a folder as the target, a file where a folder should be, ..."""
-    target = Path(target)
-    try:
-        # the checks are inside the try too: stat() itself may be refused (EACCES)
-        if target.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file")
-        blocker = _file_in_the_way(target.parent)
-        if blocker is not None:
-            raise NotADirectoryError(errno.ENOTDIR, f"{blocker} is a file, not a folder")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    except OSError as exc:
-        raise _naming(target, exc) from None
-    try:
-        os.chmod(temp, 0o644)  # mkstemp makes 0600; a saved file is as readable as any
-        with os.fdopen(fd, "wb") as handle:
-            if callable(content):
-                content(handle)
-            else:
-                handle.write(content.encode("utf-8") if isinstance(content, str) else content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise _naming(target, exc) from None
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def nearest_existing(folder: Path) -> Path:
-    """The folder itself, or its nearest ancestor that exists (write_atomic makes the rest)."""
-    return next((p for p in (folder, *folder.parents) if p.exists()), folder)
-
-
-def _file_in_the_way(folder: Path) -> Path | None:
-    """The nearest existing ancestor of a folder to be, when it is a file rather than a folder."""
-    existing = nearest_existing(folder)
-    return existing if existing.exists() and not existing.is_dir() else None
-
-
-def _naming(target: Path, exc: OSError) -> OSError:
-    """The same error (same errno, so the same OSError subclass) about the target path."""
-    return OSError(exc.errno, exc.strerror or str(exc), str(target))
-
-
-def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
 
 
 def _skip_space(text: str, pos: int, also: str = "") -> int:
@@ -127,11 +80,14 @@ def _layer_lines(text: str) -> list[int]:
     if pos < 0:
         return []
     lines: list[int] = []
+    line, counted = 1, 0  # newlines counted up to `counted`: linear in the file, not quadratic
     while True:
         pos = _skip_space(text, pos, ",")
-        if pos >= len(text) or text[pos] == "]":
+        if pos >= len(text) or text[pos] == "]" or len(lines) > MAX_LAYERS:
             return lines
-        lines.append(_line_of(text, pos))
+        line += text.count("\n", counted, pos)
+        counted = pos
+        lines.append(line)
         try:
             _, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError:
@@ -164,6 +120,8 @@ def loads_stack(text: str, source: str = "stack file") -> Stack:
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:
         raise StackError(f"{source}: 'layers' must be a non-empty list")
+    if len(raw_layers) > MAX_LAYERS:
+        raise StackError(f"{source}: {_too_many(len(raw_layers))}")
     try:
         shape = parse_shape(str(data.get("input", "")))
     except StackError as exc:
@@ -175,22 +133,46 @@ def loads_stack(text: str, source: str = "stack file") -> Stack:
             layers.append(layer_from_dict(item, f"layer {index + 1}"))
         except StackError as exc:
             raise StackError(f"{source}{line}: {exc.reason}") from None
+    rows = row_count(layers)
+    if rows > MAX_LAYERS:
+        raise StackError(f"{source}: {_too_many(rows)}")
     return Stack(
         layers=tuple(layers),
         input_shape=shape,
-        name=str(data.get("name") or ""),
-        description=str(data.get("description") or ""),
+        name=_text_field(data, "name", source),
+        description=_text_field(data, "description", source),
     )
 
 
+def _too_many(rows: int) -> str:
+    return (
+        f"{rows:,} layers (blocks counted with their insides); a stack holds at most {MAX_LAYERS:,}"
+    )
+
+
+def _text_field(data: dict[str, Any], key: str, source: str) -> str:
+    """A name or description: text of bounded length (it is shown in titles and exports)."""
+    value = data.get(key) or ""
+    if not isinstance(value, str):
+        raise StackError(f"{source}: {key!r} must be text, got {type(value).__name__}")
+    if len(value) > MAX_TEXT[key]:
+        raise StackError(
+            f"{source}: the {key} is {len(value):,} characters; at most {MAX_TEXT[key]:,}"
+        )
+    return value
+
+
 def load_stack(path: str | os.PathLike[str]) -> Stack:
-    """Read a stack file; a missing, unreadable or corrupt file raises StackError (not touched)."""
+    """Read a stack file; a missing, unreadable, oversized, non-regular (a FIFO, a device) or
+    corrupt file raises StackError and is left untouched."""
     target = Path(path)
     try:
-        text = target.read_text(encoding="utf-8-sig")  # -sig: a BOM is skipped, not an error
+        text = read_regular_text(target, STACK_FILE_LIMIT)  # a BOM is skipped, not an error
     except FileNotFoundError:
         raise StackError(f"{target}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StackError(f"{target}: cannot be read ({exc})") from None
+    except OSError as exc:
+        raise StackError(f"{target}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise StackError(f"{target}: cannot be read (not UTF-8 text: {exc.reason})") from None
     stack = loads_stack(text, str(target))
     return stack if stack.name else Stack(stack.layers, stack.input_shape, target.stem)

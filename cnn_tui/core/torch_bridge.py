@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import inspect
 import keyword
 import textwrap
@@ -43,6 +44,7 @@ from .layers import (
     parse_shape,
     walk,
 )
+from .plain_text import printable
 
 if TYPE_CHECKING:
     from torch import nn
@@ -69,9 +71,11 @@ class _Code:
 def _literal(value: Any) -> str:
     if isinstance(value, _Code):
         return value.text
-    if isinstance(value, str):
-        return f'"{value}"'
-    return repr(value)
+    text = repr(value)  # escapes quotes, backslashes and line breaks: no string ends early
+    if isinstance(value, str) and text.startswith("'") and '"' not in value:
+        # no quote of either kind inside: the file's double quotes hold it just as safely
+        return f'"{text[1:-1]}"'
+    return text
 
 
 @dataclass(frozen=True)
@@ -421,6 +425,24 @@ def _dense_expression(layer: DenseBlock, node: _Node, uses: _Uses) -> _Group:
     return _Group("DenseBlock(", [("", loop)])
 
 
+_TAKEN_NAMES = frozenset({"torch", "nn", "F", "Residual", "Concat", "DenseBlock"})
+"""Names the exported file itself uses: a class named so would replace them."""
+
+
+def check_class_name(class_name: str) -> None:
+    """Raise ValueError unless the name can be the exported class's: a plain ASCII Python
+    identifier that is no keyword and hides none of the names the file (or Python) relies on."""
+    if not (class_name.isascii() and class_name.isidentifier()) or keyword.iskeyword(class_name):
+        raise ValueError(
+            f"class name {class_name!r} is not a Python identifier "
+            "(letters, digits and _, not starting with a digit)"
+        )
+    if class_name in _TAKEN_NAMES or class_name in dir(builtins) or class_name.startswith("__"):
+        raise ValueError(
+            f"class name {class_name!r} is taken: the exported file uses it; try e.g. Net"
+        )
+
+
 def export_source(
     stack: StackLike, input_shape: Shape | str | None = None, class_name: str = "Net"
 ) -> str:
@@ -431,8 +453,7 @@ def export_source(
     takes one line per layer with the shape it leaves, and a __main__ check that runs a random
     batch and prints the output shape and the parameter count.
     """
-    if not class_name.isidentifier() or keyword.iskeyword(class_name):
-        raise ValueError(f"class name {class_name!r} is not a Python identifier")
+    check_class_name(class_name)
     layers, shape, named = _resolve(stack, input_shape)
     nodes = _tree(layers, shape)
     params = engine_parameter_count(layers, shape)
@@ -464,10 +485,16 @@ def export_source(
         if helper in uses.helpers
     ]
 
-    title = f'the stack "{named.name}"' if named is not None and named.name else "a custom stack"
+    # names, descriptions and labels go into comments only, each made one line (printable()
+    # writes line breaks and other hidden characters as escapes), so none can end its comment
+    title = (
+        f'the stack "{printable(named.name)}"'
+        if named is not None and named.name
+        else "a custom stack"
+    )
     header = [f"# {class_name}: {title} for {format_shape(shape)} inputs, exported by cnn-tui."]
     header += textwrap.wrap(
-        " ".join(layer.label() for layer in layers),
+        printable(" ".join(layer.label() for layer in layers)),
         width=LINE_WIDTH,
         initial_indent="# Spec: ",
         subsequent_indent="#       ",
@@ -476,7 +503,7 @@ def export_source(
     )
     if named is not None and named.description:
         header += textwrap.wrap(
-            named.description, LINE_WIDTH, initial_indent="# ", subsequent_indent="# "
+            printable(named.description), LINE_WIDTH, initial_indent="# ", subsequent_indent="# "
         )
     header.append(f"# Parameters: {params:,}")
 

@@ -42,6 +42,12 @@ SCHEDULES: dict[str, str] = {
 DEVICES = ("auto", "cuda", "mps", "cpu")
 
 MAX_RACE = 5
+
+MAX_SEED = 2**63 - 1
+"""The largest seed: torch and numpy take it; past 2**64 torch fails with 'Overflow'."""
+
+MAX_EPOCHS = 10_000
+"""The most epochs a run may ask for: beyond it is a typo, and the run would never end."""
 """A race overlays at most this many optimizers (colours stay distinguishable)."""
 
 
@@ -194,6 +200,10 @@ class TrainConfig:
         for name in ("batch_size", "epochs", "step_epochs", "test_batch_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name.replace('_', ' ')} must be at least 1")
+        if self.epochs > MAX_EPOCHS:
+            raise ConfigError(f"epochs must be at most {MAX_EPOCHS:,}, got {self.epochs:,}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be from 0 to {MAX_SEED:,} (2**63 - 1), got {self.seed}")
         if self.eval_every < 0 or self.log_every < 0:
             raise ConfigError("eval every / log every must be 0 or more")
         if not (math.isfinite(self.gamma) and 0 < self.gamma <= 1):

@@ -11,6 +11,7 @@ from identical initial weights. torch is imported inside the functions.
 from __future__ import annotations
 
 import copy
+import errno
 import math
 import os
 import tempfile
@@ -23,7 +24,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .layers import LogSoftmax, Softmax, Stack
 from .metrics import MetricsLog, Point
-from .stack_file import nearest_existing, write_atomic
+from .safe_files import (
+    CHECKPOINT_FILE_LIMIT,
+    check_regular,
+    nearest_existing,
+    resolve_target,
+    size_words,
+    write_atomic,
+)
 from .step_record import StepRecord
 from .train_config import OptimizerSettings, TrainConfig
 
@@ -207,10 +215,14 @@ def check_writable(path: str | Path, what: str) -> Path:
     that is removed at once). Missing folders are fine: they are made when the file is written.
     Raises TrainingError naming `what` ('--save', 'checkpoint') and the path."""
     target = Path(path).expanduser()
-    if target.is_dir():
+    try:
+        check_regular(resolve_target(target))  # a FIFO or a device is never replaced
+    except IsADirectoryError:
         raise TrainingError(
             f"{what} {path} is a folder: name a file in it, like {target / 'run.pt'}"
-        )
+        ) from None
+    except OSError as exc:
+        raise TrainingError(f"{what} {path}: {exc.strerror or exc}") from None
     folder = nearest_existing(target.parent)  # write_atomic makes the missing folders
     if not folder.is_dir():
         raise TrainingError(f"{what} {path}: {folder} is a file, not a folder")
@@ -1068,16 +1080,16 @@ def train(
     if save is not None:
         try:
             result.checkpoint = save_checkpoint(result, trainer.stack, save)
-        except OSError as exc:
-            # the runs are done: keep them and say why the file is missing
-            result.save_error = f"checkpoint not saved to {save}: {exc.strerror or exc}"
+        except (OSError, RuntimeError, MemoryError) as exc:
+            # the runs are done: keep them and say why the file is missing (the old file, if
+            # any, is as it was and the temporary file is gone: write_atomic sees to both)
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            result.save_error = f"checkpoint not saved to {save}: {_one_line(why)}"
     return result
 
 
 def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path:
     """Weights, config, stack and metrics of every run, written atomically."""
-    import torch
-
     from .layers import format_shape
 
     def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
@@ -1108,8 +1120,52 @@ def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path
         },
     }
     target = Path(path).expanduser()
-    write_atomic(target, lambda handle: torch.save(payload, handle))
+    write_atomic(target, lambda handle: _torch_save(payload, handle))
     return target
+
+
+def _torch_save(payload: dict[str, Any], handle: Any) -> None:
+    """torch.save, with a failed write reported as the OSError it is: torch turns a short
+    write (a full disk) into a RuntimeError, keeping the OSError only as its context."""
+    import torch
+
+    try:
+        torch.save(payload, handle)
+    except RuntimeError as exc:
+        cause = _os_error_behind(exc)
+        if cause is not None:
+            raise OSError(cause.errno, cause.strerror or str(cause)) from exc
+        raise OSError(errno.EIO, f"torch could not write it ({_one_line(str(exc))})") from exc
+
+
+def _os_error_behind(exc: BaseException) -> OSError | None:
+    """The OSError among an exception's causes and contexts, if there is one."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _one_line(text: str) -> str:
+    """A message on one line: torch's may span several."""
+    return " ".join(text.split()) or "no reason given"
+
+
+def _check_checkpoint_file(target: Path) -> None:
+    """Only a regular file of a bounded size reaches torch.load: a FIFO would hang it."""
+    check_regular(target)
+    size = target.stat().st_size
+    if size > CHECKPOINT_FILE_LIMIT:
+        raise OSError(
+            errno.EFBIG,
+            f"it is {size_words(size)}; cnn-tui reads checkpoints up to "
+            f"{size_words(CHECKPOINT_FILE_LIMIT)}",
+            str(target),
+        )
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
@@ -1118,9 +1174,12 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
     target = Path(path).expanduser()
     try:
+        _check_checkpoint_file(target)
         payload = torch.load(target, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise TrainingError(f"no checkpoint at {target}") from None
+    except OSError as exc:
+        raise TrainingError(f"checkpoint {target}: {exc.strerror or exc}") from None
     except Exception as exc:
         raise TrainingError(f"{target} is not a readable checkpoint: {exc}") from None
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:

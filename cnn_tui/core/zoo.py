@@ -538,6 +538,18 @@ def _is_layer_name(word: str) -> bool:
     return word in LAYER_TYPES or word in ALIASES
 
 
+def _looks_like_a_path(text: str) -> bool:
+    """'x.pt', 'runs/net', '~/a.txt': meant as a file, not a spec (a spec has no '/' and no
+    word.ext; 'dropout(0.5)' keeps its dot inside brackets)."""
+    return "/" in text or bool(re.fullmatch(r"~?[\w.-]*\.[A-Za-z][A-Za-z0-9]{0,4}", text))
+
+
+def _not_a_stack_file(path: Path) -> str:
+    if not path.exists():
+        return f"{path}: no such file (stack files end in .json; or give a preset or a spec)"
+    return f"{path}: not a stack file (stack files are .json files, as the builder saves them)"
+
+
 def resolve_stack(text: str, input_shape: Shape | None = None) -> Stack:
     """A preset name, a .json stack file or a one-line spec -> a Stack; input_shape overrides."""
     text = text.strip()
@@ -552,6 +564,8 @@ def resolve_stack(text: str, input_shape: Shape | None = None) -> Stack:
         try:
             layers = parse_layers(text)
         except StackError:
+            if _looks_like_a_path(text):
+                raise StackError(_not_a_stack_file(Path(text).expanduser())) from None
             if re.fullmatch(r"[A-Za-z][\w-]*", text) and not _is_layer_name(text):
                 # a lone word that is no layer was most likely meant as a preset name
                 raise UnknownPresetError(

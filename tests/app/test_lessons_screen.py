@@ -33,13 +33,20 @@ def card(app: CnnTuiApp, exercise_id: str) -> ExerciseCard:
     return app.screen.query_one(f"#exercise-{exercise_id}", ExerciseCard)
 
 
+async def settle(pilot) -> None:
+    """Let a check start, its worker finish and its verdict arrive (checks run in workers)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def answer(pilot, app: CnnTuiApp, exercise_id: str, text: str) -> str:
     exercise = card(app, exercise_id)
     field = exercise.query_one(Input)
     field.focus()
     field.value = text
     await pilot.press("enter")
-    await pilot.pause()
+    await settle(pilot)
     return text_of(exercise.query_one(".exercise-verdict", Static))
 
 
@@ -104,11 +111,11 @@ async def test_a_choice_and_show_answer():
         radios.query("RadioButton")[2].value = True
         await pilot.pause()
         exercise.check()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(verdict).startswith("✓ right: the X kernel looks exactly the same")
         other = card(app, "full-cell")
         other.reveal()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(other.query_one(".exercise-verdict", Static)) == "The answer: 6"
         assert not other.passed  # revealing is not passing
 
@@ -142,7 +149,7 @@ async def test_a_task_is_checked_against_the_builders_stack():
         await pilot.pause()
         task = card(app, "small-cnn")
         task.check()
-        await pilot.pause()
+        await settle(pilot)
         verdict = task.query_one(".exercise-verdict", Static)
         assert text_of(verdict).startswith("✗ the builder has no stack yet")
         await app.switch_mode("builder")
@@ -151,12 +158,12 @@ async def test_a_task_is_checked_against_the_builders_stack():
         await app.switch_mode("lessons")
         await pilot.pause()
         task.check()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(verdict).startswith("✗ 431,080 parameters: get under 100,000.")
         builder = app.mode_screens["builder"]
         assert builder.open_text("conv(8,5) relu maxpool(4) flatten linear(10)")
         task.check()
-        await pilot.pause()
+        await settle(pilot)
         assert text_of(verdict) == "✓ 10 out, 3,098 parameters: done"
         assert task.passed
 

@@ -22,7 +22,7 @@ def test_a_folder_at_the_progress_path_is_reported_and_left(tmp_path):
     progress = load_progress(path)
     assert progress.lessons == {}
     assert progress.warning == (
-        f"progress file {path} cannot be read (Is a directory); left as it is, "
+        f"progress file {path} cannot be read (it is a folder, not a file); left as it is, "
         "and progress is not saved while it is there"
     )
     assert entries(tmp_path) == ["progdir"]
@@ -79,8 +79,8 @@ def test_lessons_list_moves_nothing(tmp_path, monkeypatch, capsys):
     assert main(["lessons", "--list", "--json"]) == 0
     captured = capsys.readouterr()
     assert captured.err == (
-        f"cnn-tui: progress file {folder} cannot be read (Is a directory); left as it is, "
-        "and progress is not saved while it is there\n"
+        f"cnn-tui: progress file {folder} cannot be read (it is a folder, not a file); left as "
+        "it is, and progress is not saved while it is there\n"
     )
     assert len(json.loads(captured.out)["lessons"]) == 13
     assert entries(tmp_path) == ["progdir"]

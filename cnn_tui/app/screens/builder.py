@@ -34,6 +34,7 @@ from ...core.layers import (
     parse_layers,
     parse_shape,
 )
+from ...core.plain_text import visible
 from ...core.report import (
     MEMORY_NOTE,
     SUMMARY_COLUMNS,
@@ -43,6 +44,7 @@ from ...core.report import (
     summary_lines,
     summary_totals,
 )
+from ...core.safe_files import file_signature
 from ...core.stack_edit import (
     EditHistory,
     Layers,
@@ -566,6 +568,9 @@ class BuilderScreen(Screen):
         """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
         self.saved_path: Path | None = None
         """Where the stack was last saved to or opened from."""
+        self.saved_signature: tuple[int, int, int] | None = None
+        """That file's (inode, size, mtime) then: saving asks when another program (a second
+        builder, an editor) has written it since."""
         self.failed_loads: list[Path] = []
         """Files that did not load: never overwritten, so they can be repaired."""
         self.settings_done: list[tuple[Shape, str, str] | None] = []
@@ -706,7 +711,7 @@ class BuilderScreen(Screen):
                 spec.cursor_position = 0  # show the start of the stack, not its end
                 spec.remove_class("-invalid")
         edited = self.layers != self.baseline
-        name = self.stack_name or "untitled"
+        name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
         self.sub_title = f"{name}, edited" if edited else name
 
     @property
@@ -741,11 +746,14 @@ class BuilderScreen(Screen):
     def _show_message(self) -> None:
         text, tone = self.note
         parts: list[Content] = []
+        # Content.styled never parses markup; visible() keeps control characters off the screen
         if text:
-            parts.append(Content.styled(text, "$text-error bold" if tone == "error" else ""))
+            parts.append(
+                Content.styled(visible(text), "$text-error bold" if tone == "error" else "")
+            )
         error = self.result.error if self.result is not None else None
         if error is not None:
-            parts.append(Content.styled(error.describe(), "$text-error bold"))
+            parts.append(Content.styled(visible(error.describe()), "$text-error bold"))
         self.query_one("#builder-message", Static).update(Content("  ·  ").join(parts))
 
     @property
@@ -862,7 +870,7 @@ class BuilderScreen(Screen):
                 self._remember_failure(path)
                 raise
             self._forget_failure(path)
-            self.saved_path = path
+            self._remember_file(path)
             return stack, True, f"file {path.name}"
         try:
             preset = get_preset(text)
@@ -1212,6 +1220,10 @@ class BuilderScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # files
 
+    def _remember_file(self, path: Path | None) -> None:
+        self.saved_path = path
+        self.saved_signature = file_signature(path) if path is not None else None
+
     def _default_path(self, suffix: str) -> Path:
         if self.saved_path is not None:
             return self.saved_path.with_suffix(suffix)
@@ -1234,13 +1246,14 @@ class BuilderScreen(Screen):
                 self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
                 return
             self.stack_name = name
-            self.saved_path = path
+            self._remember_file(path)
             self.baseline = self.layers
             self.say(f"saved {len(self.layers)} layers to {path}")
             self.refresh_stack()
 
+        known = (self.saved_path, self.saved_signature) if self.saved_path else None
         self.app.push_screen(
-            StackFileDialog("save", self._default_path(".json"), self.failed_loads), save
+            StackFileDialog("save", self._default_path(".json"), self.failed_loads, known), save
         )
 
     def action_open(self) -> None:
@@ -1258,12 +1271,26 @@ class BuilderScreen(Screen):
             self._forget_failure(path)
             settings = (stack.input_shape, stack.name, stack.description)
             if self._replace(stack.layers, f"file {path.name}", settings, first=False):
-                self.saved_path = path
+                self._remember_file(path)
                 self._show_preset(EMPTY_CHOICE)
 
         self.app.push_screen(
             StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
         )
+
+    def open_recovered(self, stack: Stack, source: Path | None) -> bool:
+        """Put back a stack kept when a signal ended the app: marked unsaved (it never was),
+        saved by ctrl+s to its own file (`source`) when it had one; undo goes back past it."""
+        settings = (stack.input_shape, stack.name, stack.description)
+        if not self._replace(stack.layers, "the recovered stack", settings, first=False):
+            return False
+        self.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
+        self._remember_file(source)
+        self._show_preset(EMPTY_CHOICE)
+        where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
+        self.say(f"reopened the unsaved stack{where}")
+        self.refresh_stack()
+        return True
 
     # -----------------------------------------------------------------------------------------
     # training

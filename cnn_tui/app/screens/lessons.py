@@ -8,13 +8,15 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 
-from ...core.lesson_answers import LessonState, Verdict, check_task
+from ...core.lesson_answers import LessonState
 from ...core.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
 from ...core.lessons import Markdown as MarkdownSegment
+from ...core.plain_text import visible
 from ...core.progress import Progress, load_progress
 from ..widgets.lesson_exercise import ExerciseCard
 from ..widgets.lesson_list import LessonList, lesson_label
@@ -82,7 +84,9 @@ class LessonsScreen(Screen[None]):
             self.query_one("#lesson-reader", VerticalScroll).focus()
         if self.progress.warning:
             self.say(self.progress.warning, "warning")
-            self.notify(self.progress.warning, severity="warning", timeout=10)
+            self.notify(
+                visible(self.progress.warning), severity="warning", timeout=10, markup=False
+            )
         self.query_one("#course-title", Static).update(self._course_title())
         self.query_one(LessonList).show_course(self.course, self.progress)
         lesson = self._first_lesson()
@@ -91,10 +95,13 @@ class LessonsScreen(Screen[None]):
         elif self.course.problems:
             self.say(str(self.course.problems[0]), "error")
 
-    def _course_title(self) -> str:
+    def _course_title(self) -> Content:
         assert self.course is not None
         done = sum(self.progress.of(self.course_key, x.id).done for x in self.course.lessons)
-        return f"[b]{self.course.folder.name}[/b]  {done}/{len(self.course.lessons)} done"
+        # the folder's name is the user's: plain text, never markup
+        return Content.assemble(
+            (visible(self.course.folder.name), "bold"), f"  {done}/{len(self.course.lessons)} done"
+        )
 
     def _first_lesson(self) -> Lesson | None:
         assert self.course is not None
@@ -111,7 +118,8 @@ class LessonsScreen(Screen[None]):
     def say(self, text: str, tone: str = "info") -> None:
         line = self.query_one("#lessons-message", Static)
         line.set_classes(f"-{tone}")
-        line.update(text)
+        # messages quote lesson titles and file names: plain text, control characters shown
+        line.update(Content(visible(text)))
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -131,14 +139,15 @@ class LessonsScreen(Screen[None]):
 
     def _widgets_for(self, lesson: Lesson) -> list[Widget]:
         entry = self.progress.of(self.course_key, lesson.id)
-        objectives = "\n".join(f"• {o}" for o in lesson.objectives)
-        widgets: list[Widget] = [
-            Static(
-                f"[b]Lesson {lesson.order}: {lesson.title}[/b]  ·  about {lesson.minutes} minutes"
-                f"\n[dim]You will be able to:[/dim]\n{objectives}",
-                classes="lesson-heading",
-            )
-        ]
+        objectives = "\n".join(f"• {visible(o)}" for o in lesson.objectives)
+        # the title and objectives are the file's text: shown as written, never as markup
+        heading = Content.assemble(
+            (f"Lesson {lesson.order}: {visible(lesson.title)}", "bold"),
+            f"  ·  about {lesson.minutes} minutes\n",
+            ("You will be able to:", "dim"),
+            f"\n{objectives}",
+        )
+        widgets: list[Widget] = [Static(heading, classes="lesson-heading")]
         for segment in lesson.segments:
             if isinstance(segment, MarkdownSegment):
                 widgets.append(Markdown(segment.text, classes="lesson-text"))
@@ -185,13 +194,18 @@ class LessonsScreen(Screen[None]):
     def _set_done(self, lesson: Lesson, done: bool) -> bool:
         """Mark a lesson (kept for this session either way); False, said in red, if not saved."""
         try:
-            self.progress.set_done(self.course_key, lesson.id, done)
+            self._progress_note(self.progress.set_done(self.course_key, lesson.id, done))
         except OSError as exc:
             self.say(f"progress not saved: {exc.strerror or exc}", "error")
             self._refresh_list()
             return False
         self._refresh_list()
         return True
+
+    def _progress_note(self, note: str) -> None:
+        """Tell the student when a save found the file corrupt (it was set aside)."""
+        if note:
+            self.notify(note, severity="warning", timeout=10)
 
     def _refresh_list(self) -> None:
         if self.course is None:
@@ -220,7 +234,8 @@ class LessonsScreen(Screen[None]):
         lesson = event.card.lesson
         saved = True
         try:
-            self.progress.pass_exercise(self.course_key, lesson.id, event.card.exercise.id)
+            note = self.progress.pass_exercise(self.course_key, lesson.id, event.card.exercise.id)
+            self._progress_note(note)
         except OSError as exc:
             self.say(f"progress not saved: {exc.strerror or exc}", "error")
             saved = False
@@ -232,13 +247,11 @@ class LessonsScreen(Screen[None]):
             self._refresh_list()
 
     def on_exercise_card_check_task(self, event: ExerciseCard.CheckTask) -> None:
+        event.stop()
+        # the state is read here, on the UI thread; the card checks it in a worker
         state_of = getattr(self.app, "lesson_state", None)
         state = state_of() if callable(state_of) else LessonState()
-        try:
-            verdict = check_task(event.card.exercise, state, event.card.lesson)
-        except LessonError as exc:
-            verdict = Verdict(False, f"this task is broken: {exc}")
-        event.card.show(verdict)
+        event.card.check_against(state)
 
     async def on_try_it_card_open(self, event: TryItCard.Open) -> None:
         opener = getattr(self.app, "try_it", None)

@@ -7,10 +7,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
+from ...core.plain_text import visible
 from ...core.stepper import (
     PRESETS,
     Step,
@@ -301,7 +303,8 @@ class StepperScreen(Screen):
 
     def show_message(self, text: str) -> None:
         message = self.query_one("#message", Static)
-        message.update(text)
+        # messages quote what was typed ('[/]' is not a number): plain text, never markup
+        message.update(Content(visible(text)))
         message.set_class(bool(text), "-error")
 
     # -----------------------------------------------------------------------------------------

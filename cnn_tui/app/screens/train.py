@@ -12,6 +12,7 @@ import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
@@ -20,6 +21,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.layers import Stack
 from ...core.metrics import AXES, Axis, MetricsLog, Point
+from ...core.plain_text import visible
 from ...core.report import FieldError
 from ...core.train_config import TrainConfig
 from ..widgets.train_board import TrainBoard, board_rows
@@ -327,7 +329,8 @@ class TrainScreen(Screen):
 
     @staticmethod
     def _describe(config: TrainConfig) -> str:
-        model = config.model if len(config.model) <= 32 else config.model[:31] + "…"
+        model = visible(config.model)  # as typed: a path or spec may hold control characters
+        model = model if len(model) <= 32 else model[:31] + "…"
         return f"{model} on {config.dataset}"
 
     # -----------------------------------------------------------------------------------------
@@ -336,8 +339,9 @@ class TrainScreen(Screen):
     def say(self, text: str, tone: str = "info") -> None:
         self.note = (text, tone)
         line = self.query_one("#train-message", Static)
+        text = visible(text)  # the stack's name and typed settings: control characters shown
         line.update(text)
-        line.tooltip = text or None
+        line.tooltip = Content(text) if text else None  # a str tooltip would be read as markup
         line.set_class(tone == "error", "-error")
 
     @property

@@ -14,7 +14,8 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from ...core.stack_file import write_atomic
+from ...core.plain_text import visible
+from ...core.safe_files import write_atomic
 from .builder_file_dialog import same_file, shown_path, typed_path
 from .calc_message import CalcMessage
 
@@ -50,7 +51,7 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog-box"):
-            yield Static(self.dialog_title, id="export-dialog-title", markup=False)
+            yield Static(visible(self.dialog_title), id="export-dialog-title", markup=False)
             if python_grammar_installed():
                 yield TextArea.code_editor(
                     self.source, language="python", read_only=True, id="export-dialog-source"

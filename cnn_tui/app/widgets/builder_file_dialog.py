@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
+from ...core.safe_files import file_signature
 from .builder_json_tree import JsonFileTree
 from .calc_message import CalcMessage
 
@@ -56,7 +57,13 @@ class StackFileDialog(ModalScreen[Path | None]):
         ),
     ]
 
-    def __init__(self, mode: DialogMode, path: Path, keep: Collection[Path] = ()) -> None:
+    def __init__(
+        self,
+        mode: DialogMode,
+        path: Path,
+        keep: Collection[Path] = (),
+        known: tuple[Path, tuple[int, int, int] | None] | None = None,
+    ) -> None:
         super().__init__()
         self.mode: DialogMode = mode
         """'save' or 'open'."""
@@ -64,6 +71,8 @@ class StackFileDialog(ModalScreen[Path | None]):
         """The path the input starts with."""
         self.keep = tuple(keep)
         """Files never to overwrite: they failed to load."""
+        self.known = known
+        """The file the stack came from or was saved to, and its signature then."""
         self.confirmed: Path | None = None
         """An existing file the student was warned about once; a second submit replaces it."""
 
@@ -134,9 +143,19 @@ class StackFileDialog(ModalScreen[Path | None]):
             return
         if path.exists() and (self.confirmed is None or not same_file(path, self.confirmed)):
             self.confirmed = path
-            message.show(f"{path} exists: press enter or Save again to replace it", "info")
+            message.show(self._replace_question(path), "info")
             return
         self.dismiss(path)
+
+    def _replace_question(self, path: Path) -> str:
+        """Asked before replacing a file; louder when someone else wrote it since."""
+        known = self.known
+        if known is not None and same_file(path, known[0]) and file_signature(path) != known[1]:
+            return (
+                f"{path} changed on disk since this builder opened or saved it (another "
+                "builder or an editor?): press enter or Save again to replace it anyway"
+            )
+        return f"{path} exists: press enter or Save again to replace it"
 
     @on(Button.Pressed, "#file-dialog-cancel")
     def action_cancel(self, event: Button.Pressed | None = None) -> None:

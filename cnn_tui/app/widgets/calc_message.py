@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from ...core.plain_text import visible
+
 
 class CalcMessage(Static):
     """Says what is wrong with the form, naming the field; hidden while all is well."""
@@ -33,8 +35,9 @@ class CalcMessage(Static):
 
     def show(self, text: str, tone: str = "error") -> None:
         """Show text as an 'error' (bold, error colour) or 'info' (muted) line."""
-        self.text = text
-        self.update(text)
+        # messages quote typed text and file names: control characters shown as escapes
+        self.text = visible(text)
+        self.update(self.text)
         self.set_class(bool(text), "-shown")
         self.set_class(tone == "error", "-error")
         self.set_class(tone == "info", "-info")

@@ -7,6 +7,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ...core.lessons import Course, Lesson
+from ...core.plain_text import visible
 from ...core.progress import Progress
 
 
@@ -21,7 +22,7 @@ def lesson_label(lesson: Lesson, progress: Progress, course: str) -> Text:
     if total:
         style = "green" if passed == total else "dim"
         text.append(f"{passed}/{total} ", style=style)
-    text.append(lesson.title)
+    text.append(visible(lesson.title))  # a Text is never parsed as markup; ESC still needs this
     return text
 
 
@@ -37,7 +38,7 @@ class LessonList(OptionList):
         ]
         for problem in course.problems:
             name = problem.path.name if problem.path else "?"
-            label = Text(f"⚠ {name}: {problem.reason}", style="red")
+            label = Text(visible(f"⚠ {name}: {problem.reason}"), style="red")
             options.append(Option(label, id=f"problem-{name}", disabled=True))
         self.add_options(options)
         if highlighted is not None and highlighted < len(course.lessons):

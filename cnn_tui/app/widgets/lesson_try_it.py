@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
 from ...core.lessons import TryIt
+from ...core.plain_text import visible
 
 SCREEN_TITLES = {
     "stepper": "Stepper",
@@ -49,8 +51,9 @@ class TryItCard(Vertical):
     def compose(self) -> ComposeResult:
         where = SCREEN_TITLES[self.try_it.screen]
         label = f"Try it: {where}" + (f" · {self.try_it.target}" if self.try_it.target else "")
-        yield Button(label, variant="success", classes="try-it-open")
-        yield Static(self.try_it.text, classes="try-it-text", markup=False)
+        # a Button parses a str label as markup: the lesson's target is plain Content
+        yield Button(Content(visible(label)), variant="success", classes="try-it-open")
+        yield Static(visible(self.try_it.text, keep="\n"), classes="try-it-text", markup=False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

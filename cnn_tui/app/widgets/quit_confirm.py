@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ...core.plain_text import visible
+
 
 class QuitConfirm(ModalScreen[bool]):
     """Quit anyway (True) or stay (False): the stack can still be saved with ctrl+s."""
@@ -49,8 +51,11 @@ class QuitConfirm(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="quit-confirm-box"):
             yield Static(
-                f"{self.what} has unsaved edits. Quit and lose them? (esc stays: then ctrl+s "
-                "in the builder saves them)",
+                # `what` names the stack as its file does: control characters shown, not sent
+                visible(
+                    f"{self.what} has unsaved edits. Quit and lose them? (esc stays: then ctrl+s "
+                    "in the builder saves them)"
+                ),
                 id="quit-confirm-text",
                 markup=False,
             )
