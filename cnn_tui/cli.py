@@ -21,7 +21,7 @@ from .core.arithmetic import (
     transposed_output_size,
 )
 from .core.layers import Stack, StackError, format_shape, parse_shape
-from .core.plain_text import caret_pointer, visible
+from .core.plain_text import visible
 from .core.tally import (
     DTYPE_BYTES,
     OPTIMIZER_STATE,
@@ -1492,9 +1492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (StackError, ArithmeticError_, UsageError, ValueError) as exc:
         # every engine problem is a ValueError subclass carrying one clear line
         _error(str(exc))
-        pointer = ""
-        if isinstance(exc, StackError) and exc.column is not None and exc.source:
-            pointer = caret_pointer(exc.source, exc.column)
+        pointer = exc.pointer() if isinstance(exc, StackError) else ""
         if pointer:
             _console(stderr=True).print(pointer, markup=False, highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT

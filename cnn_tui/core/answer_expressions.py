@@ -15,6 +15,7 @@ import contextvars
 import inspect
 import math
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,12 @@ MAX_DIGITS = 100
 parameters or bytes): `10 ** 10 ** 10` is refused, not computed for hours."""
 
 _MAX_BITS = math.ceil(MAX_DIGITS * math.log2(10))
+
+_SOURCE_NAME = "<lesson expression>"
+# The parser warns about text such as '1if' on stderr; a teacher's typo is reported as an error
+# or not at all, never as a stray line over the app. A filter set once here (matching only this
+# file name) is safe with the checks running in worker threads.
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=re.escape(_SOURCE_NAME))
 
 
 class ExpressionLimitError(ValueError):
@@ -81,7 +88,7 @@ def parse(text: str) -> ast.Expression:
     # preset names such as seed-mnist read as words, not subtractions
     quoted = _DASHED_WORD.sub(lambda m: repr(m.group(1)), text.strip())
     try:
-        tree = ast.parse(quoted, mode="eval")
+        tree = ast.parse(quoted, _SOURCE_NAME, mode="eval")
     except (RecursionError, MemoryError):  # the parser's own stack, on pathological nesting
         raise ExpressionLimitError(f"it is nested more than {MAX_DEPTH} levels deep") from None
     if _depth(tree.body) > MAX_DEPTH:

@@ -17,6 +17,7 @@ from .arithmetic import (
     output_size,
     resolve_padding,
 )
+from .plain_text import caret_pointer
 
 MAX_LAYERS = 10_000
 """The most layers a spec may expand to (repeats included)."""
@@ -76,7 +77,7 @@ class StackError(ValueError):
         """The spec text with a caret under the failing column (empty when not a parse error)."""
         if self.column is None or not self.source:
             return ""
-        return f"{self.source}\n{' ' * (self.column - 1)}^"
+        return caret_pointer(self.source, self.column)
 
 
 class LayerError(ValueError):

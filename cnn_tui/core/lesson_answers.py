@@ -11,10 +11,13 @@ last training run, the stepper's settings).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from . import arithmetic
@@ -51,10 +54,35 @@ TERM_COST = 25
 as much time as 25 optimizer steps)."""
 
 
+_LESSON_FOLDER: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "lesson_folder", default=None
+)
+"""The folder of the lesson whose expression is being computed: a relative model= file is
+found beside the lesson, wherever cnn-tui was started from."""
+
+
+@contextlib.contextmanager
+def _beside(lesson: Lesson | None) -> Iterator[None]:
+    token = _LESSON_FOLDER.set(lesson.path.parent if lesson is not None else None)
+    try:
+        yield
+    finally:
+        _LESSON_FOLDER.reset(token)
+
+
+def _model_path(model: str) -> str:
+    """A relative stack-file path as seen from the lesson's folder; anything else unchanged."""
+    folder = _LESSON_FOLDER.get()
+    path = Path(model.strip()).expanduser()
+    if folder is None or path.is_absolute() or not model.strip().lower().endswith(".json"):
+        return model
+    return str(folder / path)
+
+
 def _stack(model: str, input: str | None) -> Stack:
     from .zoo import resolve_stack
 
-    stack = resolve_stack(model, parse_shape(input) if input else None)
+    stack = resolve_stack(_model_path(model), parse_shape(input) if input else None)
     charge(row_count(stack.layers) * ROW_COST)
     return stack
 
@@ -455,7 +483,8 @@ def compute(expression: str, where: Exercise | None = None, lesson: Lesson | Non
     tree = None
     try:
         tree = parse(expression)
-        return evaluate(tree, ANSWERS)
+        with _beside(lesson):
+            return evaluate(tree, ANSWERS)
     except EXPRESSION_ERRORS as exc:
         raise LessonError(
             f"answer {quoted(expression)} cannot be computed: {reason(exc, tree)}",
@@ -468,7 +497,8 @@ def check_task(exercise: Exercise, state: LessonState, lesson: Lesson | None = N
     tree = None
     try:
         tree = parse(exercise.check)
-        verdict = evaluate(tree, CHECKS, state)
+        with _beside(lesson):
+            verdict = evaluate(tree, CHECKS, state)
     except EXPRESSION_ERRORS as exc:
         raise LessonError(
             f"check {quoted(exercise.check)} cannot run: {reason(exc, tree)}",

@@ -108,6 +108,19 @@ def check_regular(path: Path | str) -> None:
         raise _not_regular(path, info.st_mode)
 
 
+def check_readable(path: Path | str, limit: int) -> None:
+    """Refuse (OSError) what read_regular would refuse, for a reader that opens the file
+    itself (torch.load): missing, not a regular file, or over `limit` bytes."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise naming(path, exc) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path, info.st_mode)
+    if info.st_size > limit:
+        raise _too_big(path, info.st_size, limit)
+
+
 def _too_big(path: Path | str, size: int, limit: int) -> OSError:
     why = f"it is {size_words(size)}; cnn-tui reads such files up to {size_words(limit)}"
     return _refuse(path, errno.EFBIG, why)

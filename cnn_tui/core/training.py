@@ -26,10 +26,10 @@ from .layers import LogSoftmax, Softmax, Stack
 from .metrics import MetricsLog, Point
 from .safe_files import (
     CHECKPOINT_FILE_LIMIT,
+    check_readable,
     check_regular,
     nearest_existing,
     resolve_target,
-    size_words,
     write_atomic,
 )
 from .step_record import StepRecord
@@ -1155,26 +1155,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split()) or "no reason given"
 
 
-def _check_checkpoint_file(target: Path) -> None:
-    """Only a regular file of a bounded size reaches torch.load: a FIFO would hang it."""
-    check_regular(target)
-    size = target.stat().st_size
-    if size > CHECKPOINT_FILE_LIMIT:
-        raise OSError(
-            errno.EFBIG,
-            f"it is {size_words(size)}; cnn-tui reads checkpoints up to "
-            f"{size_words(CHECKPOINT_FILE_LIMIT)}",
-            str(target),
-        )
-
-
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
     """{'format', 'version', 'config', 'stack', 'labels', 'runs': {name: {'state_dict', ...}}}."""
     import torch
 
     target = Path(path).expanduser()
     try:
-        _check_checkpoint_file(target)
+        check_readable(target, CHECKPOINT_FILE_LIMIT)  # a FIFO would hang torch.load
         payload = torch.load(target, map_location="cpu", weights_only=True)
     except FileNotFoundError:
         raise TrainingError(f"no checkpoint at {target}") from None

@@ -132,3 +132,19 @@ async def test_the_stepper_shows_typed_brackets_as_written():
         assert shown(screen.query_one("#message", Static)) == (
             "padding: expected a whole number, got '[/]' (showing the last result that worked)"
         )
+
+
+async def test_a_control_character_in_a_lesson_body_is_shown_as_an_escape(tmp_path):
+    from textual.widgets import Markdown
+
+    folder = tmp_path / "course"
+    folder.mkdir()
+    (folder / "01-body.md").write_text(
+        "---\ntitle: Body\norder: 1\nminutes: 5\nobjectives:\n  - x\n---\n\n"
+        "# Body\n\nred \x1b[31m text\tand a tab\n"
+    )
+    app = CnnTuiApp(mode="lessons", lessons_dir=str(folder), lesson="1")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        body = app.screen.query_one(".lesson-text", Markdown)
+        assert body.source == "# Body\n\nred \\x1b[31m text\tand a tab"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cnn_tui.core.safe_files import (
+    check_readable,
     check_regular,
     file_signature,
     read_regular,
@@ -202,3 +203,28 @@ def test_size_words():
         "1.5 KiB",
         "16.0 MiB",
     ]
+
+
+def test_check_readable_refuses_what_a_reader_would_hang_on_or_choke_on(tmp_path):
+    fifo = tmp_path / "run.pt"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError) as info:
+        check_readable(fifo, 100)
+    assert info.value.strerror == "it is a FIFO (named pipe), not a regular file"
+    big = tmp_path / "big.pt"
+    with open(big, "wb") as handle:
+        handle.truncate(2048)
+    with pytest.raises(OSError) as info:
+        check_readable(big, 1024)
+    assert info.value.strerror == "it is 2.0 KiB; cnn-tui reads such files up to 1.0 KiB"
+    check_readable(big, 2048)
+
+
+def test_a_checkpoint_that_is_a_fifo_is_refused_before_torch_opens_it(tmp_path):
+    from cnn_tui.core.training import TrainingError, load_checkpoint
+
+    fifo = tmp_path / "run.pt"
+    os.mkfifo(fifo)
+    with pytest.raises(TrainingError) as info:
+        load_checkpoint(fifo)
+    assert str(info.value) == f"checkpoint {fifo}: it is a FIFO (named pipe), not a regular file"

@@ -72,7 +72,7 @@ def test_a_lesson_with_a_bom_loads_and_a_folder_is_one_message(tmp_path):
     folder.mkdir()
     with pytest.raises(LessonError) as info:
         load_lesson(folder)
-    assert str(info.value) == f"{folder}: cannot be read: Is a directory"
+    assert str(info.value) == f"{folder}: cannot be read: it is a folder, not a file"
     binary = tmp_path / "03-binary.md"
     binary.write_bytes(b"---\n\xff\n")
     with pytest.raises(LessonError) as info:

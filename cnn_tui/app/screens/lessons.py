@@ -150,7 +150,7 @@ class LessonsScreen(Screen[None]):
         widgets: list[Widget] = [Static(heading, classes="lesson-heading")]
         for segment in lesson.segments:
             if isinstance(segment, MarkdownSegment):
-                widgets.append(Markdown(segment.text, classes="lesson-text"))
+                widgets.append(Markdown(visible(segment.text, keep="\n\t"), classes="lesson-text"))
             elif isinstance(segment, TryIt):
                 widgets.append(TryItCard(segment))
             elif isinstance(segment, Exercise):
