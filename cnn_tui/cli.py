@@ -1423,7 +1423,7 @@ def _list_course(course, as_json: bool) -> int:
     key = course.folder.name
     rows = []
     for lesson in course.lessons:
-        entry = progress.of(key, lesson.id)
+        entry = progress.for_lesson(key, lesson)
         ids = {e.id for e in lesson.exercises}
         rows.append(
             {

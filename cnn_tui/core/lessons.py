@@ -36,7 +36,17 @@ KINDS = ("number", "choice", "shape", "task")
 """number: type a number; choice: pick one option; shape: type a shape like 6x28x28;
 task: make something happen in the app (checked against its state)."""
 
-_FIELDS = ("kind", "question", "answer", "choices", "hint", "check", "tolerance", "explain")
+_FIELDS = (
+    "kind",
+    "question",
+    "answer",
+    "choices",
+    "hint",
+    "check",
+    "tolerance",
+    "explain",
+    "was",
+)
 
 
 class LessonError(ValueError):
@@ -91,6 +101,9 @@ class Exercise:
     """number: relative tolerance (0: exact, after rounding to 6 significant digits)."""
     explain: str = ""
     """Shown once the answer is right (or revealed)."""
+    was: tuple[str, ...] = ()
+    """Earlier ids of this exercise (`was: old-id, older-id`): a pass saved under one of them
+    by an earlier version of the course counts for this exercise."""
 
 
 Segment = Markdown | TryIt | Exercise
@@ -108,6 +121,9 @@ class Lesson:
     segments: tuple[Segment, ...] = field(repr=False)
     order_line: int = field(default=1, repr=False, compare=False)
     """The line of 'order:' in the front matter, for a duplicate order's message."""
+    was: tuple[str, ...] = ()
+    """Earlier file names (without .md) of this lesson (`was: 08-old-name`): progress saved
+    under one of them counts for this lesson."""
 
     @property
     def exercises(self) -> tuple[Exercise, ...]:
@@ -230,7 +246,7 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
     for key in ("title", "order", "minutes", "objectives"):
         if key not in meta or meta[key] in ("", []):
             raise LessonError(f"front matter lacks '{key}'", path, where.get(key, 1))
-    unknown = sorted(set(meta) - {"title", "order", "minutes", "objectives"}, key=where.get)
+    unknown = sorted(set(meta) - {"title", "order", "minutes", "objectives", "was"}, key=where.get)
     if unknown:
         raise LessonError(f"unknown front matter key {unknown[0]!r}", path, where[unknown[0]])
     objectives = meta["objectives"]
@@ -284,6 +300,14 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
             raise LessonError(f"unknown block '{kind}': use 'try' or 'exercise'", path, opened)
     if "\n".join(prose).strip():
         segments.append(Markdown("\n".join(prose).strip("\n")))
+    for segment in segments:
+        if isinstance(segment, Exercise) and seen_ids.intersection(segment.was):
+            taken = sorted(seen_ids.intersection(segment.was))[0]
+            raise LessonError(
+                f"exercise {segment.id!r}: 'was: {taken}' names an exercise of this lesson",
+                path,
+                segment.line,
+            )
     return Lesson(
         id=path.stem,
         path=path,
@@ -293,7 +317,20 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
         objectives=tuple(str(o) for o in objectives),
         segments=tuple(segments),
         order_line=where["order"],
+        was=_earlier_ids(meta.get("was", ""), "front matter 'was'", path, where.get("was", 1)),
     )
+
+
+def _earlier_ids(value: object, what: str, path: Path, line: int) -> tuple[str, ...]:
+    """'a, b' (or a '- ' list) of earlier ids, each shaped like an id."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    ids = tuple(str(item).strip() for item in items if str(item).strip())
+    for earlier in ids:
+        if not _ID.match(earlier):
+            raise LessonError(
+                f"{what}: {earlier!r} is not an id (lower-case letters, digits and '-')", path, line
+            )
+    return ids
 
 
 def _try_it(argument: str, block: list[str], path: Path, line: int) -> TryIt:
@@ -391,6 +428,7 @@ def _exercise(argument: str, block: list[str], path: Path, line: int) -> Exercis
         check=values.get("check", ""),
         tolerance=tolerance,
         explain=values.get("explain", ""),
+        was=_earlier_ids(values.get("was", ""), "'was'", path, line),
     )
 
 

@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .safe_files import PROGRESS_FILE_LIMIT, read_regular, resolve_target, write_atomic
+
+if TYPE_CHECKING:
+    from .lessons import Lesson
 
 try:
     import fcntl
@@ -69,6 +72,19 @@ class Progress:
     def of(self, course: str, lesson: str) -> LessonProgress:
         return self.lessons.get(f"{course}/{lesson}", LessonProgress())
 
+    def for_lesson(self, course: str, lesson: Lesson) -> LessonProgress:
+        """This lesson's progress, with what an earlier version of the course saved under its
+        old names (`was:`) mapped onto it: done if any was marked done, and each exercise
+        passed if it was passed under its own id or one of its earlier ids. Nothing is
+        rewritten on disk, so an older cnn-tui still reads its own keys."""
+        entries = [self.of(course, name) for name in (lesson.id, *lesson.was)]
+        passed_ids = {p for entry in entries for p in entry.passed}
+        passed = list(entries[0].passed)
+        for exercise in lesson.exercises:
+            if exercise.id not in passed and passed_ids.intersection((exercise.id, *exercise.was)):
+                passed.append(exercise.id)
+        return LessonProgress(done=any(entry.done for entry in entries), passed=passed)
+
     def _entry(self, course: str, lesson: str) -> LessonProgress:
         return self.lessons.setdefault(f"{course}/{lesson}", LessonProgress())
 
@@ -93,6 +109,16 @@ class Progress:
 
         mark(self._entry(course, lesson))
         return self.save(f"{course}/{lesson}", mark)
+
+    def set_lesson_done(self, course: str, lesson: Lesson, done: bool = True) -> str:
+        """set_done for a lesson that may have had other names: un-marking it also un-marks
+        them, or the old mark would still count (see for_lesson)."""
+        notes = [self.set_done(course, lesson.id, done)]
+        if not done:
+            notes += [
+                self.set_done(course, old, False) for old in lesson.was if self.of(course, old).done
+            ]
+        return next((note for note in notes if note), "")
 
     def to_dict(self) -> dict[str, Any]:
         return _as_dict(self.lessons)

@@ -97,7 +97,7 @@ class LessonsScreen(Screen[None]):
 
     def _course_title(self) -> Content:
         assert self.course is not None
-        done = sum(self.progress.of(self.course_key, x.id).done for x in self.course.lessons)
+        done = sum(self.progress.for_lesson(self.course_key, x).done for x in self.course.lessons)
         # the folder's name is the user's: plain text, never markup
         return Content.assemble(
             (visible(self.course.folder.name), "bold"), f"  {done}/{len(self.course.lessons)} done"
@@ -111,7 +111,7 @@ class LessonsScreen(Screen[None]):
             except LessonError as exc:
                 self.say(str(exc), "error")
         for lesson in self.course.lessons:
-            if not self.progress.of(self.course_key, lesson.id).done:
+            if not self.progress.for_lesson(self.course_key, lesson).done:
                 return lesson
         return self.course.lessons[0] if self.course.lessons else None
 
@@ -133,12 +133,12 @@ class LessonsScreen(Screen[None]):
         index = lesson_list.get_option_index(lesson.id)
         if lesson_list.highlighted != index:
             lesson_list.highlighted = index
-        entry = self.progress.of(self.course_key, lesson.id)
+        entry = self.progress.for_lesson(self.course_key, lesson)
         state = "done" if entry.done else "not done yet"
         self.say(f"Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
 
     def _widgets_for(self, lesson: Lesson) -> list[Widget]:
-        entry = self.progress.of(self.course_key, lesson.id)
+        entry = self.progress.for_lesson(self.course_key, lesson)
         objectives = "\n".join(f"• {visible(o)}" for o in lesson.objectives)
         # the title and objectives are the file's text: shown as written, never as markup
         heading = Content.assemble(
@@ -187,14 +187,14 @@ class LessonsScreen(Screen[None]):
     def action_toggle_done(self) -> None:
         if self.lesson is None:
             return
-        done = not self.progress.of(self.course_key, self.lesson.id).done
+        done = not self.progress.for_lesson(self.course_key, self.lesson).done
         if self._set_done(self.lesson, done):
             self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
 
     def _set_done(self, lesson: Lesson, done: bool) -> bool:
         """Mark a lesson (kept for this session either way); False, said in red, if not saved."""
         try:
-            self._progress_note(self.progress.set_done(self.course_key, lesson.id, done))
+            self._progress_note(self.progress.set_lesson_done(self.course_key, lesson, done))
         except OSError as exc:
             self.say(f"progress not saved: {exc.strerror or exc}", "error")
             self._refresh_list()
@@ -239,7 +239,7 @@ class LessonsScreen(Screen[None]):
         except OSError as exc:
             self.say(f"progress not saved: {exc.strerror or exc}", "error")
             saved = False
-        entry = self.progress.of(self.course_key, lesson.id)
+        entry = self.progress.for_lesson(self.course_key, lesson)
         if not entry.done and {e.id for e in lesson.exercises} <= set(entry.passed):
             if self._set_done(lesson, True) and saved:
                 self.notify(f"Lesson {lesson.order} done: every exercise passed")

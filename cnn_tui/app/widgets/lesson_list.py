@@ -13,7 +13,7 @@ from ...core.progress import Progress
 
 def lesson_label(lesson: Lesson, progress: Progress, course: str) -> Text:
     """'✓ 3 Convolution in two dimensions  2/4', cut with an ellipsis to the list's width."""
-    entry = progress.of(course, lesson.id)
+    entry = progress.for_lesson(course, lesson)
     total = len(lesson.exercises)
     passed = len(set(entry.passed) & {e.id for e in lesson.exercises})
     text = Text(no_wrap=True, overflow="ellipsis")
