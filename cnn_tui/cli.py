@@ -353,6 +353,7 @@ def _report_dict(sizes) -> dict[str, Any]:
         "formula": sizes.formula,
         "exact": sizes.exact,
         "uncovered": list(sizes.uncovered),
+        "uncovered_causes": list(sizes.causes),
         "padding": list(sizes.padding),
         "dropped": sizes.dropped,
     }
@@ -445,7 +446,11 @@ def cmd_calc_receptive_field(args: argparse.Namespace) -> int:
     for row in rows:
         cells = report.field_cells(row)
         table.add_row(*(_text(cells[name], 50) for name in report.FIELD_COLUMNS))
-    _console().print(table)
+    console = _console()
+    console.print(table)
+    note = report.field_note(rows)
+    if note:
+        console.print(f"[dim]{escape(visible(note))}[/dim]", highlight=False)
     return 0
 
 

@@ -176,7 +176,7 @@ def test_calc_conv_reports_dropped_cells(capsys):
     assert main(["calc", "conv", "--size", "7", "--kernel", "3", "--stride", "3"]) == 0
     out = capsys.readouterr().out
     assert "floor((7 - 3 + 2*0) / 3) + 1 = 2" in out
-    assert "input index 6 never falls under a window" in out
+    assert "input index 6 is never used: it lies past the last window" in out
 
 
 def test_calc_pool_transposed_linear(capsys):

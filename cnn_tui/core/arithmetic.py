@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import gcd
 
 PADDING_MODES = ("valid", "same", "full")
 MAX_REPORT_SIZE = 100_000
@@ -161,6 +162,8 @@ class SizeReport:
     dropped: bool = False
     """Ceil mode only: the formula's last window would start in the right padding, so (as in
     PyTorch) it is dropped and the output is one less than the formula."""
+    causes: tuple[str, ...] = ()
+    """Why each uncovered index is left out, in the same order: one of UNCOVERED_CAUSES."""
 
     @property
     def formula(self) -> str:
@@ -193,19 +196,86 @@ class SizeReport:
 
     @property
     def explanation(self) -> str:
-        """One line on what the stride leaves out, or an empty string when everything is used."""
+        """One line on which input cells no window touches and why, grouped by cause, or an
+        empty string when every cell is used."""
         if not self.uncovered:
             return ""
-        cells = ", ".join(str(i) for i in self.uncovered)
-        noun = "index" if len(self.uncovered) == 1 else "indices"
-        verb = "falls" if len(self.uncovered) == 1 else "fall"
-        if not self.exact:
-            why = "the stride does not divide evenly"
-        elif self.dilation > 1:
-            why = "the dilation skips them"
-        else:
-            why = "the stride is longer than the window"
-        return f"input {noun} {cells} never {verb} under a window: {why}"
+        groups: dict[str, list[int]] = {}
+        for index, cause in zip(self.uncovered, self.causes, strict=True):
+            groups.setdefault(cause, []).append(index)
+        one = len(self.uncovered) == 1
+        head = (
+            f"input {'index' if one else 'indices'} {_listed(self.uncovered)} "
+            f"{'is' if one else 'are'} never used: "
+        )
+        if len(groups) == 1:
+            ((cause, _),) = groups.items()
+            return head + ("it " if one else "they ") + self._cause_text(cause, one, True)
+        # groups in the order of their first cell, left to right along the axis
+        parts = []
+        for number, (cause, cells) in enumerate(groups.items()):
+            # the dilation is named once, in the first group in a gap
+            first_gap = all(not c.startswith("dilation") for c in list(groups)[:number])
+            subject = f"{'index' if len(cells) == 1 else 'indices'} {_listed(cells)} "
+            parts.append(subject + self._cause_text(cause, len(cells) == 1, first_gap))
+        return head + "; ".join(parts)
+
+    def _cause_text(self, cause: str, one: bool, name_dilation: bool) -> str:
+        """What one group of uncovered cells has in common, after its subject."""
+        before, after = self.padding
+        span = effective_kernel(self.kernel, self.dilation)
+        window = f"dilated window {span}" if self.dilation > 1 else f"window {span}"
+        if cause == "between-windows":
+            where = "between two windows" if one else "between windows"
+            return (
+                f"{'lies' if one else 'lie'} {where}, as the stride {self.stride} "
+                f"is longer than the {window}"
+            )
+        if cause == "past-last-window":
+            end = (self.output - 1) * self.stride - before + span - 1
+            ends = f"ending at {end}" if end >= 0 else "ending in the padding"
+            if self.ceil_mode:
+                why = "ceil mode drops the window that would start past the input"
+            else:
+                pad = f" + {before + after}" if before + after else ""
+                why = f"({self.size}{pad} - {span}) is not a multiple of the stride {self.stride}"
+            return f"{'lies' if one else 'lie'} past the last window ({ends}), as {why}"
+        gap = f"{'falls in a gap' if one else 'fall in gaps'} of the dilated kernel"
+        if name_dilation:
+            gap += f" (dilation {self.dilation})"
+        if cause == "dilation-gap":
+            return f"{gap} that no window fills at stride {self.stride}"
+        start = "starting before the " + ("padding" if before else "input")
+        finish = "running past the end of the " + ("padding" if after else "input")
+        outside = {
+            "dilation-gap-start": start,
+            "dilation-gap-end": finish,
+            "dilation-gap-both": f"{start} or {finish}",
+        }[cause]
+        return f"{gap} and would need {'a window' if one else 'windows'} {outside}"
+
+
+def _listed(cells: Sequence[int]) -> str:
+    return ", ".join(str(i) for i in cells)
+
+
+UNCOVERED_CAUSES: dict[str, str] = {
+    "dilation-gap-start": "inside a window's span, in a gap of its dilated kernel; the windows "
+    "whose taps would land there would start before the padded input",
+    "dilation-gap-end": "inside a window's span, in a gap of its dilated kernel; the windows "
+    "whose taps would land there would run past the end of the padded input",
+    "dilation-gap-both": "inside a window's span, in a gap of its dilated kernel; the windows "
+    "whose taps would land there would start before or run past the padded input",
+    "dilation-gap": "inside a window's span, in a gap of its dilated kernel; at this stride no "
+    "window anywhere has a tap there",
+    "between-windows": "outside every window's span, between two windows: the stride is longer "
+    "than the (dilated) window",
+    "past-last-window": "after the last window's span: the stride does not divide (size + "
+    "padding - window), or ceil mode dropped the window that would start past the input",
+}
+"""Why an input cell is never touched, by the code SizeReport.causes and the JSON carry. Every
+uncovered cell lies after the first window's start (the first window starts at or before index
+0), so it is inside some window's span, between two spans, or after the last one."""
 
 
 def size_report(
@@ -232,8 +302,19 @@ def size_report(
     span = effective_kernel(kernel, dilation)
     uncovered = _uncovered(size, kernel, stride, before, dilation, out)
     exact = (size + before + after - span) % stride == 0
+    causes = tuple(_cause(i + before, kernel, stride, dilation, out) for i in uncovered)
     return SizeReport(
-        size, kernel, stride, (before, after), dilation, ceil_mode, out, exact, uncovered, dropped
+        size,
+        kernel,
+        stride,
+        (before, after),
+        dilation,
+        ceil_mode,
+        out,
+        exact,
+        uncovered,
+        dropped,
+        causes,
     )
 
 
@@ -267,6 +348,35 @@ def _uncovered(
             taps = range(start + low * dilation, start + high * dilation + 1, dilation)
             covered[taps.start : taps.stop : dilation] = b"\x01" * len(taps)
     return tuple(i for i, hit in enumerate(covered) if not hit)
+
+
+def _cause(position: int, kernel: int, stride: int, dilation: int, out: int) -> str:
+    """The UNCOVERED_CAUSES code of an uncovered cell at position in the padded axis (window o
+    spans [o*stride, o*stride + span - 1]); constant time, however long the kernel."""
+    span = effective_kernel(kernel, dilation)
+    first = max(0, -(-(position - span + 1) // stride))
+    last = min(out - 1, position // stride)
+    if first > last:
+        # no window's span reaches it: it is between two spans or after the last one
+        end = (out - 1) * stride + span - 1
+        return "past-last-window" if position > end else "between-windows"
+    # inside a span, yet no tap lands on it: a dilation gap. Window o has a tap here when
+    # o*stride + t*dilation == position for some tap t in [0, kernel): solve for t mod stride
+    common = gcd(dilation, stride)
+    if position % common:
+        return "dilation-gap"
+    period = stride // common
+    t_low = (position // common) * pow(dilation // common, -1, period) % period
+    if t_low >= kernel:
+        return "dilation-gap"
+    t_high = t_low + (kernel - 1 - t_low) // period * period
+    # the smallest tap gives the latest window, the largest tap the earliest; none lies in
+    # [0, out), or a tap would land here
+    late = (position - t_low * dilation) // stride >= out
+    early = (position - t_high * dilation) // stride < 0
+    if late and early:
+        return "dilation-gap-both"
+    return "dilation-gap-end" if late else "dilation-gap-start"
 
 
 @dataclass(frozen=True)
@@ -325,6 +435,14 @@ class FieldStep:
     """Distance in input pixels between neighbouring output cells."""
     start: float
     """Centre of the first output cell's field, in input coordinates."""
+    exact: bool = True
+    """Whether every output cell's field has this size. False from an adaptive pool with windows
+    of unequal width (or unequal spacing, once a later window spans several cells) on: size is
+    then the largest field any cell has, exact on the pool's row, an upper bound after it."""
+    even: bool = True
+    """Whether neighbouring cells are all jump apart. False from an adaptive pool whose windows
+    start at unequal spacings on: jump is then the largest spacing (exact on the pool's row, an
+    upper bound after it) and start is only approximate after the pool's row."""
 
 
 def receptive_field_step(
@@ -336,6 +454,69 @@ def receptive_field_step(
         size=previous.size + (span - 1) * previous.jump,
         jump=previous.jump * stride,
         start=previous.start + ((span - 1) / 2 - padding) * previous.jump,
+        # a window over several cells that lie unevenly apart sees more or less
+        exact=previous.exact and (previous.even or span == 1),
+        even=previous.even,
+    )
+
+
+def adaptive_windows(size: int, output: int) -> tuple[tuple[int, int], ...]:
+    """PyTorch's adaptive pooling windows along one axis: output cell i averages the input cells
+    [floor(i*size/output), ceil((i+1)*size/output))."""
+    _check_positive(size=size, output=output)
+    return tuple(((i * size) // output, -(-((i + 1) * size) // output)) for i in range(output))
+
+
+@dataclass(frozen=True)
+class AdaptiveGeometry:
+    """Adaptive pooling from size to output cells along one axis, as an ordinary pool."""
+
+    kernel: int
+    """The widest window."""
+    stride: int
+    """The widest spacing between neighbouring windows' starts."""
+    same_width: bool
+    """Whether every window is kernel wide."""
+    same_spacing: bool
+    """Whether every neighbouring pair of windows starts stride apart."""
+
+
+def adaptive_geometry(size: int, output: int) -> AdaptiveGeometry:
+    """The widest window and spacing of adaptive_windows(size, output), without listing them.
+
+    With size = q*output + r: r = 0 gives windows of q every q cells, r = 1 windows of q + 1
+    every q cells. Otherwise (i*r mod output) runs through the multiples of g = gcd(r, output),
+    so a window of q + 2 appears exactly when r > g, and starts lie q or q + 1 apart.
+    """
+    _check_positive(size=size, output=output)
+    whole, rest = divmod(size, output)
+    if rest == 0:
+        return AdaptiveGeometry(whole, whole, True, True)
+    if rest == 1:
+        return AdaptiveGeometry(whole + 1, whole, True, True)
+    wider = rest > gcd(rest, output)
+    return AdaptiveGeometry(whole + 1 + wider, whole + 1, not wider, False)
+
+
+def adaptive_field_step(previous: FieldStep, size: int, output: int) -> FieldStep | None:
+    """The field after adaptive average pooling from size to output cells along one axis.
+
+    Pooling to the size the map already has is an identity; pooling to one cell mixes the
+    whole map (None). Otherwise it is an ordinary pool with its widest window and widest
+    spacing, exact when all windows are alike (see FieldStep.exact and FieldStep.even)."""
+    if output == size:
+        return previous
+    if output == 1:
+        return None
+    pool = adaptive_geometry(size, output)
+    # the first window is [0, ceil(size/output)), whatever the others are
+    first = -(-size // output)
+    return FieldStep(
+        size=previous.size + (pool.kernel - 1) * previous.jump,
+        jump=previous.jump * pool.stride,
+        start=previous.start + (first - 1) / 2 * previous.jump,
+        exact=previous.exact and pool.same_width and (previous.even or pool.kernel == 1),
+        even=previous.even and pool.same_spacing,
     )
 
 

@@ -36,6 +36,29 @@ input shape may take: larger ones are typos, and their tallies would be beyond a
 Shape = tuple[int, ...]
 """A per-image shape: (C, H, W) for feature maps, (F,) for feature vectors."""
 
+Pair = tuple[int, int]
+"""(height, width) of a kernel, stride, padding or dilation that differs between the axes."""
+
+PAIR_FIELDS = frozenset({"kernel", "stride", "padding", "dilation"})
+"""Settings that take one number or a per-axis pair: 1x7 in a spec, [1, 7] in a stack file.
+A square pair (3x3) is kept as the plain number, so labels and files stay as they were."""
+
+
+def per_axis(value: Any) -> tuple[Any, Any]:
+    """A setting along (height, width): 3 -> (3, 3), (1, 7) -> (1, 7), 'same' -> twice."""
+    if isinstance(value, (tuple, list)):
+        first, second = value
+        return (first, second)
+    return (value, value)
+
+
+def _squared(value: Any) -> Any:
+    """A pair as the layer keeps it: a tuple, or the plain number when both sides agree."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        first, second = value
+        return first if first == second else (first, second)
+    return value
+
 
 class StackError(ValueError):
     """A stack that cannot be parsed or does not fit its input, with where it went wrong."""
@@ -120,6 +143,8 @@ def _need_map(shape: Shape, what: str) -> tuple[int, int, int]:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "x".join(_fmt(v) for v in value)  # a per-axis pair: 1x7
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -137,6 +162,10 @@ class Layer:
     """The spec keyword, e.g. 'conv'."""
     positional: ClassVar[tuple[str, ...]] = ()
     """Fields that may be given without a name, in order."""
+    named_only: ClassVar[tuple[str, ...]] = ()
+    """Fields once also taken without a name after the positional ones (conv's stride and
+    padding): now refused there with a hint, since conv(64,1,7) read as stride 7 surprised
+    people who meant a 1x7 kernel."""
     short_names: ClassVar[dict[str, str]] = {}
     """Short keyword aliases accepted and written by the spec syntax (s=stride...)."""
     pointwise: ClassVar[bool] = False
@@ -155,8 +184,9 @@ class Layer:
     def macs(self, shape: Shape, out: Shape) -> int:
         return 0
 
-    def geometry(self) -> tuple[int, int, int, int] | None:
-        """(kernel, stride, padding before, dilation) for receptive-field arithmetic."""
+    def geometry(self, axis: int = 0) -> tuple[int, int, int, int] | None:
+        """(kernel, stride, padding before, dilation) along axis 0 (height) or 1 (width), for
+        receptive-field arithmetic."""
         return None
 
     @property
@@ -192,7 +222,8 @@ class Layer:
         for f in fields(self):
             value = getattr(self, f.name)
             if value != f.default or f.default is _REQUIRED:
-                data[f.name] = value
+                # a per-axis pair is stored as a JSON list [h, w]
+                data[f.name] = list(value) if isinstance(value, tuple) else value
         return data
 
 
@@ -215,7 +246,8 @@ class Conv2d(Layer):
     """A 2-D convolution; input channels are inferred from the incoming shape."""
 
     kind: ClassVar[str] = "conv"
-    positional: ClassVar[tuple[str, ...]] = ("out_channels", "kernel", "stride", "padding")
+    positional: ClassVar[tuple[str, ...]] = ("out_channels", "kernel")
+    named_only: ClassVar[tuple[str, ...]] = ("stride", "padding")
     short_names: ClassVar[dict[str, str]] = {
         "k": "kernel",
         "s": "stride",
@@ -225,14 +257,17 @@ class Conv2d(Layer):
     }
     out_channels: int = _REQUIRED
     """Number of filters K."""
-    kernel: int = _REQUIRED
-    """Square kernel side F."""
-    stride: int = 1
-    padding: int | str = 0
-    """Zero padding per side, or 'valid' / 'same' / 'full'."""
-    dilation: int = 1
+    kernel: int | Pair = _REQUIRED
+    """Kernel side F, or (height, width) for a rectangular kernel such as 1x7."""
+    stride: int | Pair = 1
+    padding: int | Pair | str = 0
+    """Zero padding per side (or per axis: 0x3), or 'valid' / 'same' / 'full'."""
+    dilation: int | Pair = 1
     groups: int = 1
     bias: bool = True
+
+    def __post_init__(self) -> None:
+        _keep_pairs_square(self)
 
     def output_shape(self, shape: Shape) -> Shape:
         c, h, w = _need_map(shape, "conv")
@@ -243,73 +278,114 @@ class Conv2d(Layer):
             )
         return (
             self.out_channels,
-            *_spatial(h, w, self.kernel, self.stride, self.padding, self.dilation, False, "kernel"),
+            *_spatial(
+                (h, w), self.kernel, self.stride, self.padding, self.dilation, False, "kernel"
+            ),
         )
 
     def params(self, shape: Shape) -> ParamCount:
-        return conv_params(self.kernel, shape[0], self.out_channels, self.groups, self.bias)
+        kernel = per_axis(self.kernel)
+        return conv_params(kernel, shape[0], self.out_channels, self.groups, self.bias)
 
     def macs(self, shape: Shape, out: Shape) -> int:
-        return _elements(out) * self.kernel * self.kernel * (shape[0] // self.groups)
+        return _elements(out) * math.prod(per_axis(self.kernel)) * (shape[0] // self.groups)
 
-    def geometry(self) -> tuple[int, int, int, int]:
-        before, _ = resolve_padding(self.kernel, self.padding, self.dilation, self.stride)
-        return (self.kernel, self.stride, before, self.dilation)
+    def geometry(self, axis: int = 0) -> tuple[int, int, int, int]:
+        kernel, stride, padding, dilation = (
+            per_axis(value)[axis]
+            for value in (self.kernel, self.stride, self.padding, self.dilation)
+        )
+        before, _ = resolve_padding(kernel, padding, dilation, stride)
+        return (kernel, stride, before, dilation)
+
+
+def _keep_pairs_square(layer: Layer) -> None:
+    """Pairs as tuples, and a square pair as its plain number: Conv2d(8, (3, 3)) == Conv2d(8, 3)."""
+    for name in PAIR_FIELDS:
+        value = getattr(layer, name, None)
+        if isinstance(value, (tuple, list)):
+            object.__setattr__(layer, name, _squared(value))
 
 
 def _spatial(
-    h: int,
-    w: int,
-    kernel: int,
-    stride: int,
-    padding: int | str,
-    dilation: int,
+    sizes: tuple[int, int],
+    kernel: int | Pair,
+    stride: int | Pair,
+    padding: int | Pair | str,
+    dilation: int | Pair,
     ceil: bool,
     noun: str,
 ) -> tuple[int, int]:
-    try:
-        before, after = resolve_padding(kernel, padding, dilation, stride)
-        span = effective_kernel(kernel, dilation)
-        # ceil mode lets a window hang over the edge (PyTorch gives 1x1 there)
-        if min(h, w) + before + after < span and not ceil:
-            padded = (
-                f" (padded {h + before + after}x{w + before + after})" if before + after else ""
-            )
-            size = f"{span}x{span} dilated " if dilation > 1 else f"{kernel}x{kernel} "
-            raise LayerError(f"input is {h}x{w}{padded}, smaller than the {size}{noun}")
-        return (
-            output_size(h, kernel, stride, padding, dilation, ceil),
-            output_size(w, kernel, stride, padding, dilation, ceil),
+    """Output height and width, each axis with its own kernel, stride, padding and dilation."""
+    axes = list(
+        zip(
+            sizes,
+            per_axis(kernel),
+            per_axis(stride),
+            per_axis(padding),
+            per_axis(dilation),
+            strict=True,
         )
+    )
+    try:
+        pads = [resolve_padding(k, p, d, s) for _, k, s, p, d in axes]
+        spans = [effective_kernel(k, d) for _, k, _, _, d in axes]
+        padded = [n + before + after for (n, *_), (before, after) in zip(axes, pads, strict=True)]
+        # ceil mode lets a window hang over the edge (PyTorch gives 1x1 there)
+        if any(room < span for room, span in zip(padded, spans, strict=True)) and not ceil:
+            h, w = sizes
+            shown = f" (padded {padded[0]}x{padded[1]})" if any(sum(p) for p in pads) else ""
+            dilated = any(d > 1 for *_, d in axes)
+            kh, kw = spans if dilated else (k for _, k, *_ in axes)
+            size = f"{kh}x{kw} dilated " if dilated else f"{kh}x{kw} "
+            raise LayerError(f"input is {h}x{w}{shown}, smaller than the {size}{noun}")
+        first, second = (output_size(n, k, s, p, d, ceil) for n, k, s, p, d in axes)
+        return (first, second)
     except ArithmeticError_ as exc:
         raise LayerError(str(exc)) from None
 
 
 @dataclass(frozen=True)
 class _Pool(Layer):
-    positional: ClassVar[tuple[str, ...]] = ("kernel", "stride", "padding")
+    positional: ClassVar[tuple[str, ...]] = ("kernel",)
+    named_only: ClassVar[tuple[str, ...]] = ("stride", "padding")
     short_names: ClassVar[dict[str, str]] = {"k": "kernel", "s": "stride", "p": "padding"}
-    kernel: int = _REQUIRED
-    stride: int | None = None
+    kernel: int | Pair = _REQUIRED
+    """Window side F, or (height, width) for a rectangular window such as 3x1."""
+    stride: int | Pair | None = None
     """Defaults to the kernel size, as in PyTorch."""
-    padding: int = 0
+    padding: int | Pair = 0
     ceil_mode: bool = False
 
+    def __post_init__(self) -> None:
+        _keep_pairs_square(self)
+
     @property
-    def step(self) -> int:
+    def step(self) -> int | Pair:
         return self.stride if self.stride is not None else self.kernel
 
     def output_shape(self, shape: Shape) -> Shape:
         c, h, w = _need_map(shape, self.kind)
-        if self.padding * 2 > self.kernel:
-            raise LayerError(f"padding {self.padding} is more than half the {self.kernel} window")
+        if isinstance(self.padding, str):
+            raise LayerError(
+                f"pooling has no {self.padding!r} padding: give a number of cells, "
+                "at most half the window"
+            )
+        pairs = zip(per_axis(self.padding), per_axis(self.kernel), strict=True)
+        if any(padding * 2 > kernel for padding, kernel in pairs):
+            raise LayerError(
+                f"padding {_fmt(self.padding)} is more than half the {_fmt(self.kernel)} window"
+            )
         return (
             c,
-            *_spatial(h, w, self.kernel, self.step, self.padding, 1, self.ceil_mode, "window"),
+            *_spatial((h, w), self.kernel, self.step, self.padding, 1, self.ceil_mode, "window"),
         )
 
-    def geometry(self) -> tuple[int, int, int, int]:
-        return (self.kernel, self.step, self.padding, 1)
+    def geometry(self, axis: int = 0) -> tuple[int, int, int, int]:
+        kernel, stride, padding = (
+            per_axis(v)[axis] for v in (self.kernel, self.step, self.padding)
+        )
+        return (kernel, stride, padding, 1)
 
 
 @dataclass(frozen=True)
@@ -340,7 +416,7 @@ class AdaptiveAvgPool2d(Layer):
         c, _, _ = _need_map(shape, "adaptiveavgpool")
         return (c, self.output, self.output)
 
-    def geometry(self) -> tuple[int, int, int, int] | None:
+    def geometry(self, axis: int = 0) -> tuple[int, int, int, int] | None:
         return None
 
 
@@ -829,9 +905,10 @@ _MAX_OF = {"layers": 1_000}
 block has 64), so a million of them would take minutes to tally."""
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>-?[0-9]+(?:\.[0-9]*)?(?:e-?[0-9]+)?)|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<punct>[()\[\]|*,=]))"
+    r"\s*(?:(?P<num>-?[0-9]+(?:[xX×]-?[0-9]+)+|-?[0-9]+(?:\.[0-9]*)?(?:e-?[0-9]+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[()\[\]|*,=]))"
 )
+"""A number is also a per-axis pair like 1x7 (more sides, 3x3x3, are refused by coerce)."""
 
 
 @dataclass
@@ -990,11 +1067,11 @@ class _Parser:
                 )
             return Concat(paths=tuple(tuple(b) for b in branches))
         if len(positional) > len(cls.positional):
-            raise self.error(
+            message = _named_only_hint(cls, positional) or (
                 f"{cls.kind} takes at most {len(cls.positional)} unnamed arguments "
-                f"({', '.join(cls.positional) or 'none'})",
-                positional[len(cls.positional)][1],
+                f"({', '.join(cls.positional) or 'none'})"
             )
+            raise self.error(message, positional[len(cls.positional)][1])
         values: dict[str, tuple[str, _Token]] = dict(zip(cls.positional, positional, strict=False))
         for key, item in named.items():
             if key in values:
@@ -1018,6 +1095,36 @@ class _Parser:
         return cls(**kwargs)
 
 
+_WORDS = {"out_channels": "filters"}
+"""How the hint for a misplaced argument names a positional field."""
+
+
+def _named_only_hint(cls: type[Layer], positional: list[tuple[str, _Token]]) -> str | None:
+    """For conv(64,1,7) or maxpool(3,1): say how to write a stride, or the rectangular kernel
+    that was perhaps meant (None for a layer that never took settings after its positional
+    ones)."""
+    extra = positional[len(cls.positional) :]
+    if not cls.named_only:
+        return None
+    aliases = {name: alias for alias, name in cls.short_names.items()}
+    takes = ", ".join(_WORDS.get(name, name) for name in cls.positional)
+    if len(extra) > len(cls.named_only):
+        named = ", ".join(f"{alias}=" for alias in cls.short_names if alias != "k")
+        return f"{cls.kind} takes ({takes}); give the other settings by name ({named})"
+    settings = [
+        # conv(8,3,same) meant the padding, whatever place it took
+        ("padding" if text.lower() in ("valid", "same", "full") else name, text)
+        for name, (text, _) in zip(cls.named_only, extra, strict=False)
+    ]
+    named = " and ".join(f"the {name} as {aliases[name]}={text}" for name, text in settings)
+    hint = f"{cls.kind} takes ({takes}); write {named}"
+    side, across = positional[len(cls.positional) - 1][0], extra[0][0]
+    if len(extra) == 1 and _ASCII_WHOLE.fullmatch(side) and _ASCII_WHOLE.fullmatch(across):
+        noun = "kernel" if cls.kind == "conv" else "window"
+        hint += f", or a {side}x{across} {noun} as {side}x{across}"
+    return hint
+
+
 def coerce(key: str, value: Any) -> Any:
     """Turn a typed or loaded value into the field's type, with a message when it cannot."""
     text = str(value).lower()
@@ -1033,22 +1140,10 @@ def coerce(key: str, value: Any) -> Any:
         return text
     if key == "stride" and value is None:
         return None
-    if key in _INT_FIELDS or key == "padding":
-        if isinstance(value, bool) or not re.fullmatch(r"-?[0-9]+", text):
-            extra = " or valid/same/full" if key == "padding" else ""
-            raise ValueError(f"expected a whole number{extra}, got {_clip(repr(value))}")
-        least = 0 if key == "padding" else 1
-        # the length first: int() of thousands of digits is slow, and such a size is a typo
-        if len(text.lstrip("-0")) > len(str(MAX_SIZE)):
-            number = -MAX_SIZE - 1 if text.startswith("-") else MAX_SIZE + 1
-        else:
-            number = int(text)
-        if number < least:
-            raise ValueError(f"must be at least {least}, got {_clip(text)}")
-        most = _MAX_OF.get(key, MAX_SIZE)
-        if number > most:
-            raise ValueError(f"must be at most {most:,}, got {_clip(text)}")
-        return number
+    if key in PAIR_FIELDS:
+        return _number_or_pair(key, value)
+    if key in _INT_FIELDS:
+        return _whole_number(key, value)
     if isinstance(value, str) and not value.isascii():
         # float() takes full-width digits ('０.５'); a spec or file says numbers in ASCII
         raise ValueError(f"expected a number, got {_clip(repr(value))}")
@@ -1061,6 +1156,42 @@ def coerce(key: str, value: Any) -> Any:
     if not math.isfinite(number):
         # nan and inf pass float() but no layer can use them (and PyTorch source cannot hold them)
         raise ValueError(f"expected a finite number, got {_clip(repr(value))}")
+    return number
+
+
+def _number_or_pair(key: str, value: Any) -> int | Pair:
+    """A kernel, stride, padding or dilation: a whole number, or a pair '1x7' / [1, 7] of
+    (height, width); a square pair becomes the plain number."""
+    text = str(value).strip().lower()
+    if isinstance(value, (list, tuple)):
+        sides = list(value)
+    elif isinstance(value, str) and re.fullmatch(r"[-0-9]+(?:[x×][-0-9]+)+", text):
+        sides = re.split(r"[x×]", text)
+    else:
+        return _whole_number(key, value, " or valid/same/full" if key == "padding" else "")
+    if len(sides) != 2:
+        shown = "an [h, w] pair" if isinstance(value, (list, tuple)) else "a pair like 1x7"
+        raise ValueError(f"expected a whole number or {shown}, got {_clip(repr(value))}")
+    height, width = (_whole_number(key, side) for side in sides)
+    return height if height == width else (height, width)
+
+
+def _whole_number(key: str, value: Any, extra: str = "") -> int:
+    """A whole number within the field's limits (extra: the other words it may be)."""
+    text = str(value).lower()
+    if isinstance(value, bool) or not re.fullmatch(r"-?[0-9]+", text):
+        raise ValueError(f"expected a whole number{extra}, got {_clip(repr(value))}")
+    least = 0 if key == "padding" else 1
+    # the length first: int() of thousands of digits is slow, and such a size is a typo
+    if len(text.lstrip("-0")) > len(str(MAX_SIZE)):
+        number = -MAX_SIZE - 1 if text.startswith("-") else MAX_SIZE + 1
+    else:
+        number = int(text)
+    if number < least:
+        raise ValueError(f"must be at least {least}, got {_clip(text)}")
+    most = _MAX_OF.get(key, MAX_SIZE)
+    if number > most:
+        raise ValueError(f"must be at most {most:,}, got {_clip(text)}")
     return number
 
 

@@ -230,6 +230,11 @@ def layer_activations(model: str, layer: int, input: str | None = None) -> int:
     return _layer_row(model, layer, input).activations
 
 
+def layer_shape(model: str, layer: int, input: str | None = None) -> str:
+    """The shape one top-level layer's row puts out, e.g. `512x1x1`."""
+    return format_shape(_layer_row(model, layer, input).output_shape)
+
+
 def _layer_row(model: str, layer: int, input: str | None):
     for row in _tally(model, input).rows:
         if row.number == str(layer):
@@ -294,6 +299,19 @@ def adam_step(
     return update
 
 
+def rmsprop_step(
+    grad: float, lr: float = 0.001, alpha: float = 0.99, eps: float = 1e-8, steps: int = 1
+) -> float:
+    """Size of RMSProp's update at step `steps` under a constant gradient, as PyTorch's RMSprop
+    computes it: no bias correction, so the first step is lr / sqrt(1 - alpha)."""
+    _check_steps(steps)
+    charge(steps)
+    s = 0.0
+    for _ in range(steps):
+        s = alpha * s + (1 - alpha) * grad * grad
+    return lr * grad / (math.sqrt(s) + eps)
+
+
 def adagrad_step(grad: float, lr: float = 0.01, steps: int = 1, eps: float = 1e-10) -> float:
     """AdaGrad's update at step `steps` under a constant gradient: it shrinks like 1/sqrt(t)."""
     return lr * grad / (math.sqrt(steps * grad * grad) + eps)
@@ -332,11 +350,13 @@ ANSWERS: dict[str, Callable[..., Any]] = {
         stack_macs,
         layer_params,
         layer_activations,
+        layer_shape,
         receptive_field,
         dropout_scale,
         softmax,
         momentum_velocity,
         adam_step,
+        rmsprop_step,
         adagrad_step,
         bytes_of,
         sqrt,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .arithmetic import conv_params, linear_params, transposed_output_size
@@ -222,6 +223,7 @@ def summary_totals(result: Tally, label_limit: int | None = None) -> list[tuple[
             f"{totals.params:,} ({short_count(totals.params)})"
             f" = {totals.weights:,} weights + {totals.biases:,} biases",
         ),
+        *_buffer_lines(result),
         (
             "activations",
             f"{totals.activations:,} ({short_count(totals.activations)})"
@@ -271,6 +273,27 @@ def summary_totals(result: Tally, label_limit: int | None = None) -> list[tuple[
     return lines
 
 
+def _buffer_lines(result: Tally) -> list[tuple[str, str]]:
+    """Batch norm's running statistics, only when the stack has any: they explain why a Keras
+    summary of the same layers shows more parameters than PyTorch counts."""
+    totals = result.totals
+    if not totals.buffers:
+        return []
+    keras = totals.params + totals.buffers
+    return [
+        (
+            "buffers",
+            f"{totals.buffers:,} ({short_count(totals.buffers)})"
+            " batch norm's running means and variances",
+        ),
+        ("", "(not trained, not counted in parameters; Keras counts them as"),
+        (
+            "",
+            f"non-trainable parameters: it totals these layers at {keras:,})",
+        ),
+    ]
+
+
 TOTALS_LABEL_WIDTH = 12
 """Labels of the totals lines are padded to this, so the figures line up."""
 
@@ -285,11 +308,42 @@ FIELD_COLUMNS: tuple[str, ...] = ("#", "layer", "output", "field", "jump", "star
 def field_cells(row: FieldRow) -> dict[str, str]:
     """One receptive-field row as text; 'whole input' once the layer mixes the whole image."""
     field = row.field
+    if field is None:
+        return {
+            "#": row.number,
+            "layer": row.label,
+            "output": format_shape(row.output_shape),
+            "field": "whole input",
+            "jump": "",
+            "start": "",
+        }
+    across = row.across or field  # along the width: differs after a 1x7 kernel, s=2x1, ...
+    jump = f"{field.jump}" if across.jump == field.jump else f"{field.jump}x{across.jump}"
+    start = f"{field.start:g}"
+    if across.start != field.start:
+        start += f", {across.start:g}"
+    # after an adaptive pool with unequal windows: the largest any cell has (see field_note)
+    wide = "" if field.exact and across.exact else "≤"
+    far = "" if field.even and across.even else "≤"
     return {
         "#": row.number,
         "layer": row.label,
         "output": format_shape(row.output_shape),
-        "field": "whole input" if field is None else f"{field.size}x{field.size}",
-        "jump": "" if field is None else str(field.jump),
-        "start": "" if field is None else f"{field.start:g}",
+        "field": f"{wide}{field.size}x{across.size}",
+        "jump": f"{far}{jump}",
+        "start": start,
     }
+
+
+def field_note(rows: Sequence[FieldRow]) -> str:
+    """What a '≤' in the field table means, naming the adaptive pool behind it; empty when
+    every field is exact."""
+    for row in rows:
+        fields = [f for f in (row.field, row.across) if f is not None]
+        if any(not (f.exact and f.even) for f in fields):
+            return (
+                f"≤: layer {row.number} {clip(row.label, 30)} pools windows of unequal width or"
+                " spacing (PyTorch's [floor(i*L/N), ceil((i+1)*L/N))): a figure marked ≤ is the"
+                " largest any cell has, exact on that layer's row and an upper bound after it"
+            )
+    return ""

@@ -10,6 +10,7 @@ from typing import Any
 from .layers import (
     MAX_LAYERS,
     MAX_NESTING,
+    PAIR_FIELDS,
     Stack,
     StackError,
     format_shape,
@@ -20,7 +21,12 @@ from .layers import (
 from .safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
 
 FORMAT = "cnn-tui-stack"
-VERSION = 1
+VERSION = 2
+"""The newest format: a kernel, stride, padding or dilation may be an [h, w] pair."""
+PLAIN_VERSION = 1
+"""The version written when no layer holds a pair, so such files read as they always did."""
+VERSIONS = (PLAIN_VERSION, VERSION)
+"""The versions the loader reads."""
 
 MAX_TEXT = {"name": 200, "description": 10_000}
 """The longest name and description a stack file may hold, in characters."""
@@ -28,17 +34,35 @@ MAX_TEXT = {"name": 200, "description": 10_000}
 
 def dumps_stack(stack: Stack) -> str:
     """The file text: header fields, then each top-level layer on its own line."""
-    header: dict[str, Any] = {"format": FORMAT, "version": VERSION, "name": stack.name}
+    dicts = [layer.to_dict() for layer in stack.layers]
+    version = VERSION if any(_holds_pair(d) for d in dicts) else PLAIN_VERSION
+    header: dict[str, Any] = {"format": FORMAT, "version": version, "name": stack.name}
     if stack.description:
         header["description"] = stack.description
     header["input"] = format_shape(stack.input_shape)
     lines = ["{"]
     lines += [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in header.items()]
-    layers = [json.dumps(layer.to_dict()) for layer in stack.layers]
+    layers = [json.dumps(data) for data in dicts]
     lines.append('  "layers": [')
     lines += [f"    {text}{',' if i < len(layers) - 1 else ''}" for i, text in enumerate(layers)]
     lines += ["  ]", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _holds_pair(data: dict[str, Any]) -> bool:
+    """Whether a layer's to_dict() form, or any layer inside it, stores an [h, w] pair."""
+    pending = [data]
+    while pending:  # a loop, not recursion: blocks may nest MAX_NESTING deep
+        item = pending.pop()
+        for key, value in item.items():
+            if key in PAIR_FIELDS and isinstance(value, list):
+                return True
+            if isinstance(value, list):
+                # a block's branches: lists of layers, or (cat) a list of such lists
+                for entry in value:
+                    inner = entry if isinstance(entry, list) else [entry]
+                    pending.extend(layer for layer in inner if isinstance(layer, dict))
+    return False
 
 
 def save_stack(stack: Stack, path: str | os.PathLike[str]) -> Path:
@@ -115,7 +139,7 @@ def loads_stack(text: str, source: str = "stack file") -> Stack:
         raise StackError(f"{source}: expected a JSON object with 'input' and 'layers'")
     if data.get("format", FORMAT) != FORMAT:
         raise StackError(f"{source}: not a cnn-tui stack (format is {data.get('format')!r})")
-    if data.get("version", VERSION) != VERSION:
+    if data.get("version", PLAIN_VERSION) not in VERSIONS:
         raise StackError(f"{source}: version {data.get('version')!r} is not supported")
     raw_layers = data.get("layers")
     if not isinstance(raw_layers, list) or not raw_layers:

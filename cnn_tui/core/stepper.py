@@ -251,6 +251,7 @@ class Trace(Sequence[Step]):
             "ceil_mode": self.ceil_mode,
             "formulas": [report.formula for report in self.size_reports],
             "uncovered": [list(report.uncovered) for report in self.size_reports],
+            "uncovered_causes": [list(report.causes) for report in self.size_reports],
             "steps": [step.to_dict() for step in self.steps],
         }
 
@@ -810,6 +811,31 @@ _SENSOR_READINGS = [
     1.21, 1.73, 1.52, 2.04, 1.79, 2.31, 2.12, 2.58,
 ]  # fmt: skip
 _DIAGONAL_WITH_NINES = [[*(int(r == c) for c in range(6)), 9] for r in range(6)] + [[9] * 7]
+_X_DETECTOR = [[1, -1, 1], [-1, 1, -1], [1, -1, 1]]
+"""+1 where an X is bright, -1 where it is dark: a solid bright patch scores only 5 - 4 = 1."""
+_X_AND_BLOCK = [
+    [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 1, 1, 1, 0],
+    [0, 0, 1, 0, 0, 1, 1, 1, 0],
+    [0, 1, 0, 1, 0, 1, 1, 1, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0],
+]
+_SMALL_X = [
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 0, 0],
+    [0, 0, 1, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+]
+_POOL_MAP = [[9, 1, 7, 0], [2, 0, 3, 0], [0, 0, 5, 0], [4, 1, 0, 2]]
+"""Every window's maximum sits in its left column, and what a one-pixel shift to the right
+carries into the next window is smaller than that window's maximum."""
+
+
+def _shifted_right(grid: list[list[int]]) -> list[list[int]]:
+    """The grid moved one pixel to the right: a zero column enters, the last column leaves."""
+    return [[0, *row[:-1]] for row in grid]
+
 
 PRESETS: dict[str, StepperPreset] = {
     preset.name: preset
@@ -881,9 +907,10 @@ PRESETS: dict[str, StepperPreset] = {
         _preset(
             "avgpool",
             "Average pooling, 2x2 windows, stride 2",
-            "Each 2x2 block becomes the mean of its four values.",
+            "Each 2x2 block becomes its mean. Top left, the lecture's 1 1 / 5 6 gives 3.25 (max "
+            "pooling keeps 6); bottom right, a lone 8 among zeros is diluted to 2.",
             "pool2d",
-            [[1, 3, 2, 4], [5, 7, 6, 8], [0, 2, 1, 3], [4, 6, 5, 9]],
+            [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 0, 0], [1, 2, 0, 8]],
             kind="avg",
             size=2,
             stride=2,
@@ -896,6 +923,65 @@ PRESETS: dict[str, StepperPreset] = {
             [[3, 4, 0, 1], [0, 0, 2, 2], [1, 2, 5, 0], [2, 4, 0, 12]],
             kind="lp",
             norm_type=2.0,
+            size=2,
+            stride=2,
+        ),
+        _preset(
+            "x-detector",
+            "An X detector with negative weights",
+            "The X scores 5, the solid block only 1: the -1 weights punish bright cells where an "
+            "X is dark. The lecture's kernel 1 0 1 / 0 1 0 / 1 0 1 scores 5 on both.",
+            "conv2d",
+            _X_AND_BLOCK,
+            _X_DETECTOR,
+        ),
+        _preset(
+            "dilated-conv",
+            "Dilation 2: a 3x3 kernel with gaps",
+            "Taps two cells apart: 9 weights span 5x5, so 7x7 in gives 3x3 out (7 - 5 + 1). At "
+            "(0, 0) the taps land on nine dots; one cell to the right, on none.",
+            "conv2d",
+            [[int(r % 2 == 0 and c % 2 == 0) for c in range(7)] for r in range(7)],
+            [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
+            dilation=2,
+        ),
+        _preset(
+            "shift-conv",
+            "An X, before the shift",
+            "The X detector over a small X: the map peaks at 5 in row 1, column 1. "
+            "shift-conv-moved moves the X one pixel to the right.",
+            "conv2d",
+            _SMALL_X,
+            _X_DETECTOR,
+        ),
+        _preset(
+            "shift-conv-moved",
+            "The same X, one pixel to the right",
+            "The X of shift-conv one pixel to the right: the map moves with it, its 5 now in "
+            "column 2. Convolution is equivariant to shifts.",
+            "conv2d",
+            _shifted_right(_SMALL_X),
+            _X_DETECTOR,
+        ),
+        _preset(
+            "shift-maxpool",
+            "Max pooling, before the shift",
+            "2x2 max pooling at stride 2 of a 4x4 feature map: 9 7 / 4 5. "
+            "shift-maxpool-moved moves the map one pixel to the right.",
+            "pool2d",
+            _POOL_MAP,
+            kind="max",
+            size=2,
+            stride=2,
+        ),
+        _preset(
+            "shift-maxpool-moved",
+            "The same map, one pixel to the right",
+            "The map of shift-maxpool one pixel to the right: still 9 7 / 4 5, as every maximum "
+            "stays inside its window. A small shift leaves max pooling unchanged.",
+            "pool2d",
+            _shifted_right(_POOL_MAP),
+            kind="max",
             size=2,
             stride=2,
         ),

@@ -6,7 +6,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-from .arithmetic import INPUT_FIELD, FieldStep, receptive_field_step, resolve_padding
+from .arithmetic import (
+    INPUT_FIELD,
+    FieldStep,
+    adaptive_field_step,
+    receptive_field_step,
+    resolve_padding,
+)
 from .layers import (
     GELU,
     AdaptiveAvgPool2d,
@@ -34,6 +40,7 @@ from .layers import (
     StackError,
     Tanh,
     format_shape,
+    per_axis,
     walk,
 )
 
@@ -105,12 +112,17 @@ class Saved:
 def saved_for_backward(layer: Layer, shape: Shape, out: Shape) -> Saved:
     """The rule for one (non-block) layer, from PyTorch's derivative formulas."""
     if isinstance(layer, Conv2d):
-        before, after = resolve_padding(layer.kernel, layer.padding, layer.dilation, layer.stride)
-        if layer.padding == "same" and after != before:
-            # torch pads one extra zero on the far side first and keeps that copy, not the input
-            c, h, w = shape
-            extra = after - before
-            return Saved(numbers=c * (h + extra) * (w + extra))
+        if layer.padding == "same":
+            # per axis: a rectangular kernel may be even along one side only ('same' means
+            # stride 1, or the layer would not have fitted)
+            axes = zip(per_axis(layer.kernel), per_axis(layer.dilation), strict=True)
+            pads = [resolve_padding(kernel, "same", dilation) for kernel, dilation in axes]
+            extra_h, extra_w = (after - before for before, after in pads)
+            if extra_h or extra_w:
+                # torch pads the extra zeros on the far side first and keeps that copy, not
+                # the input
+                c, h, w = shape
+                return Saved(numbers=c * (h + extra_h) * (w + extra_w))
         return Saved(needs_input=True)
     if isinstance(layer, MaxPool2d):
         return Saved(needs_input=True, indices=math.prod(out))
@@ -535,7 +547,11 @@ class FieldRow:
     label: str
     output_shape: Shape
     field: FieldStep | None
-    """None once the layer mixes the whole image (flatten, fc, global pooling)."""
+    """None once the layer mixes the whole image (flatten, fc, global pooling). Along the
+    height, and the width too unless `across` says otherwise."""
+    across: FieldStep | None = None
+    """The field along the width where it differs from `field` (after a rectangular kernel,
+    stride or padding: conv(8,1x7) sees 1 row and 7 columns); None when the axes agree."""
 
     def to_dict(self) -> dict:
         data: dict = {
@@ -544,49 +560,75 @@ class FieldRow:
             "output_shape": list(self.output_shape),
         }
         if self.field is None:
-            data.update(size="global", jump=None, start=None)
+            data.update(size="global", jump=None, start=None, exact=True, even=True)
+        elif self.across is not None:  # [height, width] where the axes differ
+            height, width = self.field, self.across
+            data.update(
+                size=[height.size, width.size],
+                jump=[height.jump, width.jump],
+                start=[height.start, width.start],
+                exact=height.exact and width.exact,
+                even=height.even and width.even,
+            )
         else:
-            data.update(size=self.field.size, jump=self.field.jump, start=self.field.start)
+            field = self.field
+            data.update(size=field.size, jump=field.jump, start=field.start)
+            data.update(exact=field.exact, even=field.even)
         return data
 
 
-def _through(layer: Layer, field: FieldStep | None) -> FieldStep | None:
+def _through(layer: Layer, field: FieldStep | None, axis: int, shape: Shape) -> FieldStep | None:
+    """The field after layer (whose input has shape) along axis 0 (height) or 1 (width)."""
     if field is None:
         return None
     if isinstance(layer, Residual | Concat | DenseBlock):
         if isinstance(layer, DenseBlock):
             # the deepest path runs through every dense layer in turn
-            candidates = [_through_branch(layer.dense_layer() * layer.layers, field)]
+            path = layer.dense_layer() * layer.layers
+            candidates = [_through_branch(path, field, axis, shape)]
         else:
-            candidates = [_through_branch(b, field) for b in layer.branches()]
+            candidates = [_through_branch(b, field, axis, shape) for b in layer.branches()]
             if isinstance(layer, Residual) and not layer.shortcut:
                 candidates.append(field)
         if any(c is None for c in candidates):
             return None
         return max(candidates, key=lambda f: f.size)  # type: ignore[arg-type,return-value]
-    geometry = layer.geometry()
+    geometry = layer.geometry(axis)
     if geometry is not None:
         return receptive_field_step(field, *geometry)
-    if layer.kind in ("flatten", "fc", "adaptiveavgpool"):
+    if isinstance(layer, AdaptiveAvgPool2d):
+        # PyTorch's windows along this axis, from the map's size to the layer's output
+        return adaptive_field_step(field, shape[1 + axis], per_axis(layer.output)[axis])
+    if layer.kind in ("flatten", "fc"):
         return None
     return field
 
 
-def _through_branch(layers: Sequence[Layer], field: FieldStep | None) -> FieldStep | None:
+def _through_branch(
+    layers: Sequence[Layer], field: FieldStep | None, axis: int, shape: Shape
+) -> FieldStep | None:
     for layer in layers:
-        field = _through(layer, field)
+        field = _through(layer, field, axis, shape)
+        # only the spatial sizes matter here: a dense path's channel counts are not tracked
+        shape = layer.output_shape(shape)
     return field
 
 
 def receptive_fields(stack: Stack) -> list[FieldRow]:
     """Receptive field, jump and start of the first cell, after each top-level layer."""
     rows: list[FieldRow] = []
-    field: FieldStep | None = INPUT_FIELD
+    fields: list[FieldStep | None] = [INPUT_FIELD, INPUT_FIELD]  # along the height, the width
     for placed in walk(stack.layers, stack.input_shape):
         if placed.depth:
             continue
-        field = _through(placed.layer, field)
-        rows.append(FieldRow(placed.number, placed.layer.label(), placed.output_shape, field))
+        fields = [
+            _through(placed.layer, field, axis, placed.input_shape)
+            for axis, field in enumerate(fields)
+        ]
+        height, width = fields
+        across = width if height is not None and width != height else None
+        row = FieldRow(placed.number, placed.layer.label(), placed.output_shape, height, across)
+        rows.append(row)
     return rows
 
 

@@ -42,6 +42,7 @@ from .layers import (
     non_finite_setting,
     parse_layers,
     parse_shape,
+    per_axis,
     walk,
 )
 from .plain_text import printable
@@ -109,7 +110,9 @@ def _leaf_call(layer: Layer, shape: Shape) -> _Call:
         padding = layer.padding
         if padding == "full":
             # torch has no 'full' mode; it is the same as d*(k-1) zeros on every side
-            padding = layer.dilation * (layer.kernel - 1)
+            spans = zip(per_axis(layer.dilation), per_axis(layer.kernel), strict=True)
+            height, width = (dilation * (kernel - 1) for dilation, kernel in spans)
+            padding = height if height == width else (height, width)
         kwargs = _non_default(
             stride=(layer.stride, 1),
             padding=(padding, 0),

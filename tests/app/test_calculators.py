@@ -84,7 +84,36 @@ async def test_typed_keys_update_the_size_and_explain_the_uncovered_cell():
         await type_into(pilot, "size-s", "3")
         text = result(pilot, "size-result").text
         assert "floor((7 - 3 + 2*0) / 3) + 1 = 2" in text
-        assert "input index 6 never falls under a window: the stride does not divide evenly" in text
+        assert (
+            "input index 6 is never used: it lies past the last window (ending at 5), as (7 - 3) is"
+            " not a multiple of the stride 3"
+        ) in text
+
+
+async def test_a_long_explanation_wraps_under_its_own_text():
+    async with calculators().run_test(size=SIZE) as pilot:
+        for input_id, value in [
+            ("size-w", "20"),
+            ("size-f", "3"),
+            ("size-s", "2"),
+            ("size-p", "1"),
+            ("size-d", "3"),
+        ]:
+            await set_value(pilot, input_id, value)
+        widget = result(pilot, "size-result")
+        assert (
+            "input indices 0, 18 are never used: index 0 falls in a gap of the dilated kernel"
+            " (dilation 3) and would need a window starting before the padding; index 18 falls"
+            " in a gap of the dilated kernel and would need a window running past the end of the"
+            " padding"
+        ) in widget.text
+        shown = str(widget.render()).splitlines()
+        assert shown[1] == (
+            "             input indices 0, 18 are never used: index 0 falls in a gap of the"
+        )
+        # the continuation lines keep to the text's column, none runs past the screen
+        assert all(line.startswith(" " * 13) for line in shown[2:5])
+        assert max(len(line) for line in shown) <= SIZE[0]
 
 
 async def test_same_padding_keeps_the_size_and_needs_stride_one():
@@ -222,6 +251,26 @@ async def test_receptive_field_of_vgg16_reaches_the_whole_input():
         assert row_text(table, 30)[3] == "212x212"  # after the last max pool
         assert row_text(table, 33)[3] == "whole input"
         assert "input 3x224x224" in str(screen.query_one("#field-title").render())
+
+
+async def test_receptive_field_through_adaptive_pools_marks_and_names_unequal_windows():
+    async with calculators().run_test(size=SIZE) as pilot:
+        await show_tab(pilot, "tab-field")
+        await set_value(pilot, "field-spec", "vgg16")
+        table = screen_of(pilot).query_one("#field-table", ReceptiveFieldTable)
+        # 7x7 pooled to 7x7: an identity, the field stays
+        assert row_text(table, 31)[1:6] == ["adaptiveavgpool(7)", "512x7x7", "212x212", "32", "16"]
+        assert not message(pilot, "field-message").display
+        await set_value(pilot, "field-spec", "conv(8,3) adaptiveavgpool(4) conv(4,3,p=1)")
+        await set_value(pilot, "field-input", "1x8x8")
+        assert [row_text(table, i)[3:5] for i in range(3)] == [
+            ["3x3", "1"],
+            ["4x4", "≤2"],
+            ["≤8x8", "≤2"],
+        ]
+        note = message(pilot, "field-message")
+        assert note.display and note.has_class("-info")
+        assert note.text.startswith("≤: layer 2 adaptiveavgpool(4) pools windows of unequal")
 
 
 async def test_receptive_field_errors_keep_the_last_table():

@@ -58,15 +58,17 @@ async def test_a_lesson_opens_with_its_heading_prose_and_exercises():
         assert isinstance(screen, LessonsScreen)
         assert screen.lesson.id == "03-convolution-2d"
         heading = text_of(screen.query_one(".lesson-heading", Static))
-        assert heading.startswith("Lesson 3: Convolution in two dimensions  ·  about 12 minutes")
+        assert heading.startswith("Lesson 3: Convolution in two dimensions  ·  about 15 minutes")
         assert screen.query(Markdown)
         assert [c.exercise.id for c in screen.query(ExerciseCard)] == [
+            "solid-patch",
+            "detector-on-block",
             "seed-cell",
             "full-cell",
             "flip-the-x",
             "why-same",
         ]
-        assert len(screen.query(TryItCard)) == 2
+        assert len(screen.query(TryItCard)) == 3
         assert len(screen.query_one(LessonList).options) == 13
 
 
@@ -95,7 +97,7 @@ async def test_right_and_wrong_answers_and_the_saved_progress(progress_file):
         assert card(again, "seed-cell").passed
         assert not card(again, "why-same").passed
         label = str(again.screen.query_one(LessonList).get_option("03-convolution-2d").prompt)
-        assert label.startswith("   3 2/4 Convolution in two dimensions")
+        assert label.startswith("   3 2/6 Convolution in two dimensions")
 
 
 async def test_a_choice_and_show_answer():
@@ -125,9 +127,9 @@ async def test_try_it_opens_the_stepper_and_1_comes_back():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         lessons = app.screen
-        second = lessons.query(TryItCard)[1]
-        assert second.try_it.target == "seed-full-conv"
-        second.query_one("Button").press()
+        full_conv = lessons.query(TryItCard)[2]
+        assert full_conv.try_it.target == "seed-full-conv"
+        full_conv.query_one("Button").press()
         for _ in range(20):
             await pilot.pause()
             if isinstance(app.screen, StepperScreen):

@@ -297,11 +297,9 @@ async def test_uneven_stride_explains_and_greys_the_uncovered_row_and_column():
         assert "floor((7 - 3 + 2*0) / 3) + 1 = 2" in formula
         assert formula.splitlines() == [
             "rows: floor((7 - 3 + 2*0) / 3) + 1 = 2",
-            "  input index 6 never falls under a window: the stride does not divide evenly"
-            " (struck through)",
             "columns: floor((7 - 3 + 2*0) / 3) + 1 = 2",
-            "  input index 6 never falls under a window: the stride does not divide evenly"
-            " (struck through)",
+            "  on both axes, input index 6 is never used: it lies past the last window (ending at"
+            " 5), as (7 - 3) is not a multiple of the stride 3 (struck through)",
         ]
         greyed = grid(pilot, "input-0").greyed
         assert greyed == {(6, c) for c in range(7)} | {(r, 6) for r in range(7)}
@@ -310,6 +308,17 @@ async def test_uneven_stride_explains_and_greys_the_uncovered_row_and_column():
         # the last window stops at index 5: the 9s never enter a sum
         assert grid(pilot, "input-0").window == {(r, c) for r in range(3, 6) for c in range(3, 6)}
         assert grid(pilot, "output-0").rendered_lines() == ["output", "3 0", "0 3"]
+
+
+async def test_an_uncovered_row_alone_is_explained_under_the_rows_only():
+    async with stepper("uneven-stride").run_test(size=WIDE) as pilot:
+        await type_into(pilot, "stride", "3x1")
+        assert text(pilot, "formula").splitlines() == [
+            "rows: floor((7 - 3 + 2*0) / 3) + 1 = 2",
+            "  input index 6 is never used: it lies past the last window (ending at 5), as (7 - 3)"
+            " is not a multiple of the stride 3 (struck through)",
+            "columns: (7 - 3 + 2*0) / 1 + 1 = 5",
+        ]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -291,7 +291,8 @@ def test_size_report_stride_that_does_not_divide() -> None:
     assert report.formula.startswith("floor(")
     assert report.formula == "floor((7 - 3 + 2*0) / 3) + 1 = 2"
     assert report.explanation == (
-        "input index 6 never falls under a window: the stride does not divide evenly"
+        "input index 6 is never used: it lies past the last window (ending at 5), as (7 - 3) is"
+        " not a multiple of the stride 3"
     )
     ceil = size_report(7, 3, stride=3, ceil_mode=True)
     assert ceil.output == 3
@@ -301,7 +302,8 @@ def test_size_report_stride_that_does_not_divide() -> None:
     two = size_report(8, 3, stride=3)
     assert two.uncovered == (6, 7)
     assert two.explanation == (
-        "input indices 6, 7 never fall under a window: the stride does not divide evenly"
+        "input indices 6, 7 are never used: they lie past the last window (ending at 5), as"
+        " (8 - 3) is not a multiple of the stride 3"
     )
 
 
@@ -312,7 +314,11 @@ def test_size_report_dilation_gaps() -> None:
     assert report.uncovered == (1, 2, 4, 5)
     assert report.formula == "(7 - (3*(3 - 1) + 1) + 2*0) / 2 + 1 = 1"
     assert report.explanation == (
-        "input indices 1, 2, 4, 5 never fall under a window: the dilation skips them"
+        "input indices 1, 2, 4, 5 are never used: index 1 falls in a gap of the dilated kernel"
+        " (dilation 3) and would need a window starting before the input; indices 2, 4 fall in"
+        " gaps of the dilated kernel and would need windows starting before the input or"
+        " running past the end of the input; index 5 falls in a gap of the dilated kernel and"
+        " would need a window running past the end of the input"
     )
     # with stride 1 the shifted windows fill every gap
     full = size_report(7, 3, dilation=2)
@@ -472,6 +478,8 @@ def test_receptive_fields_of_vgg16() -> None:
         "size": "global",
         "jump": None,
         "start": None,
+        "exact": True,
+        "even": True,
     }
     assert all(r.field is None for r in rows[31:])
     assert rows[0].to_dict() == {
@@ -481,6 +489,8 @@ def test_receptive_fields_of_vgg16() -> None:
         "size": 3,
         "jump": 1,
         "start": 0.5,
+        "exact": True,
+        "even": True,
     }
 
 

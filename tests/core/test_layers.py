@@ -95,9 +95,9 @@ def test_format_is_canonical_and_round_trips(spec: str) -> None:
         ("[conv(8,3) [relu]*2]*2 fc(3)*2", "conv(8,3) relu relu conv(8,3) relu relu fc(3) fc(3)"),
         ("relu*3", "relu relu relu"),
         ("conv(8,k=3)", "conv(8,3)"),
-        ("conv(8,3,1,1)", "conv(8,3,p=1)"),
-        ("conv(8,3,2)", "conv(8,3,s=2)"),
-        ("conv(8,3,2,same)", "conv(8,3,s=2,p=same)"),
+        ("conv(8,3,s=1,p=1)", "conv(8,3,p=1)"),
+        ("conv(8,3x3,s=2x2)", "conv(8,3,s=2)"),
+        ("conv(8,3,s=2,p=SAME)", "conv(8,3,s=2,p=same)"),
         ("conv(out_channels=8,kernel=3,stride=1,padding=0)", "conv(8,3)"),
         ("conv(8,3,s=1,p=SAME,d=2,g=1,bias=true)", "conv(8,3,p=same,d=2)"),
         ("conv(8,3,bias=no) conv(8,3,bias=0)", "conv(8,3,bias=false) conv(8,3,bias=false)"),
@@ -106,7 +106,7 @@ def test_format_is_canonical_and_round_trips(spec: str) -> None:
         ("linear(10) Linear(5)", "fc(10) fc(5)"),
         ("batchnorm batchnorm2d batchnorm1d", "bn bn bn1d"),
         ("gap adaptiveavgpool2d(2)", "adaptiveavgpool adaptiveavgpool(2)"),
-        ("pool(2) maxpool2d(2,1) avgpool2d(2)", "maxpool(2) maxpool(2,s=1) avgpool(2)"),
+        ("pool(2) maxpool2d(2,s=1) avgpool2d(2)", "maxpool(2) maxpool(2,s=1) avgpool(2)"),
         ("maxpool(2,s=2)", "maxpool(2,s=2)"),
         ("leaky_relu(0.1) log_softmax localresponsenorm", "leakyrelu(0.1) logsoftmax lrn"),
         (
@@ -146,7 +146,7 @@ def test_parsed_objects() -> None:
         Concat(paths=((ReLU(),), (Tanh(), Sigmoid()))),
     )
     assert parse_layers("dense(6,32)") == (DenseBlock(6, 32),)
-    assert parse_layers("avgpool(3,2,1,count_include_pad=false)") == (
+    assert parse_layers("avgpool(3,s=2,p=1,count_include_pad=false)") == (
         AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
     )
     assert parse_layers("leakyrelu(-0.5) dropout(1e-3)") == (LeakyReLU(-0.5), Dropout(0.001))
@@ -264,8 +264,8 @@ def test_unknown_layer_points_at_it() -> None:
         ("relu fc", 6, "fc needs out_features"),
         (
             "conv(8,3,1,1,1)",
-            14,
-            "conv takes at most 4 unnamed arguments (out_channels, kernel, stride, padding)",
+            10,
+            "conv takes (filters, kernel); give the other settings by name (s=, p=, d=, g=)",
         ),
         ("relu(1)", 6, "relu takes at most 0 unnamed arguments (none)"),
         ("conv(8,3,s=1,2)", 14, "positional argument after a named one"),

@@ -235,7 +235,7 @@ def test_layers_on_one_line_still_get_a_line(tmp_path) -> None:
             lambda t: t.replace('  "input": "1x28x28",\n', ""),
             "input shape '' must be CxHxW (e.g. 3x224x224) or a feature count",
         ),
-        (lambda t: t.replace('"version": 1', '"version": 2'), "version 2 is not supported"),
+        (lambda t: t.replace('"version": 1', '"version": 3'), "version 3 is not supported"),
         (
             lambda t: t.replace("cnn-tui-stack", "other"),
             "not a cnn-tui stack (format is 'other')",

@@ -114,8 +114,10 @@ def test_maxpool_argmax_is_first_of_equal_values():
 
 def test_avgpool_preset_and_equation():
     trace = PRESETS["avgpool"].trace()
-    assert trace.output.tolist() == [[[4, 5], [3, 4.5]]]
-    assert trace[3].equation() == "(1 + 3 + 5 + 9) / 4 = 4.5"
+    # the lesson's table: the lecture's grid gives 3.25 top left; a lone 8 is diluted to 2
+    assert trace.output.tolist() == [[[3.25, 5.25], [2, 2]]]
+    assert trace[0].equation() == "(1 + 1 + 5 + 6) / 4 = 3.25"
+    assert trace[3].equation() == "(0 + 0 + 0 + 8) / 4 = 2"
     assert trace[3].divisor == 4
 
 

@@ -22,7 +22,7 @@ from cnn_tui.core.lesson_answers import (
     mark,
     validate_course_answers,
 )
-from cnn_tui.core.lessons import Exercise, Lesson, load_course
+from cnn_tui.core.lessons import Exercise, Lesson, Markdown, TryIt, load_course
 from cnn_tui.core.stepper import PRESETS
 from cnn_tui.core.zoo import resolve_stack
 
@@ -87,7 +87,35 @@ RGB_FILTER_1 = [
 ]
 
 MAXPOOL_GRID = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+AVGPOOL_GRID = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 0, 0], [1, 2, 0, 8]]  # a lone 8 bottom right
 L2POOL_GRID = [[3, 4, 0, 1], [0, 0, 2, 2], [1, 2, 5, 0], [2, 4, 0, 12]]
+
+SOLID = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+X_DETECTOR = [[1, -1, 1], [-1, 1, -1], [1, -1, 1]]
+X_AND_BLOCK = [  # lesson 3's x-detector input: an X, then a solid block
+    [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 1, 1, 1, 0],
+    [0, 0, 1, 0, 0, 1, 1, 1, 0],
+    [0, 1, 0, 1, 0, 1, 1, 1, 0],
+    [0, 0, 0, 0, 0, 0, 0, 0, 0],
+]
+SMALL_X = [  # lesson 6's shift-conv input
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 0, 0],
+    [0, 0, 1, 0, 0, 0, 0],
+    [0, 1, 0, 1, 0, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+]
+SMALL_X_MOVED = [  # the same, one pixel to the right
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 0, 1, 0, 1, 0, 0],
+    [0, 0, 0, 1, 0, 0, 0],
+    [0, 0, 1, 0, 1, 0, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+]
+POOL_MAP = [[9, 1, 7, 0], [2, 0, 3, 0], [0, 0, 5, 0], [4, 1, 0, 2]]
+POOL_MAP_MOVED = [[0, 9, 1, 7], [0, 2, 0, 3], [0, 0, 0, 5], [0, 4, 1, 0]]
+DOTS = [[1 if r % 2 == 0 and c % 2 == 0 else 0 for c in range(7)] for r in range(7)]
 
 
 def _image(rows: list[list[float]]) -> Any:
@@ -114,6 +142,25 @@ def _smoothed(signal: list[float]) -> list[float]:
     return F.conv1d(x, w).flatten().tolist()
 
 
+def _field_by_gradient(layers: list[Any], size: int = 32) -> int:
+    """Receptive field by autograd: the width of the input patch whose pixels change the middle
+    cell of the last map. Weights are all positive and max pools become average pools (the
+    same windows), so no pixel in the field can have a zero gradient by accident."""
+    modules = []
+    for layer in layers:
+        if isinstance(layer, torch.nn.MaxPool2d):
+            layer = torch.nn.AvgPool2d(layer.kernel_size, layer.stride)
+        elif isinstance(layer, torch.nn.Conv2d):
+            torch.nn.init.constant_(layer.weight, 1.0)
+        modules.append(layer)
+    net = torch.nn.Sequential(*modules).double()
+    image = torch.zeros(1, 1, size, size, dtype=torch.float64, requires_grad=True)
+    out = net(image)
+    out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    columns = image.grad[0, 0].abs().sum(0).nonzero().flatten()
+    return int(columns.max() - columns.min() + 1)
+
+
 def _full_convolution() -> Any:
     # a stride-1 transposed convolution scatters A[i, j] * B[s, t] into (i + s, j + t):
     # exactly the full true convolution sum_s sum_t A[s, t] B[i - s, j - t]
@@ -138,6 +185,12 @@ NUMBERS: dict[tuple[str, str], Callable[[], float]] = {
         0, 0, 1, 0
     ].item(),
     ("03-convolution-2d", "full-cell"): lambda: _full_convolution()[2, 1].item(),
+    ("03-convolution-2d", "solid-patch"): lambda: F.conv2d(
+        _image(SOLID), _image(SEED_KERNEL)
+    ).item(),
+    ("03-convolution-2d", "detector-on-block"): lambda: F.conv2d(
+        _image(SOLID), _image(X_DETECTOR)
+    ).item(),
     # lesson 4: output sizes of real torch layers
     ("04-stride-padding", "stride-two"): lambda: torch.nn.Conv2d(1, 1, 3, stride=2)(
         torch.zeros(1, 1, 5, 5)
@@ -146,7 +199,25 @@ NUMBERS: dict[tuple[str, str], Callable[[], float]] = {
     ("04-stride-padding", "uneven-size"): lambda: torch.nn.Conv2d(1, 1, 3, stride=2)(
         torch.zeros(1, 1, 10, 10)
     ).shape[-1],
+    ("04-stride-padding", "dilated-size"): lambda: torch.nn.Conv2d(1, 1, 3, dilation=2)(
+        torch.zeros(1, 1, 32, 32)
+    ).shape[-1],
+    ("04-stride-padding", "field-two-layers"): lambda: _field_by_gradient(
+        [torch.nn.Conv2d(1, 1, 3), torch.nn.Conv2d(1, 1, 3)]
+    ),
+    ("04-stride-padding", "field-after-stride"): lambda: _field_by_gradient(
+        [torch.nn.Conv2d(1, 1, 3, stride=2), torch.nn.Conv2d(1, 1, 3)]
+    ),
     # lesson 5
+    ("05-filters-channels", "alexnet-conv1-params"): lambda: _params(
+        torch.nn.Conv2d(3, 96, 11, stride=4)
+    ),
+    # a locally connected layer: every one of the 55 x 55 positions owns 96 filters and biases
+    ("05-filters-channels", "alexnet-no-sharing"): lambda: 55 * 55 * (11 * 11 * 3 * 96 + 96),
+    # im2col by torch.unfold: (positions x patch) times (patch x filters)
+    ("05-filters-channels", "im2col-macs"): lambda: (
+        math.prod(F.unfold(torch.zeros(1, 20, 12, 12), 5)[0].T.shape) * 50
+    ),
     ("05-filters-channels", "vgg-second-layer"): lambda: torch.nn.Conv2d(
         64, 64, 3, bias=False
     ).weight.numel(),
@@ -162,20 +233,39 @@ NUMBERS: dict[tuple[str, str], Callable[[], float]] = {
         0, 0, 0, 1
     ].item(),
     ("06-pooling", "l2-cell"): lambda: F.lp_pool2d(_image(L2POOL_GRID), 2, 2)[0, 0, 1, 1].item(),
+    ("06-pooling", "shifted-x"): lambda: F.conv2d(_image(SMALL_X_MOVED), _image(X_DETECTOR))[
+        0, 0, 1, 3
+    ].item(),
+    ("06-pooling", "shifted-pool"): lambda: F.max_pool2d(_image(POOL_MAP_MOVED), 2)[
+        0, 0, 0, 1
+    ].item(),
+    ("06-pooling", "field-seed-mnist"): lambda: _field_by_gradient(
+        [
+            torch.nn.Conv2d(1, 1, 5),
+            torch.nn.MaxPool2d(2, 2),
+            torch.nn.Conv2d(1, 1, 5),
+            torch.nn.MaxPool2d(2, 2),
+        ],
+        size=28,
+    ),
     # lesson 7
     ("07-classifier", "fc1-params"): lambda: _params(torch.nn.Linear(50 * 4 * 4, 500)),
     ("07-classifier", "softmax-top"): lambda: torch.softmax(
         torch.tensor([3.0, 1.0, 0.2], dtype=torch.float64), 0
     )[0].item(),
     ("07-classifier", "dropout-factor"): lambda: 1 / (1 - 0.2),
+    # 44 full batches of 32 and one of 29: torch's DataLoader keeps the last, smaller batch
+    ("07-classifier", "epoch-steps"): lambda: len(
+        torch.utils.data.DataLoader(range(1437), batch_size=32)
+    ),
 }
 
 SHAPES: dict[tuple[str, str], Callable[[], str]] = {
-    ("05-filters-channels", "six-filters-shape"): lambda: _shape_text(
-        torch.nn.Conv2d(3, 6, 5)(torch.zeros(1, 3, 32, 32))
+    ("05-filters-channels", "alexnet-conv1-shape"): lambda: _shape_text(
+        torch.nn.Conv2d(3, 96, 11, stride=4)(torch.zeros(1, 3, 227, 227))
     ),
-    ("06-pooling", "pool-depth"): lambda: _shape_text(
-        torch.nn.MaxPool2d(2, 2)(torch.zeros(1, 6, 28, 28))
+    ("06-pooling", "alexnet-pool"): lambda: _shape_text(
+        torch.nn.MaxPool2d(3, 2)(torch.zeros(1, 96, 55, 55))
     ),
 }
 
@@ -192,6 +282,10 @@ CHOICES: dict[tuple[str, str], str] = {
     ),
     ("05-filters-channels", "usual-count"): "256",
     ("06-pooling", "what-is-lost"): "exactly where inside each window the strongest response was",
+    # the run behind this one is tests/lessons/test_run_claims_part1.py
+    ("07-classifier", "one-epoch-guess"): (
+        "far below it, well under 90 %: 45 small steps are not enough"
+    ),
 }
 
 TASKS = {
@@ -223,9 +317,51 @@ def test_every_exercise_has_an_independent_expectation() -> None:
 def test_each_lesson_has_a_number_exercise_and_a_try_block() -> None:
     for lesson_id in PART1:
         lesson = LESSONS[lesson_id]
-        assert 2 <= len(lesson.exercises) <= 4, lesson_id
+        assert 2 <= len(lesson.exercises) <= 8, lesson_id
         assert any(e.kind == "number" for e in lesson.exercises), lesson_id
         assert lesson.try_its, lesson_id
+
+
+PREDICTIONS: dict[str, list[tuple[str, str]]] = {
+    # lesson: (exercise asked first, a phrase of the explanation that gives its answer)
+    "01-why-cnns": [("fc-weights", "120,000 × 1,000 = 120,000,000")],
+    "02-convolution-1d": [("how-many-outputs", "16 − 4 + 1 = 13")],
+    "03-convolution-2d": [("solid-patch", "The blob scores 5")],
+    "04-stride-padding": [
+        ("stride-two", "can start at column 0 and column 2"),
+        ("same-padding", "P = (F − 1) / 2"),
+        ("field-two-layers", "together they cover 5"),
+    ],
+    "05-filters-channels": [("alexnet-conv1-shape", "With K filters we get K feature maps")],
+    "06-pooling": [
+        ("shifted-x", "That is **equivariance**"),
+        ("shifted-pool", "**invariant** to that shift"),
+        ("field-seed-mnist", "The last pool brings it to 16"),
+    ],
+    "07-classifier": [
+        ("epoch-steps", "ours makes 45"),
+        ("one-epoch-guess", "one-epoch run ends at about 58 %"),
+    ],
+}
+
+
+def _prose(segments: Any) -> str:
+    """The reading text and Try-it texts, whitespace folded (exercises left out)."""
+    texts = (s.text for s in segments if isinstance(s, (Markdown, TryIt)))
+    return " ".join(" ".join(text.split()) for text in texts)
+
+
+def test_every_lesson_asks_before_it_tells() -> None:
+    """Each lesson has a prediction exercise whose explanation comes only after it."""
+    assert sorted(PREDICTIONS) == sorted(PART1)
+    for lesson_id, asked in PREDICTIONS.items():
+        segments = LESSONS[lesson_id].segments
+        for exercise_id, phrase in asked:
+            at = next(
+                i for i, s in enumerate(segments) if isinstance(s, Exercise) and s.id == exercise_id
+            )
+            assert phrase not in _prose(segments[:at]), (lesson_id, exercise_id)
+            assert phrase in _prose(segments[at + 1 :]), (lesson_id, exercise_id)
 
 
 def test_try_targets_exist() -> None:
@@ -310,6 +446,41 @@ def test_lesson3_grids() -> None:
     assert PRESETS["seed-full-conv"].input.tolist() == FULL_A
 
 
+def test_lesson3_kernel_detects_brightness_not_an_x() -> None:
+    x_patch = _image(SEED_KERNEL)  # a perfect X is the kernel itself
+    assert F.conv2d(x_patch, _image(SEED_KERNEL)).item() == 5
+    assert F.conv2d(_image(SOLID), _image(SEED_KERNEL)).item() == 5  # the blob ties the X
+    assert F.conv2d(x_patch, _image(X_DETECTOR)).item() == 5
+    assert F.conv2d(_image(SOLID), _image(X_DETECTOR)).item() == 5 - 4
+    # the x-detector preset: the X scores 5 at (1, 1), the block 1 at (1, 5); the lecture's
+    # kernel scores 5 on both
+    preset = PRESETS["x-detector"]
+    assert preset.input.tolist() == X_AND_BLOCK
+    assert preset.kernel.tolist() == X_DETECTOR
+    with_negatives = F.conv2d(_image(X_AND_BLOCK), _image(X_DETECTOR))[0, 0]
+    assert preset.trace().output[0].tolist() == with_negatives.tolist()
+    assert (with_negatives[1, 1].item(), with_negatives[1, 5].item()) == (5, 1)
+    assert with_negatives.max().item() == 5
+    plain = F.conv2d(_image(X_AND_BLOCK), _image(SEED_KERNEL))[0, 0]
+    assert (plain[1, 1].item(), plain[1, 5].item()) == (5, 5)
+
+
+def test_lesson4_dilation_preset() -> None:
+    preset = PRESETS["dilated-conv"]
+    assert preset.input.tolist() == DOTS
+    assert preset.settings["dilation"] == 2
+    ones = torch.ones(1, 1, 3, 3, dtype=torch.float64)
+    dilated = F.conv2d(_image(DOTS), ones, dilation=2)[0, 0]
+    assert dilated.tolist() == [[9, 0, 9], [0, 0, 0], [9, 0, 9]]  # nine dots, then none
+    assert preset.trace().output[0].tolist() == dilated.tolist()
+    assert tuple(F.conv2d(_image(DOTS), ones).shape[-2:]) == (5, 5)  # dilation 1
+    assert 2 * (3 - 1) + 1 == 5  # the span F' = d(F - 1) + 1
+    # two 3x3 layers see as far as one 5x5; a stride on the second layer widens nothing yet
+    assert _field_by_gradient([torch.nn.Conv2d(1, 1, 5)]) == 5
+    assert _field_by_gradient([torch.nn.Conv2d(1, 1, 3), torch.nn.Conv2d(1, 1, 3, stride=2)]) == 5
+    assert _field_by_gradient([torch.nn.Conv2d(1, 1, 3, dilation=2)]) == 5
+
+
 def test_lesson4_table_and_uneven_stride() -> None:
     rows = [(5, 3, 0, 1, 3), (5, 3, 1, 1, 5), (32, 5, 0, 1, 28), (224, 3, 1, 1, 224)]
     for w, f, p, s, o in rows:
@@ -351,6 +522,29 @@ def test_lesson5_figures() -> None:
     assert out[0, 0, 0, 0].item() == red + green + blue + 1 == 3
 
 
+def test_lesson5_alexnet_and_im2col() -> None:
+    conv1 = torch.nn.Conv2d(3, 96, 11, stride=4)
+    assert _params(conv1) == 34_944
+    assert 55 * 55 * _params(conv1) == 105_705_600
+    assert round(105_705_600 / 34_944) == 55 * 55 == 3025  # "about 3,000 times as many"
+    assert (227 - 11) % 4 == 0 and (224 - 11) % 4 != 0  # only 227 divides whole
+    # im2col of the six 5x5 filters on 32x32x3: (784 x 75) @ (75 x 6), folded back = conv2d
+    image = torch.randn(
+        1, 3, 32, 32, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
+    conv = torch.nn.Conv2d(3, 6, 5).double()
+    patches = F.unfold(image, 5)[0].T
+    assert tuple(patches.shape) == (784, 75)
+    weights = conv.weight.reshape(6, 75).T
+    assert tuple(weights.shape) == (75, 6)
+    folded = (patches @ weights + conv.bias).T.reshape(1, 6, 28, 28)
+    assert torch.allclose(folded, conv(image))
+    assert 784 * 75 * 6 == 352_800 and 784 * 75 == 58_800 and 32 * 32 * 3 == 3072
+    # the lecture's conv2: 64 x 500 patches, 500 x 50 weights
+    assert tuple(F.unfold(torch.zeros(1, 20, 12, 12), 5)[0].T.shape) == (64, 500)
+    assert 64 * 500 * 50 == 1_600_000
+
+
 def test_lesson6_figures() -> None:
     grid = _image(MAXPOOL_GRID)
     assert F.max_pool2d(grid, 2)[0, 0].tolist() == [[6, 8], [3, 4]]  # the lecture's
@@ -361,6 +555,48 @@ def test_lesson6_figures() -> None:
     assert _params(torch.nn.MaxPool2d(2)) == 0
     assert PRESETS["seed-maxpool"].input.tolist() == MAXPOOL_GRID
     assert PRESETS["l2pool"].input.tolist() == L2POOL_GRID
+    # the avgpool preset: the table's 3.25 top left, and a lone 8 diluted to a quarter
+    averaged = PRESETS["avgpool"]
+    assert averaged.input.tolist() == AVGPOOL_GRID
+    assert AVGPOOL_GRID[:2] == MAXPOOL_GRID[:2]
+    pooled = F.avg_pool2d(_image(AVGPOOL_GRID), 2)[0, 0]
+    assert averaged.trace().output[0].tolist() == pooled.tolist() == [[3.25, 5.25], [2, 2]]
+    assert F.max_pool2d(_image(AVGPOOL_GRID), 2)[0, 0, 1, 1].item() == 8 == 4 * pooled[1, 1]
+    # AlexNet's overlapping pool
+    assert (55 - 3) // 2 + 1 == 27
+
+
+def test_lesson6_shifts_equivariance_and_invariance() -> None:
+    assert PRESETS["shift-conv"].input.tolist() == SMALL_X
+    assert PRESETS["shift-conv-moved"].input.tolist() == SMALL_X_MOVED
+    assert PRESETS["shift-maxpool"].input.tolist() == POOL_MAP
+    assert PRESETS["shift-maxpool-moved"].input.tolist() == POOL_MAP_MOVED
+    assert torch.equal(torch.roll(_image(SMALL_X), 1, dims=3), _image(SMALL_X_MOVED))
+    for name in ("shift-conv", "shift-conv-moved"):
+        assert PRESETS[name].kernel.tolist() == X_DETECTOR
+    before = F.conv2d(_image(SMALL_X), _image(X_DETECTOR))[0, 0]
+    after = F.conv2d(_image(SMALL_X_MOVED), _image(X_DETECTOR))[0, 0]
+    assert PRESETS["shift-conv"].trace().output[0].tolist() == before.tolist()
+    assert PRESETS["shift-conv-moved"].trace().output[0].tolist() == after.tolist()
+    assert before[1].tolist() == [-3, 5, -3, 2, 0]  # "its middle row reads -3 5 -3 2 0"
+    assert torch.equal(after[:, 1:], before[:, :-1])  # equivariance: the map moved too
+    assert after[1, 2].item() == 5
+    # pooling: the shifted map pools to the same 9 7 / 4 5
+    pooled = F.max_pool2d(_image(POOL_MAP), 2)[0, 0]
+    assert pooled.tolist() == [[9, 7], [4, 5]]
+    assert F.max_pool2d(_image(POOL_MAP_MOVED), 2)[0, 0].tolist() == pooled.tolist()
+    for name in ("shift-maxpool", "shift-maxpool-moved"):
+        assert PRESETS[name].trace().output[0].tolist() == pooled.tolist()
+    assert POOL_MAP_MOVED[0][2:] == [1, 7] and POOL_MAP_MOVED[1][2:] == [0, 3]
+    # "shift two pixels and the maxima cross into the next windows"
+    two = torch.roll(_image(POOL_MAP_MOVED), 1, dims=3)
+    two[..., 0] = 0
+    assert F.max_pool2d(two, 2)[0, 0].tolist() != pooled.tolist()
+    # the receptive field walk of seed-mnist: 5, 6, 14, 16 (pools as averages, same windows)
+    conv, pool = torch.nn.Conv2d(1, 1, 5), torch.nn.MaxPool2d(2, 2)
+    assert _field_by_gradient([conv], 28) == 5
+    assert _field_by_gradient([conv, pool], 28) == 6
+    assert _field_by_gradient([conv, pool, torch.nn.Conv2d(1, 1, 5)], 28) == 14
 
 
 class _LectureNet(torch.nn.Module):
@@ -424,6 +660,11 @@ def test_marking_numbers() -> None:
     assert mark(exercise, "4", lesson).correct
     assert not mark(exercise, "4.5", lesson).correct  # no rounding down: wrong
 
+    exercise, lesson = _exercise("06-pooling", "shifted-x")
+    assert mark(exercise, "-3", lesson).correct
+    high = mark(exercise, "2", lesson)  # the value before the shift
+    assert not high.correct and "too high" in high.message
+
     exercise, lesson = _exercise("07-classifier", "dropout-factor")
     assert mark(exercise, "1.25", lesson).correct
     assert mark(exercise, "5/4", lesson).correct
@@ -431,13 +672,14 @@ def test_marking_numbers() -> None:
 
 
 def test_marking_shapes_either_order() -> None:
-    exercise, lesson = _exercise("05-filters-channels", "six-filters-shape")
-    assert mark(exercise, "28x28x6", lesson).correct
-    assert mark(exercise, "6x28x28", lesson).correct
-    assert not mark(exercise, "6x24x24", lesson).correct
-    exercise, lesson = _exercise("06-pooling", "pool-depth")
-    assert mark(exercise, "14x14x6", lesson).correct
-    assert not mark(exercise, "3x14x14", lesson).correct
+    exercise, lesson = _exercise("05-filters-channels", "alexnet-conv1-shape")
+    assert mark(exercise, "55x55x96", lesson).correct
+    assert mark(exercise, "96x55x55", lesson).correct
+    assert not mark(exercise, "3x55x55", lesson).correct  # one map per filter, not per channel
+    exercise, lesson = _exercise("06-pooling", "alexnet-pool")
+    assert mark(exercise, "27x27x96", lesson).correct
+    assert not mark(exercise, "96x27x27x96", lesson).correct
+    assert not mark(exercise, "28x28x96", lesson).correct
 
 
 def test_marking_choices() -> None:

@@ -47,6 +47,7 @@ from ...core.report import (
     FieldError,
     conv_params_formula,
     conv_shape_text,
+    field_note,
     linear_params_formula,
     read_padding,
     read_whole,
@@ -491,7 +492,12 @@ class CalculatorsScreen(Screen):
             message.show(error)
             table.set_stale(True)
             return
-        message.clear()
+        note = field_note(rows)
+        if note:
+            # a '≤' in the table: an adaptive pool with unequal windows, named here
+            message.show(note, "info")
+        else:
+            message.clear()
         table.show_fields(rows)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="calc-field")

@@ -405,12 +405,17 @@ class StepperScreen(Screen):
         self.query_one("#equation", Static).update("\n".join(step.explain()))
         axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
         lines = []
+        explanations = [report.explanation for report in trace.size_reports]
+        # a square grid usually leaves the same cells out of both axes: say it once, after both
+        shared = len(explanations) == 2 and explanations[0] == explanations[1]
         for axis, report in zip(axes, trace.size_reports, strict=True):
             first, *dropped = report.formula_lines
             lines.append(f"{axis}: {first}")
             lines.extend(f"  {line}" for line in dropped)  # ceil mode's dropped last window
-            if report.explanation:
+            if report.explanation and not shared:
                 lines.append(f"  [dim]{report.explanation} (struck through)[/dim]")
+        if shared and explanations[0]:
+            lines.append(f"  [dim]on both axes, {explanations[0]} (struck through)[/dim]")
         if trace.flipped:
             # the whole explanation with the first flipped kernel shown, then a reminder
             if self.first_flipped is None:

@@ -60,10 +60,10 @@ BRANCH_FIELDS = frozenset({"body", "shortcut", "paths"})
 
 FIELD_HINTS: dict[str, str] = {
     "out_channels": "filters K (output channels)",
-    "kernel": "window side F",
-    "stride": "step S between windows",
-    "padding": "zeros on each side, or valid / same / full",
-    "dilation": "1 = no gaps in the kernel",
+    "kernel": "window side F, or HxW such as 1x7",
+    "stride": "step S between windows, or HxW",
+    "padding": "zeros on each side (or HxW), or valid / same / full",
+    "dilation": "1 = no gaps in the kernel; or HxW",
     "groups": "1 = ordinary conv; = channels: depthwise",
     "bias": "true or false",
     "ceil_mode": "true: keep a last, partial window",
@@ -85,7 +85,7 @@ FIELD_HINTS: dict[str, str] = {
 }
 """A few words per field, shown after its input."""
 
-POOL_STRIDE_HINT = "step S between windows; empty = the kernel"
+POOL_STRIDE_HINT = "step S between windows, or HxW; empty = the kernel"
 
 
 def form_fields(kind: str) -> list[dataclasses.Field[Any]]:
@@ -98,9 +98,12 @@ def is_required(field: dataclasses.Field[Any]) -> bool:
 
 
 def value_text(value: Any) -> str:
-    """A field value as the form shows it: true/false, 0.0001 rather than 1e-04, '' for None."""
+    """A field value as the form shows it: true/false, 0.0001 rather than 1e-04, 1x7 for a
+    (height, width) pair, '' for None."""
     if value is None or is_required_value(value):
         return ""
+    if isinstance(value, tuple):
+        return "x".join(str(side) for side in value)  # a rectangular kernel: 1x7
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from textual import on
@@ -37,17 +38,17 @@ class StepperConfig:
     """Input channels C_in."""
     filters: int = 1
     """Conv filters K (pooling keeps the channels)."""
-    stride: int | None = 1
-    """None for pooling means 'the window size', as in PyTorch."""
-    padding: int | str = 0
-    """A number, or 'valid' / 'same' / 'full' (the output mode)."""
-    dilation: int = 1
+    stride: int | tuple[int, int] | None = 1
+    """None for pooling means 'the window size', as in PyTorch; (h, w) when the axes differ."""
+    padding: int | tuple[int, int] | str = 0
+    """A number (or (h, w)), or 'valid' / 'same' / 'full' (the output mode)."""
+    dilation: int | tuple[int, int] = 1
     bias: tuple[float, ...] = field(default=(0.0,))
     """One bias per filter, or one shared by all."""
     mode: str = "correlation"
     """'correlation' (what frameworks call convolution) or 'convolution' (kernel flipped)."""
-    size: int = 2
-    """Pooling window size."""
+    size: int | tuple[int, int] = 2
+    """Pooling window size, or (h, w) for a rectangular window such as 3x1."""
     ceil_mode: bool = False
 
     @property
@@ -70,11 +71,24 @@ def _whole(text: str, name: str, least: int, most: int | None = None) -> int:
     return value
 
 
-def parse_padding(text: str) -> int | str:
+def _whole_or_pair(text: str, name: str, least: int) -> int | tuple[int, int]:
+    """A number, or HxW (3x1) for a setting that differs between height and width."""
+    if re.fullmatch(r"\s*[-0-9]+\s*[xX×]\s*[-0-9]+\s*", text):
+        height, width = (_whole(side, name, least) for side in re.split(r"[xX×]", text))
+        return height if height == width else (height, width)
+    return _whole(text, name, least)
+
+
+def _shown(value: int | tuple[int, int] | str) -> str:
+    """A setting as its field shows it: 2, same, or 3x1."""
+    return "x".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def parse_padding(text: str) -> int | tuple[int, int] | str:
     value = text.strip().lower()
     if value in ("valid", "same", "full"):
         return value
-    return _whole(value, "padding", 0)
+    return _whole_or_pair(value, "padding", 0)
 
 
 def parse_bias(text: str) -> tuple[float, ...]:
@@ -160,13 +174,27 @@ class StepperSettings(VerticalScroll):
         yield Label("filters (K)", classes="conv")
         yield Input("1", id="filters", compact=True, classes="conv", tooltip="1 to 4")
         yield Label("window size", classes="pool")
-        yield Input("2", id="size", compact=True, classes="pool")
+        yield Input(
+            "2", id="size", compact=True, classes="pool", tooltip="A side, or HxW such as 3x1"
+        )
         yield Label("stride")
-        yield Input("1", id="stride", compact=True, tooltip="Blank for pooling: the window size")
+        yield Input(
+            "1",
+            id="stride",
+            compact=True,
+            tooltip="A step, or HxW such as 2x1; blank for pooling: the window size",
+        )
         yield Label("padding (n / same / full)")
-        yield Input("0", id="padding", compact=True, tooltip="valid = 0, same, full, or a number")
+        yield Input(
+            "0",
+            id="padding",
+            compact=True,
+            tooltip="valid = 0, same, full, a number, or HxW such as 0x1",
+        )
         yield Label("dilation", classes="conv")
-        yield Input("1", id="dilation", compact=True, classes="conv")
+        yield Input(
+            "1", id="dilation", compact=True, classes="conv", tooltip="1, 2, ... or HxW such as 1x2"
+        )
         yield Label("bias (per filter)", classes="conv")
         yield Input("0", id="bias", compact=True, classes="conv", tooltip="e.g. 1, 0")
         yield Label("mode", classes="conv")
@@ -193,17 +221,17 @@ class StepperSettings(VerticalScroll):
         operation = str(self.query_one("#operation", Select).value)
         pool = operation.endswith("pool")
         stride_text = self._value("stride").strip()
-        stride = None if pool and not stride_text else _whole(stride_text, "stride", 1)
+        stride = None if pool and not stride_text else _whole_or_pair(stride_text, "stride", 1)
         return StepperConfig(
             operation=operation,
             channels=_whole(self._value("channels"), "channels", 1, MAX_CHANNELS),
             filters=1 if pool else _whole(self._value("filters"), "filters", 1, 4),
             stride=stride,
             padding=parse_padding(self._value("padding")),
-            dilation=1 if pool else _whole(self._value("dilation"), "dilation", 1),
+            dilation=1 if pool else _whole_or_pair(self._value("dilation"), "dilation", 1),
             bias=(0.0,) if pool else parse_bias(self._value("bias")),
             mode=str(self.query_one("#mode", Select).value),
-            size=_whole(self._value("size"), "window size", 1) if pool else 2,
+            size=_whole_or_pair(self._value("size"), "window size", 1) if pool else 2,
             ceil_mode=self.query_one("#ceil", Checkbox).value,
         )
 
@@ -214,12 +242,12 @@ class StepperSettings(VerticalScroll):
             self.query_one("#operation", Select).value = config.operation
             self.query_one("#channels", Input).value = str(config.channels)
             self.query_one("#filters", Input).value = str(config.filters)
-            self.query_one("#size", Input).value = str(config.size)
+            self.query_one("#size", Input).value = _shown(config.size)
             self.query_one("#stride", Input).value = (
-                "" if config.stride is None else str(config.stride)
+                "" if config.stride is None else _shown(config.stride)
             )
-            self.query_one("#padding", Input).value = str(config.padding)
-            self.query_one("#dilation", Input).value = str(config.dilation)
+            self.query_one("#padding", Input).value = _shown(config.padding)
+            self.query_one("#dilation", Input).value = _shown(config.dilation)
             self.query_one("#bias", Input).value = ", ".join(f"{b:g}" for b in config.bias)
             self.query_one("#mode", Select).value = config.mode
             self.query_one("#ceil", Checkbox).value = config.ceil_mode
