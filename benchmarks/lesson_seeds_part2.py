@@ -23,8 +23,8 @@ import argparse
 
 import torch
 
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig, parse_augment
-from cnn_tui.core.training import train
+from cnn_tui.core.training.loop import train
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig, parse_augment
 
 RECIPE = OptimizerSettings(name="sgd", lr=0.01, momentum=0.9)
 BN_NET = "conv(16,3) bn relu maxpool(2) conv(32,3) bn relu maxpool(2) flatten fc(10)"

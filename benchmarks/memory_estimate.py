@@ -12,8 +12,12 @@ import json
 import sys
 import warnings
 
-from cnn_tui.core.layers import Stack, parse_layers
-from cnn_tui.core.memory_check import estimated_saved_bytes, measure_cuda_step, measure_saved_bytes
+from cnn_tui.core.stacks.layers import Stack, parse_layers
+from cnn_tui.core.training.memory_check import (
+    estimated_saved_bytes,
+    measure_cuda_step,
+    measure_saved_bytes,
+)
 
 MIB = 1024 * 1024
 

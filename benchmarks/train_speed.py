@@ -36,9 +36,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from cnn_tui.core.idx_files import random_digits, write_mnist_folder
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
-from cnn_tui.core.training import device_title, pick_device, train
+from cnn_tui.core.training.idx_files import random_digits, write_mnist_folder
+from cnn_tui.core.training.loop import device_title, pick_device, train
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
 LR, MOMENTUM = 0.01, 0.5
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -105,7 +105,7 @@ def lecture_epochs(root: Path, device: str, batch: int, epochs: int, workers: in
 
 def bare_epochs(root: Path, device: str, batch: int, epochs: int) -> list[float]:
     """(b): seconds per epoch of a device-resident loop with nothing but the steps."""
-    from cnn_tui.core.idx_files import read_idx
+    from cnn_tui.core.training.idx_files import read_idx
 
     raw = root / "MNIST" / "raw"
     images = torch.from_numpy(read_idx(raw / "train-images-idx3-ubyte").copy())

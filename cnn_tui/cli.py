@@ -12,17 +12,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
-from .core import report
-from .core.arithmetic import (
+from .core.convolution.arithmetic import (
     ArithmeticError_,
     conv_params,
     linear_params,
     size_report,
     transposed_output_size,
 )
-from .core.layers import Stack, StackError, format_shape, parse_shape
 from .core.plain_text import visible
-from .core.tally import (
+from .core.stacks.layers import Stack, StackError, format_shape, parse_shape
+from .core.stacks.tally import (
     DTYPE_BYTES,
     OPTIMIZER_STATE,
     Tally,
@@ -31,7 +30,7 @@ from .core.tally import (
     short_count,
     tally,
 )
-from .core.train_config import (
+from .core.training.train_config import (
     DEVICES,
     MAX_EPOCHS,
     MAX_SEED,
@@ -41,6 +40,7 @@ from .core.train_config import (
     parse_augment,
     parse_betas,
 )
+from .core.views import report
 
 EXIT_BAD_INPUT = 2
 
@@ -77,7 +77,7 @@ def _text(value: str, limit: int = 60):
 
 
 def _print_json(data: Any) -> None:
-    from .core.metrics import json_safe
+    from .core.training.metrics import json_safe
 
     # strict JSON: a diverged run's NaN losses are written as null
     sys.stdout.write(json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n")
@@ -136,7 +136,7 @@ def _shape(text: str):
 
 
 def _load_stack(model: str, input_shape) -> Stack:
-    from .core.zoo import resolve_stack
+    from .core.stacks.zoo import resolve_stack
 
     return resolve_stack(model, input_shape)
 
@@ -157,7 +157,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def render_summary(result: Tally, depth: int = 0) -> None:
-    """The lecture's VGG table for any stack, then the totals (text from core.report)."""
+    """The lecture's VGG table for any stack, then the totals (text from core.views.report)."""
     from rich import box
     from rich.table import Table
 
@@ -203,7 +203,7 @@ def render_summary(result: Tally, depth: int = 0) -> None:
 
 
 def cmd_step(args: argparse.Namespace) -> int:
-    from .core import stepper
+    from .core.convolution import stepper
 
     trace = _build_trace(args, stepper)
     if args.json:
@@ -390,7 +390,7 @@ def cmd_calc_conv(args: argparse.Namespace) -> int:
 
 
 def cmd_calc_pool(args: argparse.Namespace) -> int:
-    from .core.arithmetic import pool_size_report
+    from .core.convolution.arithmetic import pool_size_report
 
     sizes = pool_size_report(args.size, args.kernel, args.stride, args.padding, args.ceil)
     if args.json:
@@ -464,7 +464,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--out needs a file name (leave --out out to print the source)")
     stack = _load_stack(args.model, args.input)
     stack.output_shape()  # raises StackError naming the failing layer before torch is touched
-    from .core.torch_bridge import export_source
+    from .core.stacks.torch_bridge import export_source
 
     source = export_source(stack, class_name=args.class_name)
     if args.out is not None:
@@ -483,7 +483,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
-    from .core.zoo import PRESETS
+    from .core.stacks.zoo import PRESETS
 
     rows = []
     for preset in PRESETS.values():
@@ -595,8 +595,8 @@ def _betas(text: str) -> tuple[float, float]:
 
 def train_config_from_args(args: argparse.Namespace):
     """The TrainConfig the command line asks for (ConfigError/DatasetError name the setting)."""
-    from .core.data import dataset_info
-    from .core.train_config import OptimizerSettings, TrainConfig, parse_race
+    from .core.training.data import dataset_info
+    from .core.training.train_config import OptimizerSettings, TrainConfig, parse_race
 
     common: dict[str, Any] = {"momentum": args.momentum, "weight_decay": args.weight_decay}
     if args.betas is not None:
@@ -793,8 +793,8 @@ class TrainView:
 
 
 def _confusion_matrices(result) -> dict[str, Any]:
-    """counts[true, predicted] of every run that has a network, from core.model_views."""
-    from .core.model_views import confusion_matrix
+    """counts[true, predicted] of every run that has a network, from core.training.model_views."""
+    from .core.training.model_views import confusion_matrix
 
     if result.data is None:
         return {}
@@ -806,7 +806,7 @@ def _confusion_matrices(result) -> dict[str, Any]:
 
 
 def _predictions(result, count: int) -> dict[str, Any]:
-    from .core.model_views import top_predictions
+    from .core.training.model_views import top_predictions
 
     if result.data is None:
         return {}
@@ -977,7 +977,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UsageError(f"--app trains in the app: leave out {', '.join(extras)}")
         _load_stack(config.model, config.input_shape).output_shape()  # named before the app
         return open_app("train", train_config=config)
-    from .core.training import TrainingError, check_writable
+    from .core.training.loop import TrainingError, check_writable
 
     if args.save and args.metrics_out and _same_file(args.save, args.metrics_out):
         raise UsageError(
@@ -1000,8 +1000,8 @@ def _train_and_report(args: argparse.Namespace, config: Any, stop: Any, received
     and print its results: all of them, whatever the other writes and the run did."""
     import threading
 
-    from .core.data import DatasetError
-    from .core.training import TrainingError, train
+    from .core.training.data import DatasetError
+    from .core.training.loop import TrainingError, train
 
     console = _console(stderr=args.json)
     outcome: dict[str, Any] = {}
@@ -1343,7 +1343,7 @@ def open_app(
 ) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
-        from .core.stepper import PRESETS
+        from .core.convolution.stepper import PRESETS
 
         if stepper_preset not in PRESETS:
             raise UsageError(
@@ -1375,7 +1375,7 @@ def open_app(
 
 def cmd_lessons(args: argparse.Namespace) -> int:
     """Open the lessons reader, or list / check a course without the app."""
-    from .core.lessons import load_course
+    from .core.course.lessons import load_course
 
     course = load_course(args.lessons)  # a missing folder is one line, exit 2
     if args.check:
@@ -1389,8 +1389,8 @@ def cmd_lessons(args: argparse.Namespace) -> int:
 
 def _check_course(course, name: str | None = None) -> int:
     """Check every lesson, or only the one named (a file that did not parse counts too)."""
-    from .core.lesson_answers import validate_course
-    from .core.lessons import LessonError
+    from .core.course.lesson_answers import validate_course
+    from .core.course.lessons import LessonError
 
     lessons, problems, where = course.lessons, list(course.problems), str(course.folder)
     if name:
@@ -1422,7 +1422,7 @@ def _check_course(course, name: str | None = None) -> int:
 
 
 def _list_course(course, as_json: bool) -> int:
-    from .core.progress import load_progress
+    from .core.course.progress import load_progress
 
     progress = load_progress(set_aside=False)  # a listing only reads: it moves nothing
     key = course.folder.name

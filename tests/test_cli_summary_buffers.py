@@ -6,9 +6,9 @@ import pytest
 from cli_helpers import run_json
 
 from cnn_tui.cli import main
-from cnn_tui.core.report import summary_totals
-from cnn_tui.core.tally import tally
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.tally import tally
+from cnn_tui.core.stacks.zoo import resolve_stack
+from cnn_tui.core.views.report import summary_totals
 
 
 def _torchvision_buffers(name: str) -> int:

@@ -19,8 +19,13 @@ import pytest
 from cli_helpers import TINY
 
 from cnn_tui.cli import main, parse_augment
-from cnn_tui.core.idx_files import MNIST_FILES, pattern_digits, read_idx, write_mnist_folder
-from cnn_tui.core.train_config import Augment
+from cnn_tui.core.training.idx_files import (
+    MNIST_FILES,
+    pattern_digits,
+    read_idx,
+    write_mnist_folder,
+)
+from cnn_tui.core.training.train_config import Augment
 
 torch = pytest.importorskip("torch")
 
@@ -116,7 +121,7 @@ def test_metrics_out_writes_one_json_object_per_point(tmp_path, capsys):
 
 
 def test_save_writes_a_checkpoint_torch_loads_safely(tmp_path, capsys):
-    from cnn_tui.core.training import load_checkpoint
+    from cnn_tui.core.training.loop import load_checkpoint
 
     target = tmp_path / "tiny.pt"
     train_json(capsys, *QUICK, "--save", str(target))
@@ -337,7 +342,7 @@ def test_json_stays_strict_when_a_run_diverges(capsys):
 
 
 def test_an_unwritable_checkpoint_is_one_line_after_the_results(tmp_path, capsys, monkeypatch):
-    from cnn_tui.core import training
+    from cnn_tui.core.training import loop as training
 
     def disk_full(*args):
         raise OSError(28, "No space left on device")

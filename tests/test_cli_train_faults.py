@@ -12,7 +12,7 @@ import pytest
 from cli_helpers import TINY
 
 from cnn_tui.cli import main
-from cnn_tui.core.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
+from cnn_tui.core.training.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
 
 torch = pytest.importorskip("torch")
 

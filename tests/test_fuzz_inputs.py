@@ -11,10 +11,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.layers import StackError, parse_layers
-from cnn_tui.core.lesson_answers import compute
-from cnn_tui.core.lessons import LessonError, parse_lesson
-from cnn_tui.core.stack_file import loads_stack
+from cnn_tui.core.course.lesson_answers import compute
+from cnn_tui.core.course.lessons import LessonError, parse_lesson
+from cnn_tui.core.stacks.layers import StackError, parse_layers
+from cnn_tui.core.stacks.stack_file import loads_stack
 
 FUZZ = settings(
     deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow], database=None

@@ -14,10 +14,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from ..core.lesson_answers import LessonState
-from ..core.lessons import TryIt
+from ..core.course.lesson_answers import LessonState
+from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
-from ..core.recovery import (
+from ..core.stacks.recovery import (
     Recovered,
     RecoveryError,
     default_recovery_path,
@@ -26,7 +26,7 @@ from ..core.recovery import (
     save_recovery,
     set_aside,
 )
-from ..core.train_config import TrainConfig
+from ..core.training.train_config import TrainConfig
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
 from .screens.help import HelpScreen
@@ -280,7 +280,7 @@ class CnnTuiApp(App[None]):
 
     async def try_it(self, try_it: TryIt) -> str | None:
         """Open a lesson's 'Try it' target; the reason when it cannot be opened."""
-        from ..core.lesson_answers import try_target_problem
+        from ..core.course.lesson_answers import try_target_problem
 
         problem = try_target_problem(try_it.screen, try_it.target)
         if problem:
@@ -300,7 +300,7 @@ class CnnTuiApp(App[None]):
         elif isinstance(screen, BuilderScreen):
             screen.open_text(target)  # the stack it replaces can be undone
         elif isinstance(screen, TrainScreen):
-            from ..core.zoo import resolve_stack
+            from ..core.stacks.zoo import resolve_stack
 
             screen.use_stack(resolve_stack(target))
         elif isinstance(screen, CalculatorsScreen):

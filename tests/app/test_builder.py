@@ -23,11 +23,11 @@ from cnn_tui.app.widgets.builder_export_dialog import ExportDialog
 from cnn_tui.app.widgets.builder_file_dialog import StackFileDialog
 from cnn_tui.app.widgets.builder_layer_form import LayerForm, read_layer
 from cnn_tui.app.widgets.builder_table import BuilderTable
-from cnn_tui.core.layers import parse_layers
-from cnn_tui.core.report import FieldError
-from cnn_tui.core.stack_file import load_stack
-from cnn_tui.core.tally import tally
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.layers import parse_layers
+from cnn_tui.core.stacks.stack_file import load_stack
+from cnn_tui.core.stacks.tally import tally
+from cnn_tui.core.stacks.zoo import resolve_stack
+from cnn_tui.core.views.report import FieldError
 
 SIZE = (110, 40)
 MNIST_SPEC = "conv(20,5) relu maxpool(2) conv(50,5) relu maxpool(2) flatten fc(500) relu fc(10)"
@@ -293,7 +293,7 @@ async def test_open_picks_a_file_from_the_tree(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.txt").write_text("not a stack")
     stack = resolve_stack("lenet5")
-    from cnn_tui.core.stack_file import save_stack
+    from cnn_tui.core.stacks.stack_file import save_stack
 
     save_stack(stack, tmp_path / "lenet.json")
     async with builder().run_test(size=SIZE) as pilot:
@@ -630,7 +630,7 @@ async def test_a_stack_too_big_to_edit_is_refused():
 
 
 async def test_builder_stack_opens_a_json_file(tmp_path):
-    from cnn_tui.core.stack_file import save_stack
+    from cnn_tui.core.stacks.stack_file import save_stack
 
     target = tmp_path / "small.json"
     save_stack(resolve_stack("conv(4,3) relu").with_input((3, 16, 16)), target)

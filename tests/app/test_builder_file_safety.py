@@ -13,8 +13,8 @@ from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.widgets.builder_file_dialog import StackFileDialog
 from cnn_tui.core.safe_files import write_atomic
-from cnn_tui.core.stack_file import dumps_stack, load_stack, save_stack
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.stack_file import dumps_stack, load_stack, save_stack
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 SIZE = (110, 40)
 

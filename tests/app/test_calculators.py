@@ -17,7 +17,9 @@ from cnn_tui.app.widgets.calc_message import CalcMessage
 from cnn_tui.app.widgets.calc_receptive_table import ReceptiveFieldTable
 from cnn_tui.app.widgets.calc_result import CalcResult
 from cnn_tui.app.widgets.tally_table import TallyTable
-from cnn_tui.core.report import (
+from cnn_tui.core.stacks.tally import short_bytes, tally
+from cnn_tui.core.stacks.zoo import resolve_stack
+from cnn_tui.core.views.report import (
     FieldError,
     conv_params_formula,
     fit_columns,
@@ -27,8 +29,6 @@ from cnn_tui.core.report import (
     summary_lines,
     transposed_formula,
 )
-from cnn_tui.core.tally import short_bytes, tally
-from cnn_tui.core.zoo import resolve_stack
 
 SIZE = (80, 24)
 FAILING_SPEC = "conv(20,5) relu maxpool(2) conv(50,5) relu maxpool(2) conv(50,5)"
@@ -524,7 +524,7 @@ def test_the_screen_never_imports_torch():
 
 
 # ---------------------------------------------------------------------------------------------
-# the shared text in cnn_tui.core.report
+# the shared text in cnn_tui.core.views.report
 
 
 def test_read_whole_and_padding_name_the_field():

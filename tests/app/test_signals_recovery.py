@@ -16,9 +16,9 @@ from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.app.widgets.quit_confirm import QuitConfirm
 from cnn_tui.app.widgets.recovery_offer import RecoveryOffer
-from cnn_tui.core.recovery import load_recovery, save_recovery
-from cnn_tui.core.stack_file import load_stack, save_stack
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.recovery import load_recovery, save_recovery
+from cnn_tui.core.stacks.stack_file import load_stack, save_stack
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 

@@ -14,7 +14,7 @@ from cnn_tui.app.widgets.train_curves import (
     TrainCurves,
     TrainPlot,
 )
-from cnn_tui.core.metrics import MetricsLog, Point
+from cnn_tui.core.training.metrics import MetricsLog, Point
 
 PER_EPOCH = 8
 """Steps in an epoch of the tests' runs: 256 digits in batches of 32."""

@@ -12,8 +12,8 @@ from train_pilot import SIZE, quick, screen_of, start_and_wait, train_app
 from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.app.widgets.train_board import TrainBoard
 from cnn_tui.app.widgets.train_status import TrainStatus
-from cnn_tui.core.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
+from cnn_tui.core.training.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
 
 def assert_red(screen: TrainScreen) -> None:
@@ -86,7 +86,7 @@ async def test_a_nan_left_by_the_last_step_ends_the_run_as_an_error():
 
 
 async def test_a_run_that_breaks_without_words_says_error_not_starting(monkeypatch):
-    from cnn_tui.core import training
+    from cnn_tui.core.training import loop as training
 
     def assert_deep_in_a_library(self, *args):
         raise AssertionError

@@ -12,8 +12,8 @@ from textual.widgets import Input, Label, Select
 from train_pilot import SIZE, quick, screen_of, set_field, train_app, until_trained
 
 from cnn_tui.app.screens.train import TrainScreen
-from cnn_tui.core.report import FieldError
-from cnn_tui.core.train_config import Augment, OptimizerSettings
+from cnn_tui.core.training.train_config import Augment, OptimizerSettings
+from cnn_tui.core.views.report import FieldError
 
 
 async def choose(pilot, field: str, value: str) -> None:

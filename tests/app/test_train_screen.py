@@ -39,9 +39,9 @@ from cnn_tui.app.widgets.train_predictions import (
     TrainPredictions,
 )
 from cnn_tui.app.widgets.train_status import TrainStatus, clock, progress, status_line
-from cnn_tui.core.metrics import MetricsLog, Point
-from cnn_tui.core.report import FieldError
-from cnn_tui.core.train_config import OptimizerSettings, parse_race
+from cnn_tui.core.training.metrics import MetricsLog, Point
+from cnn_tui.core.training.train_config import OptimizerSettings, parse_race
+from cnn_tui.core.views.report import FieldError
 
 
 def kinds(log: MetricsLog, run: str) -> list[str]:

@@ -9,7 +9,7 @@ from textual.widgets import Input
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.train import TrainScreen
-from cnn_tui.core.train_config import TrainConfig
+from cnn_tui.core.training.train_config import TrainConfig
 
 SIZE = (120, 40)
 TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"

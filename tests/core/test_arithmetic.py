@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.arithmetic import (
+from cnn_tui.core.convolution.arithmetic import (
     INPUT_FIELD,
     ArithmeticError_,
     FieldStep,
@@ -20,9 +20,9 @@ from cnn_tui.core.arithmetic import (
     size_report,
     transposed_output_size,
 )
-from cnn_tui.core.layers import Stack as LayerStack
-from cnn_tui.core.layers import parse_layers
-from cnn_tui.core.tally import receptive_fields
+from cnn_tui.core.stacks.layers import Stack as LayerStack
+from cnn_tui.core.stacks.layers import parse_layers
+from cnn_tui.core.stacks.tally import receptive_fields
 
 PROPERTY = settings(max_examples=50, deadline=None)
 # torch warns that it copies the input for an even 'same' kernel; the shape is still exact.

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core.data import (  # noqa: E402
+from cnn_tui.core.training.data import (  # noqa: E402
     DatasetError,
     augment_batch,
     dataset_info,
@@ -15,8 +15,8 @@ from cnn_tui.core.data import (  # noqa: E402
     fit_images,
     load_dataset,
 )
-from cnn_tui.core.idx_files import pattern_digits, write_mnist_folder  # noqa: E402
-from cnn_tui.core.train_config import Augment, ConfigError  # noqa: E402
+from cnn_tui.core.training.idx_files import pattern_digits, write_mnist_folder  # noqa: E402
+from cnn_tui.core.training.train_config import Augment, ConfigError  # noqa: E402
 
 
 def test_digits_split_is_fixed_and_normalised():

@@ -11,9 +11,9 @@ from dataclasses import replace
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.layers import Conv2d, Stack, StackError, parse_layers
-from cnn_tui.core.stack_file import loads_stack
-from cnn_tui.core.torch_bridge import _literal, export_source
+from cnn_tui.core.stacks.layers import Conv2d, Stack, StackError, parse_layers
+from cnn_tui.core.stacks.stack_file import loads_stack
+from cnn_tui.core.stacks.torch_bridge import _literal, export_source
 
 pytest.importorskip("torch")  # the block helpers' source is read from the torch modules
 

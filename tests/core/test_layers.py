@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnn_tui.core.lesson_answers import (
+from cnn_tui.core.course.lesson_answers import (
     LessonState,
     check_task,
     compute,
@@ -17,7 +17,7 @@ from cnn_tui.core.lesson_answers import (
     parse_number,
     validate_course_answers,
 )
-from cnn_tui.core.lessons import (
+from cnn_tui.core.course.lessons import (
     Exercise,
     LessonError,
     Markdown,
@@ -26,8 +26,8 @@ from cnn_tui.core.lessons import (
     load_course,
     parse_lesson,
 )
-from cnn_tui.core.progress import load_progress
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.course.progress import load_progress
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 GOOD = """\
 ---
@@ -300,7 +300,7 @@ def test_corrupt_progress_is_set_aside_not_fatal(tmp_path):
 
 
 def test_progress_path_follows_the_environment(monkeypatch, tmp_path):
-    from cnn_tui.core.progress import default_progress_path
+    from cnn_tui.core.course.progress import default_progress_path
 
     monkeypatch.delenv("CNN_TUI_PROGRESS", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))

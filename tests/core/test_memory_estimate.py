@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core import zoo
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks import zoo
+from cnn_tui.core.stacks.layers import (
     AdaptiveAvgPool2d,
     BatchNorm2d,
     Conv2d,
@@ -21,14 +21,14 @@ from cnn_tui.core.layers import (
     Stack,
     parse_layers,
 )
-from cnn_tui.core.tally import Saved, saved_for_backward, saved_parts, tally
+from cnn_tui.core.stacks.tally import Saved, saved_for_backward, saved_parts, tally
 
 torch = pytest.importorskip("torch")
 
 # torch's note that an even 'same'-padded kernel costs a padded copy: true, and counted here
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 
-from cnn_tui.core.memory_check import (  # noqa: E402 (torch checked above)
+from cnn_tui.core.training.memory_check import (  # noqa: E402 (torch checked above)
     estimated_saved_bytes,
     measure_cuda_step,
     measure_module_saved_bytes,
@@ -129,7 +129,7 @@ def test_in_place_relu_keeps_the_same_tensors() -> None:
     # tensors autograd keeps is the same, so one rule serves both builds
     from torch import nn
 
-    from cnn_tui.core.torch_bridge import build_module
+    from cnn_tui.core.stacks.torch_bridge import build_module
 
     stack = SMALL_STACKS["resnet-like"]
     module = build_module(stack)

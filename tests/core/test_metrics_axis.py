@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from cnn_tui.core.metrics import (
+from cnn_tui.core.training.metrics import (
     AXES,
     MetricsLog,
     Point,
@@ -200,8 +200,8 @@ def test_epoch_ticks_keep_within_the_range_and_the_count():
 
 def test_a_real_run_puts_its_test_points_on_whole_epochs():
     pytest.importorskip("torch")
-    from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
-    from cnn_tui.core.training import train
+    from cnn_tui.core.training.loop import train
+    from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
     config = TrainConfig(
         model="conv(4,3) relu maxpool(2) flatten linear(10)",

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.progress import load_progress
+from cnn_tui.core.course.progress import load_progress
 
 
 def entries(folder) -> list[str]:

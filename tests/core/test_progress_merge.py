@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from cnn_tui.core import progress as progress_module
-from cnn_tui.core.progress import load_progress
+from cnn_tui.core.course import progress as progress_module
+from cnn_tui.core.course.progress import load_progress
 
 
 def saved(path) -> dict:

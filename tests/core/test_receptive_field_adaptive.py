@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cnn_tui.cli import main
-from cnn_tui.core.arithmetic import (
+from cnn_tui.core.convolution.arithmetic import (
     INPUT_FIELD,
     FieldStep,
     adaptive_field_step,
     adaptive_geometry,
     adaptive_windows,
 )
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
     Conv2d,
@@ -26,9 +26,9 @@ from cnn_tui.core.layers import (
     Stack,
     parse_layers,
 )
-from cnn_tui.core.report import field_cells, field_note
-from cnn_tui.core.tally import receptive_fields
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.tally import receptive_fields
+from cnn_tui.core.stacks.zoo import resolve_stack
+from cnn_tui.core.views.report import field_cells, field_note
 
 torch = pytest.importorskip("torch")
 
@@ -164,7 +164,7 @@ def _extents(stack: Stack, axis: int) -> list[tuple[int, int] | None]:
     """Per output row (axis 0) or column (axis 1) of the last map: the first and last input
     row or column with a gradient (None when the row sees only padding). Every weight is 1 and
     every bias 1, so every activation is positive (ReLU passes it on) and no sum can cancel."""
-    from cnn_tui.core.torch_bridge import build_module
+    from cnn_tui.core.stacks.torch_bridge import build_module
 
     module = build_module(stack).double()
     with torch.no_grad():

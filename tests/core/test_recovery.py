@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cnn_tui.core.recovery import (
+from cnn_tui.core.safe_files import STACK_FILE_LIMIT
+from cnn_tui.core.stacks.recovery import (
     RecoveryError,
     default_recovery_path,
     load_recovery,
@@ -16,9 +17,8 @@ from cnn_tui.core.recovery import (
     save_recovery,
     set_aside,
 )
-from cnn_tui.core.safe_files import STACK_FILE_LIMIT
-from cnn_tui.core.stack_file import dumps_stack, load_stack
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.stacks.stack_file import dumps_stack, load_stack
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 
 def test_the_path_follows_the_environment(monkeypatch, tmp_path):

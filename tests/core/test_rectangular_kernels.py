@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     AvgPool2d,
     Conv2d,
     Layer,
@@ -22,16 +22,16 @@ from cnn_tui.core.layers import (
     layer_from_dict,
     parse_layers,
 )
-from cnn_tui.core.report import field_cells
-from cnn_tui.core.stack_file import dumps_stack, loads_stack
-from cnn_tui.core.tally import receptive_fields, saved_for_backward, tally
+from cnn_tui.core.stacks.stack_file import dumps_stack, loads_stack
+from cnn_tui.core.stacks.tally import receptive_fields, saved_for_backward, tally
+from cnn_tui.core.views.report import field_cells
 
 torch = pytest.importorskip("torch")
 
 # torch's own note that an even 'same'-padded kernel costs a padded copy: true, and not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 
-from cnn_tui.core.torch_bridge import build_module, count_parameters, export_source  # noqa: E402
+from cnn_tui.core.stacks.torch_bridge import build_module, count_parameters, export_source  # noqa: E402
 
 RECTANGULAR = (
     "conv(8,1x7,s=2x1,p=0x3,d=1x2) relu conv(8,2x4,p=full) maxpool(3x1,s=1x2,p=1x0) "

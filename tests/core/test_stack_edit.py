@@ -2,8 +2,8 @@
 
 import pytest
 
-from cnn_tui.core.layers import ReLU, StackError, format_layers, parse_layers
-from cnn_tui.core.stack_edit import (
+from cnn_tui.core.stacks.layers import ReLU, StackError, format_layers, parse_layers
+from cnn_tui.core.stacks.stack_edit import (
     EditHistory,
     delete_layer,
     duplicate_layer,

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     MAX_NESTING,
     LeakyReLU,
     LocalResponseNorm,
@@ -22,10 +22,10 @@ from cnn_tui.core.layers import (
     parse_shape,
     row_count,
 )
-from cnn_tui.core.stack_file import load_stack, loads_stack, save_stack
-from cnn_tui.core.tally import short_bytes, short_count, tally
-from cnn_tui.core.torch_bridge import export_source
-from cnn_tui.core.zoo import PRESETS, resolve_stack
+from cnn_tui.core.stacks.stack_file import load_stack, loads_stack, save_stack
+from cnn_tui.core.stacks.tally import short_bytes, short_count, tally
+from cnn_tui.core.stacks.torch_bridge import export_source
+from cnn_tui.core.stacks.zoo import PRESETS, resolve_stack
 
 
 def nested_spec(levels: int) -> str:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from cnn_tui.core.stepper import (
+from cnn_tui.core.convolution.stepper import (
     PRESETS,
     Cursor,
     StepperError,
@@ -145,7 +145,10 @@ def test_avgpool_count_include_pad_changes_divisor():
 
 
 def test_stepper_imports_numpy_but_not_torch():
-    code = "import sys, cnn_tui.core.stepper; print('torch' in sys.modules, 'rich' in sys.modules)"
+    code = (
+        "import sys, cnn_tui.core.convolution.stepper; "
+        "print('torch' in sys.modules, 'rich' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

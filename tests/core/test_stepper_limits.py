@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from cnn_tui.core.arithmetic import (
+from cnn_tui.core.convolution.arithmetic import (
     MAX_REPORT_SIZE,
     ArithmeticError_,
     output_size,
@@ -15,7 +15,7 @@ from cnn_tui.core.arithmetic import (
     pool_size_report,
     size_report,
 )
-from cnn_tui.core.stepper import (
+from cnn_tui.core.convolution.stepper import (
     MAX_SIDE,
     MAX_TERMS,
     StepperError,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     AvgPool2d,
     Concat,
     Conv2d,
@@ -29,8 +29,12 @@ torch = pytest.importorskip("torch")
 # torch's own note that an even 'same'-padded kernel costs a padded copy: true, and not ours
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 
-from cnn_tui.core import torch_bridge, torch_modules, zoo  # noqa: E402 (torch checked above)
-from cnn_tui.core.torch_bridge import (  # noqa: E402
+from cnn_tui.core.stacks import (  # noqa: E402
+    torch_bridge,
+    torch_modules,
+    zoo,
+)
+from cnn_tui.core.stacks.torch_bridge import (  # noqa: E402
     build_module,
     count_parameters,
     engine_parameter_count,

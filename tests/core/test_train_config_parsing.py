@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.train_config import (
+from cnn_tui.core.training.train_config import (
     Augment,
     ConfigError,
     format_augment,

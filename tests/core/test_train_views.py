@@ -8,8 +8,8 @@ import threading
 import numpy as np
 import pytest
 
-from cnn_tui.core.metrics import MetricsLog, Point, smooth
-from cnn_tui.core.train_config import (
+from cnn_tui.core.training.metrics import MetricsLog, Point, smooth
+from cnn_tui.core.training.train_config import (
     Augment,
     ConfigError,
     OptimizerSettings,
@@ -102,7 +102,7 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def trained():
-    from cnn_tui.core.training import train
+    from cnn_tui.core.training.loop import train
 
     config = TrainConfig(
         model="conv(4,3) relu maxpool(2) flatten linear(10) logsoftmax",
@@ -116,7 +116,7 @@ def trained():
 
 
 def test_confusion_matrix_counts_every_test_image(trained):
-    from cnn_tui.core.model_views import confusion_matrix
+    from cnn_tui.core.training.model_views import confusion_matrix
 
     model, data = trained
     counts = confusion_matrix(model, data, batch_size=100)
@@ -132,7 +132,7 @@ def test_confusion_matrix_counts_every_test_image(trained):
 
 
 def test_top_predictions_are_probabilities_in_order(trained):
-    from cnn_tui.core.model_views import top_predictions
+    from cnn_tui.core.training.model_views import top_predictions
 
     model, data = trained
     shown = top_predictions(model, data, count=6, k=3, start=10)
@@ -148,7 +148,7 @@ def test_top_predictions_are_probabilities_in_order(trained):
 
 
 def test_filters_and_feature_maps_match_the_first_conv(trained):
-    from cnn_tui.core.model_views import feature_maps, first_conv_filters, to_picture
+    from cnn_tui.core.training.model_views import feature_maps, first_conv_filters, to_picture
 
     model, data = trained
     filters = first_conv_filters(model)
@@ -181,7 +181,7 @@ def test_not_a_number_is_refused(make):
 
 
 def test_points_leave_out_non_finite_numbers():
-    from cnn_tui.core.metrics import json_safe
+    from cnn_tui.core.training.metrics import json_safe
 
     point = Point(run="sgd", kind="test", loss=float("nan"), accuracy=0.1)
     data = point.to_dict()

@@ -11,12 +11,11 @@ from training_helpers import TINY, tiny
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from cnn_tui.core.data import DatasetError  # noqa: E402
-from cnn_tui.core.layers import StackError  # noqa: E402
-from cnn_tui.core.metrics import MetricsLog, Point  # noqa: E402
-from cnn_tui.core.torch_bridge import build_module  # noqa: E402
-from cnn_tui.core.train_config import Augment, OptimizerSettings, TrainConfig  # noqa: E402
-from cnn_tui.core.training import (  # noqa: E402
+from cnn_tui.core.stacks.layers import StackError  # noqa: E402
+from cnn_tui.core.stacks.torch_bridge import build_module  # noqa: E402
+from cnn_tui.core.stacks.zoo import resolve_stack  # noqa: E402
+from cnn_tui.core.training.data import DatasetError  # noqa: E402
+from cnn_tui.core.training.loop import (  # noqa: E402
     LiveRun,
     TrainingError,
     evaluate,
@@ -24,7 +23,8 @@ from cnn_tui.core.training import (  # noqa: E402
     pick_device,
     train,
 )
-from cnn_tui.core.zoo import resolve_stack  # noqa: E402
+from cnn_tui.core.training.metrics import MetricsLog, Point  # noqa: E402
+from cnn_tui.core.training.train_config import Augment, OptimizerSettings, TrainConfig  # noqa: E402
 
 
 def losses(result, kind="log"):
@@ -355,7 +355,7 @@ def test_missing_device_is_named():
 
 
 def test_out_of_memory_ends_the_run_with_the_estimate(monkeypatch):
-    from cnn_tui.core import training
+    from cnn_tui.core.training import loop as training
 
     def explode(self, *args):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -381,7 +381,7 @@ def test_batch_norm_skips_a_last_batch_of_one_image():
 
 
 def test_a_step_that_fails_ends_that_run_with_torchs_reason(monkeypatch):
-    from cnn_tui.core import training
+    from cnn_tui.core.training import loop as training
 
     def fail(self, *args):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied\nmore detail")
@@ -404,7 +404,7 @@ def test_one_cycle_leaves_the_chosen_momentum_alone():
     config = tiny(optimizers=(OptimizerSettings("momentum", momentum=0.5),), schedule="onecycle")
     result = train(config, live=live)
     assert result.runs[0].status == "done"
-    from cnn_tui.core.training import make_optimizer, make_schedule
+    from cnn_tui.core.training.loop import make_optimizer, make_schedule
 
     model = torch.nn.Linear(2, 2)
     optimizer = make_optimizer(config.optimizers[0], model.parameters())

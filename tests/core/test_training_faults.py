@@ -14,9 +14,9 @@ import training_helpers
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core import training  # noqa: E402
-from cnn_tui.core.data import DatasetError, load_dataset  # noqa: E402
-from cnn_tui.core.idx_files import (  # noqa: E402
+from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training.data import DatasetError, load_dataset  # noqa: E402
+from cnn_tui.core.training.idx_files import (  # noqa: E402
     IdxError,
     pattern_digits,
     read_idx,
@@ -25,14 +25,14 @@ from cnn_tui.core.idx_files import (  # noqa: E402
     write_idx_labels,
     write_mnist_folder,
 )
-from cnn_tui.core.train_config import (  # noqa: E402
+from cnn_tui.core.training.loop import TrainingError, train  # noqa: E402
+from cnn_tui.core.training.train_config import (  # noqa: E402
     Augment,
     ConfigError,
     OptimizerSettings,
     TrainConfig,
     parse_race,
 )
-from cnn_tui.core.training import TrainingError, train  # noqa: E402
 
 NOT_IDX = b"hello world this is not idx"
 
@@ -228,7 +228,7 @@ ALLOCATOR_SAYS = (
 
 @pytest.mark.parametrize("error", [RuntimeError(ALLOCATOR_SAYS), MemoryError()])
 def test_cpu_out_of_memory_while_building_names_the_tally(monkeypatch, error):
-    from cnn_tui.core import torch_bridge
+    from cnn_tui.core.stacks import torch_bridge
 
     def explode(*args, **kwargs):
         raise error
@@ -243,7 +243,7 @@ def test_cpu_out_of_memory_while_building_names_the_tally(monkeypatch, error):
 
 
 def test_a_race_out_of_memory_also_suggests_fewer_optimizers(monkeypatch):
-    from cnn_tui.core import torch_bridge
+    from cnn_tui.core.stacks import torch_bridge
 
     def explode(*args, **kwargs):
         raise RuntimeError(ALLOCATOR_SAYS)
@@ -260,7 +260,7 @@ def test_a_race_out_of_memory_also_suggests_fewer_optimizers(monkeypatch):
 
 
 def test_other_runtime_errors_while_setting_up_are_not_called_out_of_memory(monkeypatch):
-    from cnn_tui.core import torch_bridge
+    from cnn_tui.core.stacks import torch_bridge
 
     def explode(*args, **kwargs):
         raise RuntimeError("something else")

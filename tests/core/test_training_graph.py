@@ -18,11 +18,12 @@ from training_helpers import tiny
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core import cuda_graph, training  # noqa: E402
-from cnn_tui.core.cuda_graph import GRAPH_OPTIMIZERS, WARMUP_STEPS, graph_refusal  # noqa: E402
-from cnn_tui.core.step_record import StepRecord  # noqa: E402
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig  # noqa: E402
-from cnn_tui.core.training import train  # noqa: E402
+from cnn_tui.core.training import cuda_graph  # noqa: E402
+from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training.cuda_graph import GRAPH_OPTIMIZERS, WARMUP_STEPS, graph_refusal  # noqa: E402
+from cnn_tui.core.training.loop import train  # noqa: E402
+from cnn_tui.core.training.step_record import StepRecord  # noqa: E402
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig  # noqa: E402
 
 BN_STACK = "conv(4,3) bn relu maxpool(2) flatten dropout(0.2) linear(10)"
 PLAIN_STACK = "conv(4,3) relu maxpool(2) flatten dropout(0.2) linear(10)"
@@ -211,7 +212,7 @@ def test_the_step_record_keeps_rows_until_taken(in_buffer):
 
 
 def test_the_trainer_takes_a_full_record_before_it_overflows(monkeypatch):
-    from cnn_tui.core import step_record
+    from cnn_tui.core.training import step_record
 
     monkeypatch.setattr(step_record, "RECORD_CAPACITY", 3)
     original = StepRecord.__init__

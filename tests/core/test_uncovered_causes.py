@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnn_tui.cli import main
-from cnn_tui.core.arithmetic import (
+from cnn_tui.core.convolution.arithmetic import (
     UNCOVERED_CAUSES,
     ArithmeticError_,
     effective_kernel,
@@ -15,7 +15,7 @@ from cnn_tui.core.arithmetic import (
     resolve_padding,
     size_report,
 )
-from cnn_tui.core.stepper import conv1d_trace
+from cnn_tui.core.convolution.stepper import conv1d_trace
 
 # --- the two cases and a few more, exact -------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cnn_tui.core.layers import (
+from cnn_tui.core.stacks.layers import (
     Layer,
     LocalResponseNorm,
     Stack,
@@ -17,7 +17,7 @@ from cnn_tui.core.layers import (
     parse_layers,
     walk,
 )
-from cnn_tui.core.zoo import PRESETS, Preset, UnknownPresetError, get_preset, resolve_stack
+from cnn_tui.core.stacks.zoo import PRESETS, Preset, UnknownPresetError, get_preset, resolve_stack
 
 EXPECTED_PARAMS = {
     "seed-mnist": 431_080,
@@ -346,7 +346,7 @@ def test_resolve_stack_spec_errors_stay_spec_errors() -> None:
 
 
 def test_resolve_stack_file(tmp_path: Any) -> None:
-    from cnn_tui.core.stack_file import save_stack
+    from cnn_tui.core.stacks.stack_file import save_stack
 
     path = save_stack(get_preset("lenet5").stack(), tmp_path / "mine.json")
     loaded = resolve_stack(str(path))
@@ -359,9 +359,9 @@ def test_resolve_stack_file(tmp_path: Any) -> None:
 
 def test_zoo_imports_nothing_heavy() -> None:
     code = (
-        "import sys, cnn_tui.core.zoo as z; z.PRESETS['vgg16'].stack(); "
+        "import sys, cnn_tui.core.stacks.zoo as z; z.PRESETS['vgg16'].stack(); "
         "bad = [m for m in ('torch', 'torchvision', 'textual', 'rich', "
-        "'cnn_tui.core.stack_file') if m in sys.modules]; print(bad)"
+        "'cnn_tui.core.stacks.stack_file') if m in sys.modules]; print(bad)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

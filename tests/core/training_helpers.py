@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
 TINY = "conv(4,3) relu maxpool(2) flatten linear(10)"
 """8x8 digits -> 4x6x6 -> 4x3x3 -> 36 -> 10: 410 parameters, a step takes microseconds."""

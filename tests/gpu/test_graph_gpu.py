@@ -12,10 +12,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core import training  # noqa: E402
-from cnn_tui.core.cuda_graph import GRAPH_OPTIMIZERS  # noqa: E402
-from cnn_tui.core.train_config import OptimizerSettings, TrainConfig  # noqa: E402
-from cnn_tui.core.training import train  # noqa: E402
+from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training.cuda_graph import GRAPH_OPTIMIZERS  # noqa: E402
+from cnn_tui.core.training.loop import train  # noqa: E402
+from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig  # noqa: E402
 
 pytestmark = [
     pytest.mark.gpu,
@@ -86,7 +86,7 @@ def test_batch_norm_dropout_and_ema_replay_and_learn():
 
 def test_runs_warm_up_on_one_side_stream():
     # cuBLAS keeps a workspace per stream it meets: a new stream per run would pile them up
-    from cnn_tui.core.cuda_graph import side_stream
+    from cnn_tui.core.training.cuda_graph import side_stream
 
     train(config(epochs=1))
     gc.collect()

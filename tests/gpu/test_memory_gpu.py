@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_tui.core import zoo
-from cnn_tui.core.memory_check import measure_cuda_step
-from cnn_tui.core.tally import tally
+from cnn_tui.core.stacks import zoo
+from cnn_tui.core.stacks.tally import tally
+from cnn_tui.core.training.memory_check import measure_cuda_step
 
 torch = pytest.importorskip("torch")
 

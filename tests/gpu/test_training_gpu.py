@@ -56,10 +56,10 @@ def test_a_race_on_cuda(capsys):
 def test_a_cuda_checkpoint_loads_on_the_cpu_and_scores_the_same(tmp_path, capsys):
     import torch.nn.functional as F
 
-    from cnn_tui.core.data import load_dataset
-    from cnn_tui.core.torch_bridge import build_module
-    from cnn_tui.core.training import evaluate, load_checkpoint
-    from cnn_tui.core.zoo import resolve_stack
+    from cnn_tui.core.stacks.torch_bridge import build_module
+    from cnn_tui.core.stacks.zoo import resolve_stack
+    from cnn_tui.core.training.data import load_dataset
+    from cnn_tui.core.training.loop import evaluate, load_checkpoint
 
     target = tmp_path / "mnist-net.pt"
     data, _ = train_json(
@@ -108,8 +108,8 @@ def test_out_of_memory_is_reported_and_the_gpu_stays_usable(capsys):
 
 
 def test_raced_runs_on_cuda_draw_the_same_dropout_masks_as_solo_runs():
-    from cnn_tui.core.train_config import OptimizerSettings, TrainConfig
-    from cnn_tui.core.training import train
+    from cnn_tui.core.training.loop import train
+    from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
     def config(*optimizers: OptimizerSettings) -> TrainConfig:
         return TrainConfig(

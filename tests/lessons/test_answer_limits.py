@@ -12,16 +12,16 @@ from pathlib import Path
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core import answer_expressions
-from cnn_tui.core.answer_expressions import (
+from cnn_tui.core.course import answer_expressions
+from cnn_tui.core.course.answer_expressions import (
     MAX_EXPRESSION_CHARS,
     OPERATION_BUDGET,
     ExpressionLimitError,
     evaluate,
     parse,
 )
-from cnn_tui.core.layers import Stack, parse_layers
-from cnn_tui.core.lesson_answers import (
+from cnn_tui.core.stacks.layers import Stack, parse_layers
+from cnn_tui.core.course.lesson_answers import (
     ANSWERS,
     CHECKS,
     LessonState,
@@ -29,7 +29,7 @@ from cnn_tui.core.lesson_answers import (
     compute,
     validate_course_answers,
 )
-from cnn_tui.core.lessons import Exercise, LessonError, load_course, parse_lesson
+from cnn_tui.core.course.lessons import Exercise, LessonError, load_course, parse_lesson
 
 FRONT = "---\ntitle: Limits\norder: 1\nminutes: 5\nobjectives:\n  - x\n---\n\n# Limits\n"
 

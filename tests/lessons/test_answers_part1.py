@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cnn_tui.core.lesson_answers import (
+from cnn_tui.core.course.lesson_answers import (
     LessonState,
     check_task,
     compute,
@@ -22,9 +22,9 @@ from cnn_tui.core.lesson_answers import (
     mark,
     validate_course_answers,
 )
-from cnn_tui.core.lessons import Exercise, Lesson, Markdown, TryIt, load_course
-from cnn_tui.core.stepper import PRESETS
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.course.lessons import Exercise, Lesson, Markdown, TryIt, load_course
+from cnn_tui.core.convolution.stepper import PRESETS
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

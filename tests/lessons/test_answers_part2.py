@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cnn_tui.core.answer_expressions import ExpressionLimitError, evaluate, parse
-from cnn_tui.core.lesson_answers import (
+from cnn_tui.core.course.answer_expressions import ExpressionLimitError, evaluate, parse
+from cnn_tui.core.course.lesson_answers import (
     ANSWERS,
     LessonState,
     check_task,
@@ -25,8 +25,8 @@ from cnn_tui.core.lesson_answers import (
     mark,
     validate_course_answers,
 )
-from cnn_tui.core.lessons import Lesson, LessonError, load_lesson
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.course.lessons import Lesson, LessonError, load_lesson
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 torch = pytest.importorskip("torch")
 nn = torch.nn

@@ -4,10 +4,10 @@ started from, in answers and in `lessons --check`."""
 from __future__ import annotations
 
 from cnn_tui.cli import main
-from cnn_tui.core.lesson_answers import compute, expected_text
-from cnn_tui.core.lessons import load_lesson
-from cnn_tui.core.stack_file import save_stack
-from cnn_tui.core.zoo import resolve_stack
+from cnn_tui.core.course.lesson_answers import compute, expected_text
+from cnn_tui.core.course.lessons import load_lesson
+from cnn_tui.core.stacks.stack_file import save_stack
+from cnn_tui.core.stacks.zoo import resolve_stack
 
 LESSON = """---
 title: A lesson with its own net

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cnn_tui.core.lessons import LessonError, load_course, parse_lesson
-from cnn_tui.core.progress import load_progress
+from cnn_tui.core.course.lessons import LessonError, load_course, parse_lesson
+from cnn_tui.core.course.progress import load_progress
 
 BEFORE = Path(__file__).parent / "data" / "progress-before-issue-13.json"
 """Every lesson done and every exercise passed, as the course before issue 13 saved it."""

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.lesson_answers import compute, correct_choice
-from cnn_tui.core.lessons import load_lesson
+from cnn_tui.core.course.lesson_answers import compute, correct_choice
+from cnn_tui.core.course.lessons import load_lesson
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")

@@ -19,7 +19,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
 from textual.worker import get_current_worker
 
-from ...core.layers import (
+from ...core.plain_text import visible
+from ...core.safe_files import file_signature
+from ...core.stacks.layers import (
     MAX_NESTING,
     Concat,
     DenseBlock,
@@ -34,18 +36,7 @@ from ...core.layers import (
     parse_layers,
     parse_shape,
 )
-from ...core.plain_text import visible
-from ...core.report import (
-    MEMORY_NOTE,
-    SUMMARY_COLUMNS,
-    FieldError,
-    SummaryLine,
-    read_whole,
-    summary_lines,
-    summary_totals,
-)
-from ...core.safe_files import file_signature
-from ...core.stack_edit import (
+from ...core.stacks.stack_edit import (
     EditHistory,
     Layers,
     delete_layer,
@@ -56,13 +47,22 @@ from ...core.stack_edit import (
     move_layer,
     replace_layer,
 )
-from ...core.stack_edit import (
+from ...core.stacks.stack_edit import (
     Path as EditPath,
 )
-from ...core.stack_file import load_stack, save_stack
-from ...core.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
-from ...core.torch_bridge import export_source
-from ...core.zoo import PRESETS, get_preset
+from ...core.stacks.stack_file import load_stack, save_stack
+from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
+from ...core.stacks.torch_bridge import export_source
+from ...core.stacks.zoo import PRESETS, get_preset
+from ...core.views.report import (
+    MEMORY_NOTE,
+    SUMMARY_COLUMNS,
+    FieldError,
+    SummaryLine,
+    read_whole,
+    summary_lines,
+    summary_totals,
+)
 from ..widgets.builder_export_dialog import ExportDialog
 from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
 from ..widgets.builder_layer_form import LayerForm

@@ -25,7 +25,7 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from ...core.arithmetic import (
+from ...core.convolution.arithmetic import (
     ArithmeticError_,
     check_pool_padding,
     conv_params,
@@ -33,7 +33,7 @@ from ...core.arithmetic import (
     output_size,
     size_report,
 )
-from ...core.layers import (
+from ...core.stacks.layers import (
     MAX_LAYERS,
     Shape,
     Stack,
@@ -42,7 +42,16 @@ from ...core.layers import (
     parse_shape,
     row_count,
 )
-from ...core.report import (
+from ...core.stacks.tally import (
+    DTYPE_BYTES,
+    OPTIMIZER_STATE,
+    FieldRow,
+    Tally,
+    receptive_fields,
+    tally,
+)
+from ...core.stacks.zoo import resolve_stack
+from ...core.views.report import (
     MEMORY_NOTE,
     FieldError,
     conv_params_formula,
@@ -54,15 +63,6 @@ from ...core.report import (
     summary_totals,
     transposed_formula,
 )
-from ...core.tally import (
-    DTYPE_BYTES,
-    OPTIMIZER_STATE,
-    FieldRow,
-    Tally,
-    receptive_fields,
-    tally,
-)
-from ...core.zoo import resolve_stack
 from ..widgets.calc_field import CalcField
 from ..widgets.calc_message import CalcMessage
 from ..widgets.calc_receptive_table import ReceptiveFieldTable

@@ -13,11 +13,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header, Markdown, OptionList, Static
 
-from ...core.lesson_answers import LessonState
-from ...core.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
-from ...core.lessons import Markdown as MarkdownSegment
+from ...core.course.lesson_answers import LessonState
+from ...core.course.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
+from ...core.course.lessons import Markdown as MarkdownSegment
+from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
-from ...core.progress import Progress, load_progress
 from ..widgets.lesson_exercise import ExerciseCard
 from ..widgets.lesson_list import LessonList, lesson_label
 from ..widgets.lesson_try_it import TryItCard

@@ -12,8 +12,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
-from ...core.plain_text import visible
-from ...core.stepper import (
+from ...core.convolution.stepper import (
     PRESETS,
     Step,
     StepperError,
@@ -23,6 +22,7 @@ from ...core.stepper import (
     format_number,
     pool2d_trace,
 )
+from ...core.plain_text import visible
 from ..widgets.number_grid import NumberGrid
 from ..widgets.stepper_settings import StepperConfig, StepperSettings
 

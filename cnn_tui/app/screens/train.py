@@ -19,11 +19,11 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ...core.layers import Stack
-from ...core.metrics import AXES, Axis, MetricsLog, Point
 from ...core.plain_text import visible
-from ...core.report import FieldError
-from ...core.train_config import TrainConfig
+from ...core.stacks.layers import Stack
+from ...core.training.metrics import AXES, Axis, MetricsLog, Point
+from ...core.training.train_config import TrainConfig
+from ...core.views.report import FieldError
 from ..widgets.train_board import TrainBoard, board_rows
 from ..widgets.train_confusion import TrainConfusion
 from ..widgets.train_curves import TrainCurves
@@ -33,7 +33,7 @@ from ..widgets.train_predictions import PredictionTile, TrainPredictions
 from ..widgets.train_status import TrainStatus, clock, ending_of, progress
 
 if TYPE_CHECKING:
-    from ...core.training import LiveRun, TrainResult
+    from ...core.training.loop import LiveRun, TrainResult
 
 FOLD_FORM_BELOW = 32
 """On screens shorter than this the settings fold away while a run trains (s brings them
@@ -103,7 +103,7 @@ def compute_views(
 ) -> ModelViews:
     """Everything the views tabs draw, for one network and the test set (torch work)."""
     # imported here: model_views imports torch, which the app must not load at start-up
-    from ...core import model_views
+    from ...core.training import model_views
 
     labels = tuple(str(label) for label in data.labels)
     test_size = len(data.test_y)
@@ -141,7 +141,7 @@ def compute_views(
 def filter_picture(weights: np.ndarray) -> np.ndarray:
     """One filter (C, k, k) as a picture: zero weights mid-grey, the sign bright or dark; in
     colour when it reads RGB, else averaged over its input channels."""
-    from ...core.model_views import to_picture
+    from ...core.training.model_views import to_picture
 
     if weights.shape[0] == 3:
         scale = float(np.abs(weights).max()) or 1.0
@@ -460,7 +460,7 @@ class TrainScreen(Screen):
         self, config: TrainConfig, log: MetricsLog, pause: threading.Event
     ) -> TrainResult:
         # imported here: training imports torch (seconds), never on the UI thread at start-up
-        from ...core.training import LiveRun, train
+        from ...core.training.loop import LiveRun, train
 
         live = LiveRun()
         self.live = live

@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ...core.layers import (
+from ...core.stacks.layers import (
     LAYER_TYPES,
     Layer,
     Shape,
@@ -25,8 +25,8 @@ from ...core.layers import (
     layer_from_dict,
     parse_layers,
 )
-from ...core.report import FieldError
-from ...core.tally import short_count, tally
+from ...core.stacks.tally import short_count, tally
+from ...core.views.report import FieldError
 from .calc_field import CalcField
 from .calc_message import CalcMessage
 

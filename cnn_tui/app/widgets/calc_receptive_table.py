@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.events import Resize
 
-from ...core.report import FIELD_COLUMNS, field_cells
-from ...core.tally import FieldRow
+from ...core.stacks.tally import FieldRow
+from ...core.views.report import FIELD_COLUMNS, field_cells
 from .result_table import ResultTable
 
 LAYER_MIN_WIDTH = 12

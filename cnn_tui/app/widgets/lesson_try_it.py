@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from ...core.lessons import TryIt
+from ...core.course.lessons import TryIt
 from ...core.plain_text import visible
 
 SCREEN_TITLES = {

@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.style import Style
 from textual.widget import Widget
 
-from ...core.stepper import format_number
+from ...core.convolution.stepper import format_number
 
 Cell = tuple[int, int]
 """(row, column) in input coordinates: padding cells lie outside 0..size-1."""

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
-from ...core.stepper import PRESETS
+from ...core.convolution.stepper import PRESETS
 
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("conv 2-D", "conv2d"),

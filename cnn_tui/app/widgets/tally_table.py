@@ -8,8 +8,14 @@ from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
 
-from ...core.report import SUMMARY_COLUMNS, SummaryLine, column_widths, fit_columns, summary_lines
-from ...core.tally import Tally
+from ...core.stacks.tally import Tally
+from ...core.views.report import (
+    SUMMARY_COLUMNS,
+    SummaryLine,
+    column_widths,
+    fit_columns,
+    summary_lines,
+)
 from .result_table import ResultTable
 
 LAYER_MIN_WIDTH = 12

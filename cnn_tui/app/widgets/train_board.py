@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.metrics import MetricsLog
+from ...core.training.metrics import MetricsLog
 from .train_status import ending_of
 
 RUN_COLOURS: tuple[str, ...] = ("#3b8eea", "#ff8c1a", "#2ca02c", "#e04050", "#a070d0")

@@ -16,7 +16,7 @@ from textual_plot import (
     PlotWidget,
 )
 
-from ...core.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
+from ...core.training.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
 from .train_board import TEST_COLOUR, run_colour
 
 TEST_MARKER = "●"

@@ -13,9 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
-from ...core.layers import Shape, StackError, format_shape, parse_shape
-from ...core.report import FieldError, read_whole
-from ...core.train_config import (
+from ...core.stacks.layers import Shape, StackError, format_shape, parse_shape
+from ...core.stacks.zoo import PRESETS, resolve_stack
+from ...core.training.train_config import (
     DEFAULT_LR,
     DEVICES,
     MAX_RACE,
@@ -31,7 +31,7 @@ from ...core.train_config import (
     parse_betas,
     parse_race,
 )
-from ...core.zoo import PRESETS, resolve_stack
+from ...core.views.report import FieldError, read_whole
 
 DATASETS: dict[str, str] = {
     "digits": "scikit-learn's 1,797 8x8 handwritten digits: trains in seconds, no download",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from textual.widgets import Static
 
-from ...core.metrics import MetricsLog, Point
+from ...core.training.metrics import MetricsLog, Point
 
 ENDINGS = ("done", "stopped", "error")
 """Point kinds that end a run."""

@@ -20,7 +20,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import arithmetic
+from ..convolution import arithmetic
+from ..stacks.layers import (
+    ALIASES,
+    LAYER_TYPES,
+    Stack,
+    StackError,
+    format_shape,
+    parse_shape,
+    row_count,
+)
 from .answer_expressions import ERRORS as EXPRESSION_ERRORS
 from .answer_expressions import (
     ExpressionLimitError,
@@ -29,15 +38,6 @@ from .answer_expressions import (
     parse,
     quoted,
     reason,
-)
-from .layers import (
-    ALIASES,
-    LAYER_TYPES,
-    Stack,
-    StackError,
-    format_shape,
-    parse_shape,
-    row_count,
 )
 from .lessons import Exercise, Lesson, LessonError
 
@@ -80,7 +80,7 @@ def _model_path(model: str) -> str:
 
 
 def _stack(model: str, input: str | None) -> Stack:
-    from .zoo import resolve_stack
+    from ..stacks.zoo import resolve_stack
 
     stack = resolve_stack(_model_path(model), parse_shape(input) if input else None)
     charge(row_count(stack.layers) * ROW_COST)
@@ -88,7 +88,7 @@ def _stack(model: str, input: str | None) -> Stack:
 
 
 def _tally(model: str, input: str | None = None):
-    from .tally import tally
+    from ..stacks.tally import tally
 
     result = tally(_stack(model, input))
     if result.error is not None:
@@ -115,7 +115,7 @@ def linear_params(inputs: int, outputs: int, bias: bool = True) -> int:
 
 
 def _grid(text: str, name: str):
-    from .stepper import parse_grid
+    from ..convolution.stepper import parse_grid
 
     grid = parse_grid(text, name)
     charge(grid.size)
@@ -135,7 +135,7 @@ def _padding(padding: Any, window: int) -> int:
 def _charge_trace(grid: Any, window_cells: int, axes: int, stride: Any, padding: int) -> None:
     """Charge a trace before it is made: at most one window of window_cells per output cell
     and channel, and never more than the stepper's MAX_TERMS (it refuses bigger traces)."""
-    from .stepper import MAX_TERMS
+    from ..convolution.stepper import MAX_TERMS
 
     sides = grid.shape[-axes:]
     step = _positive(stride, 1)
@@ -159,7 +159,7 @@ def conv_cell(
     bias: float = 0.0,
 ) -> int | float:
     """One output cell of a 2-D conv of a grid ('1 0 1; 0 1 0; ...') by a kernel grid."""
-    from .stepper import conv2d_trace
+    from ..convolution.stepper import conv2d_trace
 
     image, weights = _grid(input, "input"), _grid(kernel, "kernel")
     _charge_trace(
@@ -184,7 +184,7 @@ def conv1d_cell(
     padding: int | str = 0,
     mode: str = "correlation",
 ) -> int | float:
-    from .stepper import conv1d_trace
+    from ..convolution.stepper import conv1d_trace
 
     values = _grid(signal, "signal").ravel()
     weights = _grid(kernel, "kernel").ravel()
@@ -196,7 +196,7 @@ def conv1d_cell(
 def pool_cell(
     input: str, size: int, row: int, col: int, stride: int | None = None, kind: str = "max"
 ) -> int | float:
-    from .stepper import pool2d_trace
+    from ..convolution.stepper import pool2d_trace
 
     image = _grid(input, "input")
     side = _positive(size, 1)
@@ -244,7 +244,7 @@ def _layer_row(model: str, layer: int, input: str | None):
 
 def receptive_field(model: str, input: str | None = None) -> int:
     """The receptive field (pixels on a side) after the last layer that still has one."""
-    from .tally import receptive_fields
+    from ..stacks.tally import receptive_fields
 
     sizes = [r.field.size for r in receptive_fields(_stack(model, input)) if r.field is not None]
     if not sizes:
@@ -405,7 +405,7 @@ def _check_stack(
     has: str | None = None,
     input: str | None = None,
 ) -> Verdict:
-    from .tally import tally
+    from ..stacks.tally import tally
 
     # the arguments first, so that a course check finds a bad one without any stack
     _whole_argument("max_params", max_params, least=1)
@@ -705,7 +705,7 @@ def try_target_problem(screen: str, target: str) -> str | None:
     if not target:
         return None
     if screen == "stepper":
-        from .stepper import PRESETS
+        from ..convolution.stepper import PRESETS
 
         if target not in PRESETS:
             return f"no stepper preset {target!r}: use one of {', '.join(PRESETS)}"
@@ -714,7 +714,7 @@ def try_target_problem(screen: str, target: str) -> str | None:
         if target not in CALCULATOR_TABS:
             return f"no calculators tab {target!r}: use one of {', '.join(CALCULATOR_TABS)}"
         return None
-    from .zoo import resolve_stack
+    from ..stacks.zoo import resolve_stack
 
     try:
         resolve_stack(target)

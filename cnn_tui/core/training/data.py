@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .safe_files import check_regular
+from ..safe_files import check_regular
 from .train_config import Augment
 
 if TYPE_CHECKING:

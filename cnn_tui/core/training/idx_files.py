@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .safe_files import MIB, read_regular, write_atomic
+from ..safe_files import MIB, read_regular, write_atomic
 
 UBYTE = 0x08
 """The IDX type code of unsigned bytes, the only type MNIST uses."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .safe_files import PROGRESS_FILE_LIMIT, read_regular, resolve_target, write_atomic
+from ..safe_files import PROGRESS_FILE_LIMIT, read_regular, resolve_target, write_atomic
 
 if TYPE_CHECKING:
     from .lessons import Lesson

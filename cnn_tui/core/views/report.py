@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .arithmetic import conv_params, linear_params, transposed_output_size
-from .layers import format_shape
-from .tally import FieldRow, Row, Tally, short_bytes, short_count
+from ..convolution.arithmetic import conv_params, linear_params, transposed_output_size
+from ..stacks.layers import format_shape
+from ..stacks.tally import FieldRow, Row, Tally, short_bytes, short_count
 
 # ---------------------------------------------------------------------------------------------
 # Reading typed fields

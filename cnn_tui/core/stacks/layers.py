@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from .arithmetic import (
+from ..convolution.arithmetic import (
     ArithmeticError_,
     ParamCount,
     conv_params,
@@ -17,7 +17,7 @@ from .arithmetic import (
     output_size,
     resolve_padding,
 )
-from .plain_text import caret_pointer
+from ..plain_text import caret_pointer
 
 MAX_LAYERS = 10_000
 """The most layers a spec may expand to (repeats included)."""

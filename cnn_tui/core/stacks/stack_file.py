@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
 from .layers import (
     MAX_LAYERS,
     MAX_NESTING,
@@ -18,7 +19,6 @@ from .layers import (
     parse_shape,
     row_count,
 )
-from .safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
 
 FORMAT = "cnn-tui-stack"
 VERSION = 2

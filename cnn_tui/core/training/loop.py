@@ -22,9 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .layers import LogSoftmax, Softmax, Stack
-from .metrics import MetricsLog, Point
-from .safe_files import (
+from ..safe_files import (
     CHECKPOINT_FILE_LIMIT,
     check_readable,
     check_regular,
@@ -32,6 +30,8 @@ from .safe_files import (
     resolve_target,
     write_atomic,
 )
+from ..stacks.layers import LogSoftmax, Softmax, Stack
+from .metrics import MetricsLog, Point
 from .step_record import StepRecord
 from .train_config import OptimizerSettings, TrainConfig
 
@@ -313,7 +313,7 @@ def _loss_function(stack: Stack) -> Callable[[torch.Tensor, torch.Tensor], torch
 
 
 def _check_fits(stack: Stack, classes: int, title: str) -> None:
-    from .tally import describe_shape
+    from ..stacks.tally import describe_shape
 
     out = stack.output_shape()
     if tuple(out) != (classes,):
@@ -341,7 +341,7 @@ def _setup_out_of_memory_message(
     device: str, stack: Stack | None, config: TrainConfig, exc: BaseException
 ) -> str:
     """Out of memory before the first step: the network's size by the builder's tally."""
-    from .tally import short_bytes, tally
+    from ..stacks.tally import short_bytes, tally
 
     copies = _copies(config)
     size = ""
@@ -393,7 +393,7 @@ def _check_shift(config: TrainConfig, stack: Stack) -> None:
 def _check_ram(config: TrainConfig, stack: Stack) -> None:
     """Refuse a network whose copies cannot fit in the memory free now (before torch tries,
     and the kernel perhaps kills the process instead of saying no)."""
-    from .tally import short_bytes, tally
+    from ..stacks.tally import short_bytes, tally
 
     free = available_memory()
     if free is None:
@@ -610,9 +610,9 @@ class _Trainer:
     def setup(self) -> None:
         import torch
 
+        from ..stacks.torch_bridge import build_module
+        from ..stacks.zoo import resolve_stack
         from .data import dataset_info, load_dataset
-        from .torch_bridge import build_module
-        from .zoo import resolve_stack
 
         config = self.config
         self.device = pick_device(config.device)
@@ -832,7 +832,7 @@ class _Trainer:
     def _out_of_memory(self, r: _Run, step: int) -> None:
         import torch
 
-        from .tally import short_bytes, tally
+        from ..stacks.tally import short_bytes, tally
 
         r.release()
         if self.device == "cuda":
@@ -1090,7 +1090,7 @@ def train(
 
 def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path:
     """Weights, config, stack and metrics of every run, written atomically."""
-    from .layers import format_shape
+    from ..stacks.layers import format_shape
 
     def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
         if model is None:

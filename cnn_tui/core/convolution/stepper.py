@@ -11,7 +11,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from cnn_tui.core.arithmetic import (
+from cnn_tui.core.convolution.arithmetic import (
     ArithmeticError_,
     SizeReport,
     check_pool_padding,

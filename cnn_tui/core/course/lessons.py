@@ -26,8 +26,8 @@ from pathlib import Path
 
 import cnn_tui
 
-from .plain_text import hidden_chars, visible
-from .safe_files import LESSON_FILE_LIMIT, read_regular_text
+from ..plain_text import hidden_chars, visible
+from ..safe_files import LESSON_FILE_LIMIT, read_regular_text
 
 SCREENS = ("stepper", "builder", "calculators", "train")
 """Where a 'Try it' block can send the student."""

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
-from .arithmetic import (
+from ..convolution.arithmetic import (
     INPUT_FIELD,
     FieldStep,
     adaptive_field_step,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..plain_text import printable
 from .layers import (
     GELU,
     AdaptiveAvgPool2d,
@@ -45,7 +46,6 @@ from .layers import (
     per_axis,
     walk,
 )
-from .plain_text import printable
 
 if TYPE_CHECKING:
     from torch import nn

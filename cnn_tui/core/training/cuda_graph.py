@@ -97,7 +97,7 @@ class GraphedStep:
             with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
                 body()
         except Exception as exc:
-            from .training import _first_line, _is_out_of_memory
+            from .loop import _first_line, _is_out_of_memory
 
             if _is_out_of_memory(exc):
                 raise

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .layers import Stack, StackError, format_shape
-from .tally import DTYPE_BYTES, OPTIMIZER_STATE, saved_parts, tally
-from .torch_bridge import StackLike, build_module
-from .zoo import resolve_stack
+from ..stacks.layers import Stack, StackError, format_shape
+from ..stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, saved_parts, tally
+from ..stacks.torch_bridge import StackLike, build_module
+from ..stacks.zoo import resolve_stack
 
 if TYPE_CHECKING:
     import torch

@@ -1,0 +1,2 @@
+"""The course: the lesson format, the safe evaluator of lesson expressions, computed answers,
+and saved progress."""
