@@ -18,6 +18,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy cnn_tui/core
 	$(BIN)/pytest -q
 
 format: $(STAMP)
@@ -29,4 +31,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/first_paint.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache build *.egg-info

@@ -896,6 +896,8 @@ def render_train_result(console, result, config) -> None:
     from rich import box
     from rich.table import Table
 
+    from .core.views.race_board import rank_runs
+
     ema = any(r.ema_test_accuracy is not None for r in result.runs)
     graphed = [r.run for r in result.runs if r.cuda_graph]
     graph = ""
@@ -922,10 +924,7 @@ def render_train_result(console, result, config) -> None:
             min_width=12 if name == "settings" else None,
             overflow="fold",
         )
-    ranked = sorted(
-        result.runs,
-        key=lambda r: (r.test_accuracy is None, -(r.test_accuracy or 0.0), r.test_loss or 0.0),
-    )
+    ranked = rank_runs(result.runs)
     for place, run in enumerate(ranked, 1):
         option = settings.get(run.run)
         described = option.describe() if option else run.optimizer

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,6 +18,7 @@ from textual.widgets import TabbedContent
 from ..core.course.lesson_answers import LessonState
 from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
+from ..core.stacks.layers import Stack
 from ..core.stacks.recovery import (
     Recovered,
     RecoveryError,
@@ -27,6 +29,7 @@ from ..core.stacks.recovery import (
     set_aside,
 )
 from ..core.training.train_config import TrainConfig
+from .messages import OpenTryIt, UseStackInTrain
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
 from .screens.help import HelpScreen
@@ -84,6 +87,18 @@ LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
 
 
+@dataclass
+class OpenedScreens:
+    """The screen of each mode once it has been opened (None before), so the app reaches each
+    by its own type and a screen never needs another."""
+
+    lessons: LessonsScreen | None = None
+    stepper: StepperScreen | None = None
+    builder: BuilderScreen | None = None
+    train: TrainScreen | None = None
+    calculators: CalculatorsScreen | None = None
+
+
 class CnnTuiApp(App[None]):
     """The cnn-tui learning sandbox."""
 
@@ -138,7 +153,9 @@ class CnnTuiApp(App[None]):
         self.lesson = lesson
         """The lesson to open first (number, id or title); None: the first one not done."""
         self.mode_screens: dict[str, Screen] = {}
-        """The screen of each mode that has been opened (lessons read their state)."""
+        """The screen of each mode that has been opened, by the mode's name."""
+        self.opened = OpenedScreens()
+        """The same screens, each under its own type."""
         self.recovery_path = recovery_path or default_recovery_path()
         """Where a stop signal keeps the builder's unsaved edits, and the start looks for them."""
         self.exit_note = ""
@@ -146,7 +163,9 @@ class CnnTuiApp(App[None]):
         self._replaced_handlers: dict[int, object] = {}
         """The handlers the stop signals had before the app took them, to put back on exit."""
         screens: dict[str, Callable[[], Screen]] = {
-            "lessons": lambda: LessonsScreen(course_dir=self.lessons_dir, lesson=self.lesson),
+            "lessons": lambda: LessonsScreen(
+                course_dir=self.lessons_dir, lesson=self.lesson, state_of=self.lesson_state
+            ),
             "stepper": lambda: StepperScreen(preset=self.stepper_preset),
             "builder": lambda: BuilderScreen(stack=self.builder_stack),
             "train": lambda: TrainScreen(model=self.train_model, config=self.train_config),
@@ -159,6 +178,7 @@ class CnnTuiApp(App[None]):
         def build() -> Screen:
             screen = make()
             self.mode_screens[name] = screen
+            setattr(self.opened, name, screen)
             return screen
 
         return build
@@ -201,14 +221,13 @@ class CnnTuiApp(App[None]):
         if self._exit:
             return  # already on the way out
         self.exit_note = self._keep_unsaved_edits(signal.Signals(number).name)
-        for screen in self.mode_screens.values():
-            if isinstance(screen, TrainScreen):
-                screen.stop_training()
+        if self.opened.train is not None:
+            self.opened.train.stop_training()
         self.exit(return_code=128 + number)
 
     def _keep_unsaved_edits(self, why: str) -> str:
-        builder = self.mode_screens.get("builder")
-        if not (isinstance(builder, BuilderScreen) and builder.has_unsaved_edits):
+        builder = self.opened.builder
+        if builder is None or not builder.has_unsaved_edits:
             return ""
         if not builder.layers:
             return ""  # every layer deleted: no stack to keep (a stack file holds one or more)
@@ -249,10 +268,8 @@ class CnnTuiApp(App[None]):
     async def reopen_recovered(self, recovered: Recovered) -> None:
         """Open the kept stack in the builder, then remove its file (the builder holds it)."""
         await self.switch_mode("builder")
-        builder = self.mode_screens.get("builder")
-        if not isinstance(builder, BuilderScreen) or not builder.open_recovered(
-            recovered.stack, recovered.source
-        ):
+        builder = self.opened.builder
+        if builder is None or not builder.open_recovered(recovered.stack, recovered.source):
             self._set_aside(recovered.file, "the kept stack could not be opened: ")
             return
         try:
@@ -276,7 +293,30 @@ class CnnTuiApp(App[None]):
         # paths and names come from the user: shown as plain text, control characters escaped
         self.notify(visible(text), severity=severity, markup=False)  # type: ignore[arg-type]
 
-    # -- what lessons need from the other screens ---------------------------------------------
+    # -- requests from the screens -------------------------------------------------------------
+
+    @on(UseStackInTrain)
+    def train_the_stack(self, request: UseStackInTrain) -> None:
+        """The builder's 't': switch to Train with the stack in its form."""
+        self.use_stack_in_train(request.stack)
+
+    def use_stack_in_train(self, stack: Stack) -> None:
+        """Switch to Train and hand it the stack (a new screen fills its form when mounted)."""
+        self.switch_mode("train")
+        if self.opened.train is not None:
+            self.opened.train.use_stack(stack)
+
+    @on(OpenTryIt)
+    def open_try_it(self, request: OpenTryIt) -> None:
+        """A lesson's 'Try it': open its target, and tell the lessons screen how it went."""
+        # in a task of its own, as when the lessons screen awaited it: the app's own loop stays
+        # free to mount the target screen while the target is loaded into it
+        self.run_worker(self._try_it_and_answer(request.try_it), group="try-it")
+
+    async def _try_it_and_answer(self, try_it: TryIt) -> None:
+        problem = await self.try_it(try_it)
+        if self.opened.lessons is not None:
+            self.opened.lessons.try_it_answered(problem)
 
     async def try_it(self, try_it: TryIt) -> str | None:
         """Open a lesson's 'Try it' target; the reason when it cannot be opened."""
@@ -292,43 +332,39 @@ class CnnTuiApp(App[None]):
         if fresh and try_it.screen == "builder" and target:
             self.builder_stack = target
         await self.switch_mode(try_it.screen)
-        screen = self.mode_screens.get(try_it.screen)
         if not target or (fresh and try_it.screen in ("stepper", "builder")):
             return None
-        if isinstance(screen, StepperScreen):
-            await screen.load_preset(target)  # back to the example, even if it was edited
-        elif isinstance(screen, BuilderScreen):
-            screen.open_text(target)  # the stack it replaces can be undone
-        elif isinstance(screen, TrainScreen):
+        opened = self.opened
+        if try_it.screen == "stepper" and opened.stepper is not None:
+            await opened.stepper.load_preset(target)  # back to the example, even if it was edited
+        elif try_it.screen == "builder" and opened.builder is not None:
+            opened.builder.open_text(target)  # the stack it replaces can be undone
+        elif try_it.screen == "train" and opened.train is not None:
             from ..core.stacks.zoo import resolve_stack
 
-            screen.use_stack(resolve_stack(target))
-        elif isinstance(screen, CalculatorsScreen):
-            screen.query_one(TabbedContent).active = f"tab-{target}"
+            opened.train.use_stack(resolve_stack(target))
+        elif try_it.screen == "calculators" and opened.calculators is not None:
+            opened.calculators.query_one(TabbedContent).active = f"tab-{target}"
         return None
 
     def lesson_state(self) -> LessonState:
         """What 'make it happen' tasks are checked against."""
         state = LessonState()
-        builder = self.mode_screens.get("builder")
-        if isinstance(builder, BuilderScreen) and builder.is_mounted:
+        builder, train, stepper = self.opened.builder, self.opened.train, self.opened.stepper
+        if builder is not None and builder.is_mounted:
             state.stack = builder.stack()
-        train = self.mode_screens.get("train")
-        if isinstance(train, TrainScreen) and train.result is not None:
+        if train is not None and train.result is not None:
             state.training = train.result.summary()
-        stepper = self.mode_screens.get("stepper")
-        if isinstance(stepper, StepperScreen) and stepper.is_mounted:
+        if stepper is not None and stepper.is_mounted:
             state.stepper = {"preset": stepper.preset_name, **asdict(stepper.config)}
         return state
 
     async def action_quit(self) -> None:
         """Quit, but ask first when the builder holds edits that were never saved."""
-        builder = self.mode_screens.get("builder")
-        unsaved = isinstance(builder, BuilderScreen) and builder.has_unsaved_edits
-        if not unsaved or isinstance(self.screen, QuitConfirm):
+        builder = self.opened.builder
+        if builder is None or not builder.has_unsaved_edits or isinstance(self.screen, QuitConfirm):
             self.exit()
             return
-        assert isinstance(builder, BuilderScreen)
         name = builder.stack_name or "untitled"
 
         def quit_if_confirmed(confirmed: bool | None) -> None:

@@ -5,6 +5,7 @@ status and board figures from hand-made logs, and snapshots."""
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -118,18 +119,38 @@ async def test_stop_ends_the_run_within_a_batch_and_keeps_what_it_learned():
         assert screen.result is not None and screen.result.runs[0].model is not None
 
 
+class WatchedPause(threading.Event):
+    """A pause event that counts the engine's looks at it while it is set: the first look means
+    the batch in hand and its report are done and the engine waits; each later one is a turn of
+    its waiting loop. Looks from the UI thread (the screen's redraws) are not counted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engine_looks = 0
+
+    def is_set(self) -> bool:
+        held = super().is_set()
+        if held and threading.current_thread() is not threading.main_thread():
+            self.engine_looks += 1
+        return held
+
+
 async def test_pause_holds_the_run_and_resume_lets_it_go_on():
     async with train_app(long_run()).run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+r")
         screen = screen_of(pilot)
-        await wait_for(pilot, lambda: bool(screen.metrics.points("sgd", "train")))
+        pause = screen.pause_event = WatchedPause()
+        await pilot.press("ctrl+r")
+        # and the screen has drawn the start (its 'training: ...' line would cover 'paused')
+        await wait_for(
+            pilot, lambda: bool(screen.metrics.points("sgd", "train")) and not screen.starting
+        )
         await pilot.press("p")
         assert screen.pause_event.is_set()
         assert screen.message_text.startswith("paused")
-        await pilot.pause(1.0)  # the batch in hand and its report
+        await wait_for(pilot, lambda: pause.engine_looks >= 1)  # the engine has stopped to wait
         held = screen.metrics.version
-        await pilot.pause(1.0)
+        await wait_for(pilot, lambda: pause.engine_looks >= 4)  # and gone round its wait 3 times
         assert screen.metrics.version == held
         assert screen.query_one(TrainStatus).text.startswith("paused  ")
         assert screen.query_one(TrainBoard).rows_shown[0].status == "paused"

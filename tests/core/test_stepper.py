@@ -24,8 +24,12 @@ from cnn_tui.core.convolution.stepper import (
     pool2d_trace,
 )
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
+try:
+    import torch
+except ImportError:  # the NumPy-only tests still run; the agreement tests below skip
+    torch = None
+F = None if torch is None else torch.nn.functional
+needs_torch = pytest.mark.skipif(torch is None, reason="agreement with torch needs torch")
 
 PROPERTY = settings(max_examples=40, deadline=None)
 # torch warns that it copies the input for an even 'same' kernel; the result is still exact.
@@ -475,6 +479,7 @@ def conv2d_cases(draw):
     }
 
 
+@needs_torch
 @PROPERTY
 @given(conv2d_cases())
 def test_conv2d_matches_torch(case):
@@ -491,6 +496,7 @@ def test_conv2d_matches_torch(case):
     _check_steps_agree_with_output(trace)
 
 
+@needs_torch
 @PROPERTY
 @given(conv2d_cases())
 def test_true_convolution_is_torch_conv_with_flipped_kernel(case):
@@ -509,6 +515,7 @@ def test_true_convolution_is_torch_conv_with_flipped_kernel(case):
     assert trace.flipped
 
 
+@needs_torch
 @PROPERTY
 @given(st.data())
 def test_single_channel_shapes_are_promoted(data):
@@ -521,6 +528,7 @@ def test_single_channel_shapes_are_promoted(data):
     assert trace.kernel.shape == (1, 1, 2, 3)
 
 
+@needs_torch
 @PROPERTY
 @given(st.data())
 def test_full_padding_matches_torch(data):
@@ -551,6 +559,7 @@ def conv1d_cases(draw):
     }
 
 
+@needs_torch
 @PROPERTY
 @given(conv1d_cases(), st.sampled_from(["correlation", "convolution"]))
 def test_conv1d_matches_torch(case, mode):
@@ -596,6 +605,7 @@ def pool_cases(draw, elements=_SMALL, padded=True, ragged=False):
 _POOL_CASES = st.one_of(pool_cases(), pool_cases(_NON_NEGATIVE, ragged=True))
 
 
+@needs_torch
 @PROPERTY
 @given(_POOL_CASES)
 def test_max_pool_matches_torch(case):
@@ -615,6 +625,7 @@ def test_max_pool_matches_torch(case):
         assert not step.cells[step.argmax].is_padding
 
 
+@needs_torch
 @PROPERTY
 @given(_POOL_CASES, st.booleans())
 def test_avg_pool_matches_torch(case, count_include_pad):
@@ -631,6 +642,7 @@ def test_avg_pool_matches_torch(case, count_include_pad):
     _check_steps_agree_with_output(trace)
 
 
+@needs_torch
 @PROPERTY
 @given(pool_cases(padded=False).map(lambda case: {**case, "ceil_mode": False}))
 def test_l2_pool_matches_torch(case):
@@ -640,6 +652,7 @@ def test_l2_pool_matches_torch(case):
     _check_steps_agree_with_output(trace)
 
 
+@needs_torch
 @PROPERTY
 @given(pool_cases(_NON_NEGATIVE, padded=False).map(lambda case: {**case, "ceil_mode": False}))
 def test_l3_pool_matches_torch_on_non_negative_input(case):

@@ -83,8 +83,15 @@ def weights(result, run=0):
 
 
 def config(**changes) -> TrainConfig:
-    # 250 images in batches of 32: seven full batches and one of 26 per epoch
-    values = {"model": BN_STACK, "limit_train": 250, "epochs": 2, "ema_decay": 0.9}
+    # 250 images in batches of 32: seven full batches and one of 26 per epoch; no timed flush
+    # (a busy machine would flush at other steps in the two runs and split their points apart)
+    values = {
+        "model": BN_STACK,
+        "limit_train": 250,
+        "epochs": 2,
+        "ema_decay": 0.9,
+        "report_seconds": 3600,
+    }
     values.update(changes)
     return tiny(**values)
 

@@ -63,12 +63,12 @@ from ...core.views.report import (
     summary_lines,
     summary_totals,
 )
+from ..messages import UseStackInTrain
 from ..widgets.builder_export_dialog import ExportDialog
 from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
 from ..widgets.builder_layer_form import LayerForm
 from ..widgets.builder_table import COLLAPSED, EXPANDED, BuilderTable
 from ..widgets.calc_result import CalcResult, ResultLine
-from .train import TrainScreen
 
 EMPTY_CHOICE = "empty"
 """The preset menu's first entry: a stack with no layers."""
@@ -1302,11 +1302,7 @@ class BuilderScreen(Screen):
         if self.result is not None and self.result.error is not None:
             self.say("fix the failing layer first: training needs every layer to fit", "error")
             return
-        stack = self.stack()
-        self.app.switch_mode("train")
-        screen = self.app.screen
-        if isinstance(screen, TrainScreen):
-            screen.use_stack(stack)
+        self.post_message(UseStackInTrain(self.stack()))
 
     # -----------------------------------------------------------------------------------------
     # export

@@ -3,6 +3,7 @@ exercises that check answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from ...core.course.lessons import Course, Exercise, Lesson, LessonError, TryIt,
 from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
+from ..messages import OpenTryIt
 from ..widgets.lesson_exercise import ExerciseCard
 from ..widgets.lesson_list import LessonList, lesson_label
 from ..widgets.lesson_try_it import TryItCard
@@ -49,8 +51,12 @@ class LessonsScreen(Screen[None]):
         course_dir: str | Path | None = None,
         lesson: str | None = None,
         progress_path: str | Path | None = None,
+        state_of: Callable[[], LessonState] | None = None,
     ) -> None:
         super().__init__()
+        self.state_of = state_of
+        """What 'make it happen' tasks are checked against, read when one is checked (the app
+        sets it: the other screens' stack, training and stepper); None: an empty state."""
         self.course_dir = course_dir
         self.first_lesson = lesson
         self.progress_path = progress_path
@@ -249,15 +255,15 @@ class LessonsScreen(Screen[None]):
     def on_exercise_card_check_task(self, event: ExerciseCard.CheckTask) -> None:
         event.stop()
         # the state is read here, on the UI thread; the card checks it in a worker
-        state_of = getattr(self.app, "lesson_state", None)
-        state = state_of() if callable(state_of) else LessonState()
+        state = self.state_of() if self.state_of is not None else LessonState()
         event.card.check_against(state)
 
-    async def on_try_it_card_open(self, event: TryItCard.Open) -> None:
-        opener = getattr(self.app, "try_it", None)
-        if not callable(opener):
-            return
-        problem = await opener(event.try_it)
+    def on_try_it_card_open(self, event: TryItCard.Open) -> None:
+        event.stop()
+        self.post_message(OpenTryIt(event.try_it))
+
+    def try_it_answered(self, problem: str | None) -> None:
+        """The app's answer to OpenTryIt: the reason it could not open, or None when it did."""
         if problem:
             self.say(problem, "error")
         else:

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from ...core.training.metrics import MetricsLog
+from ...core.views.race_board import rank_runs
 from .train_status import ending_of
 
 RUN_COLOURS: tuple[str, ...] = ("#3b8eea", "#ff8c1a", "#2ca02c", "#e04050", "#a070d0")
@@ -66,7 +67,7 @@ class BoardRow:
 
 
 def board_rows(log: MetricsLog, paused: bool = False) -> list[BoardRow]:
-    """Every run of the log, best test accuracy first (runs not yet tested last, in order)."""
+    """Every run of the log in leaderboard order (`rank_runs`: best test accuracy first)."""
     rows = []
     for index, run in enumerate(log.runs()):
         test = log.last(run, "test")
@@ -94,10 +95,7 @@ def board_rows(log: MetricsLog, paused: bool = False) -> list[BoardRow]:
                 status=status,
             )
         )
-    return sorted(
-        rows,
-        key=lambda row: (row.test_accuracy is None, -(row.test_accuracy or 0.0)),
-    )
+    return rank_runs(rows)
 
 
 class TrainBoard(DataTable):

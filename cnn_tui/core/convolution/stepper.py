@@ -378,7 +378,7 @@ def _as_array(value: Any, name: str, allowed_dims: Sequence[int], layout: str) -
     bad = np.argwhere(~np.isfinite(array))
     if len(bad):
         if array.ndim == 0:
-            raise StepperError(f"{name} must be a finite number, got {format_number(array)}")
+            raise StepperError(f"{name} must be a finite number, got {format_number(float(array))}")
         raise StepperError(f"{name} has a non-finite number at {tuple(int(i) for i in bad[0])}")
     return array
 
@@ -543,8 +543,11 @@ def _conv_trace(
                     for o, t, r in zip(out_at, offset, reports, strict=True)
                 )
                 inside = all(0 <= a < r.size for a, r in zip(at, reports, strict=True))
-                value = float(signal[(c, *at)]) if inside else 0.0
-                weight = float(used[(k, c, *offset)])
+                # the index tuples are built apart: mypy reads x[(a, *b)] as 3.11 syntax
+                pixel = (c, *at)
+                value = float(signal[pixel]) if inside else 0.0
+                tap = (k, c, *offset)
+                weight = float(used[tap])
                 product = value * weight
                 running += product
                 channel_sum += product
@@ -553,12 +556,13 @@ def _conv_trace(
                     raise _overflow((k, *out_at), what)
                 if not (math.isfinite(running) and math.isfinite(channel_sum)):
                     raise _overflow((k, *out_at), "the sum of products")
-                cells.append(WindowCell((c, *at), not inside, value, weight, product, running))
+                cells.append(WindowCell(pixel, not inside, value, weight, product, running))
             channel_sums.append(channel_sum)
         value = running + biases[k]
         if not math.isfinite(value):
             raise _overflow((k, *out_at), f"the sum plus bias {format_number(biases[k])}")
-        output[(k, *out_at)] = value
+        out_index = (k, *out_at)
+        output[out_index] = value
         steps.append(Step(index, (k, *out_at), tuple(cells), tuple(channel_sums), biases[k], value))
     return Trace(
         operation=operation,

@@ -199,8 +199,9 @@ def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, object], int,
         if not line.strip():
             continue
         item = re.match(r"^\s+-\s+(.+)$", line) or re.match(r"^-\s+(.+)$", line)
-        if item and key is not None and isinstance(meta.get(key), list):
-            meta[key].append(item.group(1).strip())  # type: ignore[union-attr]
+        listed = meta.get(key) if key is not None else None
+        if item and isinstance(listed, list):
+            listed.append(item.group(1).strip())
             continue
         match = re.match(r"^([a-z_]+):\s*(.*)$", line)
         if not match:
@@ -246,7 +247,9 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
     for key in ("title", "order", "minutes", "objectives"):
         if key not in meta or meta[key] in ("", []):
             raise LessonError(f"front matter lacks '{key}'", path, where.get(key, 1))
-    unknown = sorted(set(meta) - {"title", "order", "minutes", "objectives", "was"}, key=where.get)
+    unknown = sorted(
+        set(meta) - {"title", "order", "minutes", "objectives", "was"}, key=where.__getitem__
+    )
     if unknown:
         raise LessonError(f"unknown front matter key {unknown[0]!r}", path, where[unknown[0]])
     objectives = meta["objectives"]

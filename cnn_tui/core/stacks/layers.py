@@ -139,7 +139,7 @@ def _elements(shape: Shape) -> int:
 def _need_map(shape: Shape, what: str) -> tuple[int, int, int]:
     if len(shape) != 3:
         raise LayerError(f"{what} needs a CxHxW feature map, got {format_shape(shape)} features")
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 def _fmt(value: Any) -> str:
@@ -763,7 +763,7 @@ def walk(
     for index, layer in enumerate(layers, start=1):
         here = (*path, index)
         # a block's children go first, so a failure inside names the inner layer's own path
-        children = list(layer.walk_children(shape, here, depth)) if layer.is_block else []
+        children = list(layer.walk_children(shape, here, depth)) if isinstance(layer, Block) else []
         try:
             out = layer.output_shape(shape)
         except LayerError as exc:
@@ -798,7 +798,7 @@ def nesting_depth(layers: Sequence[Layer]) -> int:
     pending = [(layer, 1) for layer in layers]
     while pending:
         layer, level = pending.pop()
-        if not layer.is_block:
+        if not isinstance(layer, Block):
             continue
         deepest = max(deepest, level)
         if not isinstance(layer, DenseBlock):  # a dense block's generated layers hold no blocks
@@ -816,7 +816,7 @@ def row_count(layers: Sequence[Layer]) -> int:
         if id(layer) not in known:
             if isinstance(layer, DenseBlock):
                 known[id(layer)] = 1 + layer.layers * len(layer.dense_layer())
-            elif layer.is_block:
+            elif isinstance(layer, Block):
                 inside = sum(rows(child) for branch in layer.branches() for child in branch)
                 known[id(layer)] = 1 + inside
             else:

@@ -590,9 +590,10 @@ def _through(layer: Layer, field: FieldStep | None, axis: int, shape: Shape) -> 
             candidates = [_through_branch(b, field, axis, shape) for b in layer.branches()]
             if isinstance(layer, Residual) and not layer.shortcut:
                 candidates.append(field)
-        if any(c is None for c in candidates):
+        known = [c for c in candidates if c is not None]
+        if len(known) < len(candidates):
             return None
-        return max(candidates, key=lambda f: f.size)  # type: ignore[arg-type,return-value]
+        return max(known, key=lambda f: f.size)
     geometry = layer.geometry(axis)
     if geometry is not None:
         return receptive_field_step(field, *geometry)

@@ -277,7 +277,9 @@ def _build(node: _Node) -> nn.Module:
     layer = node.layer
     if not layer.is_block:
         return _leaf_call(layer, node.placed.input_shape).build()
-    branches = [nn.Sequential(*(_build(child) for child in b)) for b in node.branches]
+    branches: list[nn.Module] = [
+        nn.Sequential(*(_build(child) for child in b)) for b in node.branches
+    ]
     if isinstance(layer, Residual):
         return torch_modules.Residual(branches[0], branches[1] if layer.shortcut else None)
     if isinstance(layer, Concat):
@@ -287,11 +289,13 @@ def _build(node: _Node) -> nn.Module:
     raise _no_module_for(layer)
 
 
-def module_at(root: nn.Module, path: Sequence[int]) -> nn.Module:
+def module_at(root: nn.Sequential, path: Sequence[int]) -> nn.Module:
     """The module that build_module made for the layer at a walk() path, e.g. (5, 2, 1)."""
+    from torch import nn
+
     from . import torch_modules
 
-    module = root[path[0] - 1]
+    module: nn.Module = root[path[0] - 1]
     rest = list(path[1:])
     while rest:
         branch, index, *rest = rest
@@ -303,6 +307,8 @@ def module_at(root: nn.Module, path: Sequence[int]) -> nn.Module:
             seq = module.layers[branch - 1]
         else:
             raise KeyError(f"no block at path {tuple(path)}")
+        if not isinstance(seq, nn.Sequential | nn.ModuleList):  # a Residual's missing shortcut
+            raise KeyError(f"no branch {branch} at path {tuple(path)}")
         module = seq[index - 1]
     return module
 

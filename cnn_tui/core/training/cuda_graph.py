@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .devices import _first_line, _is_out_of_memory
+
 if TYPE_CHECKING:
     from .train_config import OptimizerSettings, TrainConfig
 
@@ -97,8 +99,6 @@ class GraphedStep:
             with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
                 body()
         except Exception as exc:
-            from .loop import _first_line, _is_out_of_memory
-
             if _is_out_of_memory(exc):
                 raise
             # something in the step cannot be captured: this run goes on without a graph

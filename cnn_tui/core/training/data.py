@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..safe_files import check_regular
+from .devices import _first_line
 from .train_config import Augment
 
 if TYPE_CHECKING:
@@ -155,7 +156,8 @@ class DeviceData:
 
     @property
     def shape(self) -> tuple[int, int, int]:
-        return tuple(self.train_x.shape[1:])  # type: ignore[return-value]
+        channels, height, width = self.train_x.shape[1:]
+        return (channels, height, width)
 
     @property
     def device(self) -> torch.device:
@@ -169,7 +171,7 @@ class DeviceData:
 
 def load_dataset(
     name: str,
-    input_shape: tuple[int, int, int] | None = None,
+    input_shape: tuple[int, ...] | None = None,
     *,
     device: str = "cpu",
     data_dir: str | os.PathLike[str] | None = None,
@@ -251,11 +253,6 @@ def _torchvision(
     if info.name == "cifar10":
         return _read_cifar(info, root)
     return _read_idx_set(info, root)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().split("\n")[0]
-    return text or type(exc).__name__
 
 
 def _download(info: DatasetInfo, root: Path) -> None:

@@ -31,6 +31,13 @@ from ..safe_files import (
     write_atomic,
 )
 from ..stacks.layers import LogSoftmax, Softmax, Stack
+from .devices import (
+    _first_line,
+    _is_out_of_memory,
+    _out_of_memory_types,
+    available_memory,
+    device_title,
+)
 from .metrics import MetricsLog, Point
 from .step_record import StepRecord
 from .train_config import OptimizerSettings, TrainConfig
@@ -160,53 +167,6 @@ def pick_device(name: str = "auto") -> str:
     if name not in ("cuda", "mps", "cpu"):
         raise TrainingError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
     return name
-
-
-def device_title(device: str) -> str:
-    import torch
-
-    if device == "cuda":
-        return torch.cuda.get_device_name()
-    if device == "mps":
-        return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
-
-
-def _out_of_memory_types() -> tuple[type[BaseException], ...]:
-    import torch
-
-    kinds: list[type[BaseException]] = [MemoryError]
-    for owner, name in ((torch, "OutOfMemoryError"), (torch.cuda, "OutOfMemoryError")):
-        kind = getattr(owner, name, None)
-        if isinstance(kind, type) and kind not in kinds:
-            kinds.append(kind)
-    return tuple(kinds)
-
-
-_OUT_OF_MEMORY_WORDS = ("DefaultCPUAllocator", "can't allocate memory", "not enough memory")
-"""What torch's CPU allocator says when malloc fails: a plain RuntimeError, not its
-OutOfMemoryError ('[enforce fail at alloc_cpu.cpp:127] ... DefaultCPUAllocator: can't allocate
-memory: you tried to allocate ... bytes')."""
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    """torch's OutOfMemoryError, Python's MemoryError, or the CPU allocator's RuntimeError."""
-    if isinstance(exc, _out_of_memory_types()):
-        return True
-    return isinstance(exc, RuntimeError) and any(w in str(exc) for w in _OUT_OF_MEMORY_WORDS)
-
-
-def available_memory() -> int | None:
-    """Bytes of RAM the kernel says a new allocation can have without swapping (Linux's
-    MemAvailable); None where that is not known."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
 
 
 def check_writable(path: str | Path, what: str) -> Path:
@@ -374,10 +334,6 @@ def _copies(config: TrainConfig) -> int:
     return 1 + len(config.optimizers) * (2 if config.ema_decay else 1)
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().split("\n")[0] or type(exc).__name__
-
-
 def _check_shift(config: TrainConfig, stack: Stack) -> None:
     shift = config.augment.shift
     if not shift or len(stack.input_shape) != 3:
@@ -472,12 +428,13 @@ class _Run:
         else:
             self.optimizer = make_optimizer(settings, model.parameters(), capturable=graphed)
             self.schedule = make_schedule(config, self.optimizer, steps_per_epoch)
-        self.ema_decay = config.ema_decay
+        self.ema_weight = 1.0 - config.ema_decay if config.ema_decay else 0.0
+        """How far each step moves the weight average towards the weights."""
         self.ema = copy.deepcopy(model) if config.ema_decay else None
         if self.ema is not None:
             self.ema.requires_grad_(False)
-            self._ema_params = list(self.ema.parameters())
-            self._params = list(self.model.parameters())
+            self._ema_params: list[torch.Tensor] = list(self.ema.parameters())
+            self._params: list[torch.Tensor] = list(self.model.parameters())
         self.record = StepRecord(device, in_buffer=graphed)
         """Loss and correct count of each step since the last flush, still on the device."""
         self.flushed = 0
@@ -540,7 +497,7 @@ class _Run:
             # outside autograd: an in-place lerp from weights that need gradients would chain
             # every step's average into one ever-growing graph
             if self.ema is not None:
-                torch._foreach_lerp_(self._ema_params, self._params, 1.0 - float(self.ema_decay))
+                torch._foreach_lerp_(self._ema_params, self._params, self.ema_weight)
             self.record.write(loss, (out.argmax(1) == y).sum())
 
     def ema_model(self) -> nn.Module | None:

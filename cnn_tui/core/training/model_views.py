@@ -109,7 +109,7 @@ def top_predictions(
     ]
 
 
-def _first_conv(model: nn.Module) -> nn.Module | None:
+def _first_conv(model: nn.Module) -> nn.Conv2d | None:
     from torch import nn
 
     for module in model.modules():

@@ -272,7 +272,7 @@ def parse_betas(text: str) -> tuple[float, float]:
         raise ConfigError(f"betas are two numbers like 0.9,0.999, got {text!r}")
     if not all(math.isfinite(b) and 0 <= b < 1 for b in values):
         raise ConfigError(f"betas must be in [0, 1), like 0.9,0.999, got {text.strip()!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def format_betas(betas: tuple[float, float]) -> str:

@@ -1,0 +1,28 @@
+"""App-wide requests: a screen posts one, it bubbles to the app, and the app switches mode and
+hands it to the screen that serves it. Screens never import each other; messages go up,
+attributes and method calls come down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..core.course.lessons import TryIt
+from ..core.stacks.layers import Stack
+
+
+@dataclass
+class UseStackInTrain(Message):
+    """Switch to Train with this stack in the form, ready for ctrl+r."""
+
+    stack: Stack
+    """The stack to train: its layers and input shape go into the form."""
+
+
+@dataclass
+class OpenTryIt(Message):
+    """Open a lesson's 'Try it' target; the app answers with the screen's `try_it_answered`."""
+
+    try_it: TryIt
+    """The screen to open and what to show on it (a preset, stack or tab)."""
