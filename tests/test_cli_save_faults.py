@@ -111,7 +111,7 @@ def test_a_failed_checkpoint_still_prints_the_json_summary(tmp_path, capsys, mon
 
 def test_a_metrics_write_that_fails_keeps_the_checkpoint(tmp_path, capsys, monkeypatch):
     from cnn_tui.core import safe_files
-    from cnn_tui.core.training.loop import load_checkpoint
+    from cnn_tui.core.training.checkpoints import load_checkpoint
 
     real_write = safe_files.write_atomic
 

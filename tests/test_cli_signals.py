@@ -45,7 +45,7 @@ def wait_for_training(process: subprocess.Popen[str]) -> list[str]:
 
 @pytest.mark.parametrize(("name", "status"), [("SIGTERM", 143), ("SIGHUP", 129)])
 def test_a_stop_signal_saves_the_run_and_prints_it(tmp_path, name, status):
-    from cnn_tui.core.training.loop import load_checkpoint
+    from cnn_tui.core.training.checkpoints import load_checkpoint
 
     process = start_training(tmp_path)
     try:

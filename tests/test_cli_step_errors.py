@@ -7,7 +7,7 @@ import pytest
 from cli_helpers import run_json
 
 from cnn_tui.cli import main
-from cnn_tui.core.convolution.stepper import PRESETS
+from cnn_tui.core.convolution.presets import PRESETS
 
 LARGEST = "the largest float (about 1.8e308)"
 

@@ -121,7 +121,7 @@ def test_metrics_out_writes_one_json_object_per_point(tmp_path, capsys):
 
 
 def test_save_writes_a_checkpoint_torch_loads_safely(tmp_path, capsys):
-    from cnn_tui.core.training.loop import load_checkpoint
+    from cnn_tui.core.training.checkpoints import load_checkpoint
 
     target = tmp_path / "tiny.pt"
     train_json(capsys, *QUICK, "--save", str(target))

@@ -39,6 +39,20 @@ def test_core_imports_no_ui_and_no_torch(module):
     assert loaded == dict.fromkeys(HEAVY, False)
 
 
+def test_every_core_module_together_imports_no_ui_and_no_torch():
+    """All of the core at once, found by walking the package, so a new module is covered.
+    torch_modules is the one exception: it holds the nn.Module classes, and only the torch
+    bridge imports it, inside the functions that build a network."""
+    code = (
+        "import importlib, pkgutil, cnn_tui.core as core\n"
+        "for info in pkgutil.walk_packages(core.__path__, 'cnn_tui.core.'):\n"
+        "    if info.name != 'cnn_tui.core.stacks.torch_modules':\n"
+        "        importlib.import_module(info.name)\n"
+    )
+    loaded = _loaded_after(code)
+    assert loaded == dict.fromkeys(HEAVY, False)
+
+
 def test_cli_help_and_summary_never_import_torch():
     code = (
         "import contextlib, io\n"

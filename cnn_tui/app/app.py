@@ -320,7 +320,7 @@ class CnnTuiApp(App[None]):
 
     async def try_it(self, try_it: TryIt) -> str | None:
         """Open a lesson's 'Try it' target; the reason when it cannot be opened."""
-        from ..core.course.lesson_answers import try_target_problem
+        from ..core.course.marking import try_target_problem
 
         problem = try_target_problem(try_it.screen, try_it.target)
         if problem:

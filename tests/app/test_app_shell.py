@@ -10,7 +10,7 @@ from cnn_tui.app.screens.calculators import CalculatorsScreen
 from cnn_tui.app.screens.help import HelpScreen
 from cnn_tui.app.screens.stepper import StepperScreen
 from cnn_tui.cli import main
-from cnn_tui.core.convolution.stepper import PRESETS
+from cnn_tui.core.convolution.presets import PRESETS
 
 SIZE = (120, 40)
 

@@ -11,23 +11,15 @@ import pytest
 from textual.widgets import Input, Select
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.screens.builder import (
-    BuilderScreen,
-    build_entries,
-    default_folds,
-    shifted,
-    swapped,
-)
+from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.help import HelpScreen, help_rows
 from cnn_tui.app.widgets.builder_export_dialog import ExportDialog
 from cnn_tui.app.widgets.builder_file_dialog import StackFileDialog
 from cnn_tui.app.widgets.builder_layer_form import LayerForm, read_layer
 from cnn_tui.app.widgets.builder_table import BuilderTable
-from cnn_tui.core.stacks.layers import parse_layers
 from cnn_tui.core.stacks.stack_file import load_stack
-from cnn_tui.core.stacks.tally import tally
 from cnn_tui.core.stacks.zoo import resolve_stack
-from cnn_tui.core.views.report import FieldError
+from cnn_tui.core.views.fields import FieldError
 
 SIZE = (110, 40)
 MNIST_SPEC = "conv(20,5) relu maxpool(2) conv(50,5) relu maxpool(2) flatten fc(500) relu fc(10)"
@@ -208,22 +200,6 @@ async def test_a_kernel_of_50_marks_the_failing_layer_with_the_engines_message()
         await pilot.pause()
         assert "layer 7 fc(500): fc needs a feature vector" not in screen.message_text
         assert screen.result is not None and screen.result.error is None
-
-
-async def test_an_error_inside_a_block_keeps_the_rows_before_it():
-    layers = parse_layers("conv(8,3) res[conv(8,3,p=1) relu conv(8,40) | conv(8,1)] fc(10)")
-    result = tally(layers, (1, 28, 28))
-    assert result.error is not None and result.error.path == (2, 1, 3)
-    entries = {e.number: e for e in build_entries(layers, result, set())}
-    assert list(entries) == ["", "1", "2", "2.1.1", "2.1.2", "2.1.3", "2.2.1", "3"]
-    assert entries["2.1.1"].line.cells["output"] == "8x26x26"  # before the failure: counted
-    assert entries["2.1.1"].line.cells["weights"] == "576"
-    assert entries["2.1.2"].line.emphasis == "uncounted"
-    assert entries["2.1.3"].line.emphasis == "error"
-    assert entries["2.1.3"].incoming == (8, 26, 26)  # the form can show what it receives
-    assert entries["2"].line.emphasis == "error"  # the block that holds it
-    assert entries["2.2.1"].line.emphasis == "unreached"
-    assert entries["3"].line.cells["output"] == "—"
 
 
 async def test_save_reload_and_compare(tmp_path, monkeypatch):
@@ -735,22 +711,6 @@ def test_opening_the_builder_with_vgg16_never_imports_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "False False"
-
-
-# ---------------------------------------------------------------------------------------------
-# fold bookkeeping
-
-
-def test_fold_paths_follow_inserts_deletes_and_moves():
-    folds = {(2,), (4,), (4, 0, 1), (1, 1, 0)}
-    assert shifted(folds, (3,), 1) == {(2,), (5,), (5, 0, 1), (1, 1, 0)}
-    assert shifted(folds, (4,), -1) == {(2,), (1, 1, 0)}
-    assert shifted(folds, (1, 1, 0), 1) == {(2,), (4,), (4, 0, 1), (1, 1, 1)}
-    assert swapped(folds, (2,), (3,)) == {(3,), (4,), (4, 0, 1), (1, 1, 0)}
-    layers = resolve_stack("resnet50").layers
-    assert default_folds(layers, 200) and default_folds(layers, 100) == set()
-    dense = resolve_stack("densenet121").layers
-    assert all(dense[path[0]].kind == "dense" for path in default_folds(dense, 100))
 
 
 # ---------------------------------------------------------------------------------------------

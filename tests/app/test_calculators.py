@@ -20,12 +20,9 @@ from cnn_tui.app.widgets.tally_table import TallyTable
 from cnn_tui.core.stacks.tally import short_bytes, tally
 from cnn_tui.core.stacks.zoo import resolve_stack
 from cnn_tui.core.views.report import (
-    FieldError,
     conv_params_formula,
     fit_columns,
     linear_params_formula,
-    read_padding,
-    read_whole,
     summary_lines,
     transposed_formula,
 )
@@ -525,16 +522,6 @@ def test_the_screen_never_imports_torch():
 
 # ---------------------------------------------------------------------------------------------
 # the shared text in cnn_tui.core.views.report
-
-
-def test_read_whole_and_padding_name_the_field():
-    assert read_whole("kernel", " 5 ") == 5
-    assert read_padding("padding", "SAME") == "same"
-    assert read_padding("padding", "2") == 2
-    with pytest.raises(FieldError, match=r"^kernel: expected a whole number, got 'abc'$"):
-        read_whole("kernel", "abc")
-    with pytest.raises(FieldError, match=r"^padding: must be 0 or more, got -2$"):
-        read_padding("padding", "-2")
 
 
 def test_formulas_match_the_cli():

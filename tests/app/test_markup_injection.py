@@ -130,7 +130,8 @@ async def test_the_stepper_shows_typed_brackets_as_written():
         await pilot.press("end", "ctrl+u", *"[/]", "enter")
         await pilot.pause()
         assert shown(screen.query_one("#message", Static)) == (
-            "padding: expected a whole number, got '[/]' (showing the last result that worked)"
+            "padding: expected a whole number or valid/same/full, got '[/]'"
+            " (showing the last result that worked)"
         )
 
 

@@ -12,7 +12,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.widgets.calc_message import CalcMessage
 from cnn_tui.app.widgets.calc_result import CalcResult
-from cnn_tui.core.convolution.stepper import PRESETS
+from cnn_tui.core.convolution.presets import PRESETS
 
 WIDE = (120, 40)
 KEEP = " (showing the last result that worked)"

@@ -13,7 +13,7 @@ from train_pilot import SIZE, quick, screen_of, set_field, train_app, until_trai
 
 from cnn_tui.app.screens.train import TrainScreen
 from cnn_tui.core.training.train_config import Augment, OptimizerSettings
-from cnn_tui.core.views.report import FieldError
+from cnn_tui.core.views.fields import FieldError
 
 
 async def choose(pilot, field: str, value: str) -> None:

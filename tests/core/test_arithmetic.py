@@ -21,8 +21,8 @@ from cnn_tui.core.convolution.arithmetic import (
     transposed_output_size,
 )
 from cnn_tui.core.stacks.layers import Stack as LayerStack
-from cnn_tui.core.stacks.layers import parse_layers
-from cnn_tui.core.stacks.tally import receptive_fields
+from cnn_tui.core.stacks.receptive_field import receptive_fields
+from cnn_tui.core.stacks.spec_parser import parse_layers
 
 PROPERTY = settings(max_examples=50, deadline=None)
 # torch warns that it copies the input for an even 'same' kernel; the shape is still exact.

@@ -35,10 +35,10 @@ from cnn_tui.core.stacks.layers import (
     format_shape,
     infer_output,
     layer_from_dict,
-    parse_layers,
     parse_shape,
     walk,
 )
+from cnn_tui.core.stacks.spec_parser import parse_layers
 
 PROPERTY = settings(max_examples=50, deadline=None)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")

@@ -7,16 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnn_tui.core.course.lesson_answers import (
-    LessonState,
-    check_task,
-    compute,
-    correct_choice,
-    expected_text,
-    mark,
-    parse_number,
-    validate_course_answers,
-)
+from cnn_tui.core.course.lesson_answers import LessonState, check_task, compute
 from cnn_tui.core.course.lessons import (
     Exercise,
     LessonError,
@@ -25,6 +16,13 @@ from cnn_tui.core.course.lessons import (
     default_course_dir,
     load_course,
     parse_lesson,
+)
+from cnn_tui.core.course.marking import (
+    correct_choice,
+    expected_text,
+    mark,
+    parse_number,
+    validate_course_answers,
 )
 from cnn_tui.core.course.progress import load_progress
 from cnn_tui.core.stacks.zoo import resolve_stack

@@ -19,8 +19,8 @@ from cnn_tui.core.stacks.layers import (
     MaxPool2d,
     ReLU,
     Stack,
-    parse_layers,
 )
+from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.tally import Saved, saved_for_backward, saved_parts, tally
 
 torch = pytest.importorskip("torch")

@@ -20,10 +20,11 @@ from cnn_tui.core.stacks.layers import (
     coerce,
     format_layers,
     layer_from_dict,
-    parse_layers,
 )
+from cnn_tui.core.stacks.receptive_field import receptive_fields
+from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_file import dumps_stack, loads_stack
-from cnn_tui.core.stacks.tally import receptive_fields, saved_for_backward, tally
+from cnn_tui.core.stacks.tally import saved_for_backward, tally
 from cnn_tui.core.views.report import field_cells
 
 torch = pytest.importorskip("torch")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from cnn_tui.core.stacks.layers import ReLU, StackError, format_layers, parse_layers
+from cnn_tui.core.stacks.layers import ReLU, StackError, format_layers
+from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_edit import (
     EditHistory,
     delete_layer,

@@ -18,10 +18,10 @@ from cnn_tui.core.stacks.layers import (
     coerce,
     format_layers,
     nesting_depth,
-    parse_layers,
     parse_shape,
     row_count,
 )
+from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_file import load_stack, loads_stack, save_stack
 from cnn_tui.core.stacks.tally import short_bytes, short_count, tally
 from cnn_tui.core.stacks.torch_bridge import export_source

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from cnn_tui.core.convolution.presets import PRESETS
 from cnn_tui.core.convolution.stepper import (
-    PRESETS,
     Cursor,
     StepperError,
     conv1d_trace,

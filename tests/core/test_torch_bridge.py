@@ -20,9 +20,9 @@ from cnn_tui.core.stacks.layers import (
     Stack,
     StackError,
     infer_output,
-    parse_layers,
     walk,
 )
+from cnn_tui.core.stacks.spec_parser import parse_layers
 
 torch = pytest.importorskip("torch")
 

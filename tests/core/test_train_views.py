@@ -97,6 +97,79 @@ def test_smooth_is_an_exponential_moving_average():
     assert smooth([]) == []
 
 
+def test_clock_and_memory_read_as_the_status_line_shows_them():
+    from cnn_tui.core.views.train_status import clock, memory
+
+    assert [clock(s) for s in (-3, 0, 75, 3725)] == ["0:00", "0:00", "1:15", "1:02:05"]
+    assert memory(300 * 2**20) == "300 MiB"
+    assert memory(int(58.1 * 2**20)) == "58.1 MiB"  # short_bytes' one decimal, '.0' left off
+    assert memory(3 * 2**29) == "1.5 GiB"
+    assert memory(512) == "512 B"
+
+
+def _race_log() -> MetricsLog:
+    log = MetricsLog()
+    extra = {"total_steps": 100, "steps_per_epoch": 50, "device_name": "cpu (2 threads)"}
+    for run in ("sgd", "adam"):
+        log.append(Point(run, "start", extra=extra))
+    log.append(Point("sgd", "train", step=50, epoch=1, images_per_second=900.0, elapsed=10.0))
+    log.append(Point("adam", "train", step=25, loss=0.5, images_per_second=1000.0, elapsed=5.0))
+    log.append(Point("sgd", "test", step=50, loss=0.4, accuracy=0.8))
+    log.append(Point("adam", "test", step=25, loss=0.3, accuracy=0.9))
+    return log
+
+
+def test_progress_follows_the_slowest_run_still_going():
+    from cnn_tui.core.views.train_status import progress, status_line
+
+    log = _race_log()
+    now = progress(log)
+    assert now is not None
+    assert (now.state, now.epoch, now.epochs, now.step) == ("training", 1, 2, 25)
+    assert now.images_per_second == 1000.0
+    assert now.eta_seconds == pytest.approx(15.0)  # adam: 5 s for 25 of 100 steps
+    assert progress(log, paused=True).state == "paused"
+    assert status_line(log) == (
+        "training  epoch 1/2  step 25/100  1,000 img/s  ETA 0:15  cpu (2 threads)"
+    )
+    log.append(Point("adam", "stopped", step=25))
+    log.append(Point("sgd", "error", step=50, message="NaN loss"))
+    # all ended: the slowest run's place, the longest run's time, no speed or ETA
+    assert status_line(log) == "stopped  epoch 1/2  step 25/100  took 0:10  cpu (2 threads)"
+    assert progress(MetricsLog()) is None and status_line(MetricsLog()) == ""
+
+
+def test_board_rows_rank_and_word_every_run():
+    from cnn_tui.core.views.train_status import BOARD_COLUMNS, board_rows, run_colour, run_status
+
+    log = _race_log()
+    rows = board_rows(log)
+    assert [row.run for row in rows] == ["adam", "sgd"]  # best test accuracy first
+    assert [row.colour for row in rows] == [run_colour(1), run_colour(0)]  # the race's order
+    assert list(rows[0].cells()) == list(BOARD_COLUMNS)
+    assert rows[0].cells()["test acc"] == "90.0%"
+    assert rows[0].cells()["train loss"] == "0.5000"
+    assert rows[1].cells()["train loss"] == "—"
+    assert rows[0].cells()["img/s"] == "1,000"
+    assert [row.status for row in board_rows(log, paused=True)] == ["paused", "paused"]
+    log.append(Point("sgd", "error", message="NaN loss"))
+    failed = board_rows(log)[1]
+    assert failed.status == "error: NaN loss" and failed.failed
+    assert run_status(None, trained=False) == "starting"
+    assert run_status(Point("x", "error"), trained=True) == "error"
+    assert run_status(Point("x", "done"), trained=True) == "done"
+
+
+def test_filter_picture_keeps_zero_mid_grey():
+    from cnn_tui.core.training.model_views import filter_picture
+
+    grey = filter_picture(np.array([[[-1.0, 0.0], [1.0, 0.0]]]))
+    assert grey.shape == (2, 2, 3) and grey.dtype == np.uint8
+    assert grey[0, 1, 0] == 128 and grey[0, 0, 0] == 0 and grey[1, 0, 0] == 255
+    colour = filter_picture(np.stack([np.full((2, 2), v) for v in (-2.0, 0.0, 2.0)]))
+    assert colour[0, 0].tolist() == [0, 128, 255]  # red negative, green zero, blue positive
+
+
 torch = pytest.importorskip("torch")
 
 
@@ -162,6 +235,31 @@ def test_filters_and_feature_maps_match_the_first_conv(trained):
     assert picture.shape == (3, 3, 3) and picture.dtype == np.uint8
     assert to_picture(np.zeros((2, 2))).max() == 0
     assert to_picture(np.array([[0.0, 1.0]]))[0, 1, 0] == 255
+
+
+def test_compute_views_puts_every_tab_together(trained):
+    from cnn_tui.core.training.model_views import PREDICTIONS, compute_views
+    from cnn_tui.core.views.fields import FieldError
+
+    model, data = trained
+    views = compute_views(model, data, "adam", 5)
+    assert (views.run, views.index, views.test_size, views.labels) == ("adam", 5, 360, DIGITS)
+    assert views.matrix is not None and views.matrix.sum() == 360
+    assert [tile.index for tile in views.tiles] == list(range(PREDICTIONS))
+    assert all(tile.picture.shape == (8, 8, 3) for tile in views.tiles)
+    assert views.tiles[0].truth == str(int(data.test_y[0])) and len(views.tiles[0].top) == 3
+    assert views.filter_shape == (4, 1, 3, 3) and len(views.filters) == 4
+    assert views.image is not None and views.image.shape == (8, 8, 3)
+    assert views.truth == str(int(data.test_y[5]))
+    assert views.map_shape == (4, 6, 6) and len(views.maps) == 4
+    again = compute_views(model, data, "adam", 6, maps_only=True)
+    assert again.maps_only and again.matrix is None and not again.tiles and not again.filters
+    assert again.map_shape == (4, 6, 6)
+    with pytest.raises(FieldError, match="test image: pick 0 to 359, not 360"):
+        compute_views(model, data, "adam", 360)
+
+
+DIGITS = tuple("0123456789")
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,12 @@ F = torch.nn.functional
 from cnn_tui.core.stacks.layers import StackError  # noqa: E402
 from cnn_tui.core.stacks.torch_bridge import build_module  # noqa: E402
 from cnn_tui.core.stacks.zoo import resolve_stack  # noqa: E402
+from cnn_tui.core.training.checkpoints import load_checkpoint  # noqa: E402
 from cnn_tui.core.training.data import DatasetError  # noqa: E402
 from cnn_tui.core.training.loop import (  # noqa: E402
     LiveRun,
     TrainingError,
     evaluate,
-    load_checkpoint,
     pick_device,
     train,
 )

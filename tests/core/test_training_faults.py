@@ -14,6 +14,7 @@ import training_helpers
 
 torch = pytest.importorskip("torch")
 
+from cnn_tui.core.training import checkpoints  # noqa: E402
 from cnn_tui.core.training import loop as training  # noqa: E402
 from cnn_tui.core.training.data import DatasetError, load_dataset  # noqa: E402
 from cnn_tui.core.training.idx_files import (  # noqa: E402
@@ -356,7 +357,7 @@ def test_missing_folders_are_fine_they_are_made_at_the_end(tmp_path):
 
 
 def test_check_writable_leaves_nothing_behind(tmp_path):
-    assert training.check_writable(tmp_path / "a.pt", "--save") == tmp_path / "a.pt"
+    assert checkpoints.check_writable(tmp_path / "a.pt", "--save") == tmp_path / "a.pt"
     assert list(tmp_path.iterdir()) == []
 
 

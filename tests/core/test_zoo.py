@@ -14,9 +14,9 @@ from cnn_tui.core.stacks.layers import (
     Stack,
     StackError,
     format_shape,
-    parse_layers,
     walk,
 )
+from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.zoo import PRESETS, Preset, UnknownPresetError, get_preset, resolve_stack
 
 EXPECTED_PARAMS = {

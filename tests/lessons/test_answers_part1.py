@@ -14,16 +14,10 @@ from typing import Any
 
 import pytest
 
-from cnn_tui.core.course.lesson_answers import (
-    LessonState,
-    check_task,
-    compute,
-    correct_choice,
-    mark,
-    validate_course_answers,
-)
+from cnn_tui.core.convolution.presets import PRESETS
+from cnn_tui.core.course.lesson_answers import LessonState, check_task, compute
 from cnn_tui.core.course.lessons import Exercise, Lesson, Markdown, TryIt, load_course
-from cnn_tui.core.convolution.stepper import PRESETS
+from cnn_tui.core.course.marking import correct_choice, mark, validate_course_answers
 from cnn_tui.core.stacks.zoo import resolve_stack
 
 torch = pytest.importorskip("torch")

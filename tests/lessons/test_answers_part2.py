@@ -16,16 +16,9 @@ from typing import Any
 import pytest
 
 from cnn_tui.core.course.answer_expressions import ExpressionLimitError, evaluate, parse
-from cnn_tui.core.course.lesson_answers import (
-    ANSWERS,
-    LessonState,
-    check_task,
-    compute,
-    correct_choice,
-    mark,
-    validate_course_answers,
-)
+from cnn_tui.core.course.lesson_answers import ANSWERS, LessonState, check_task, compute
 from cnn_tui.core.course.lessons import Lesson, LessonError, load_lesson
+from cnn_tui.core.course.marking import correct_choice, mark, validate_course_answers
 from cnn_tui.core.stacks.zoo import resolve_stack
 
 torch = pytest.importorskip("torch")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cnn_tui.core.course.lesson_answers import try_target_problem, validate_course
 from cnn_tui.core.course.lessons import default_course_dir, load_course
+from cnn_tui.core.course.marking import try_target_problem, validate_course
 
 TOPICS = {
     1: "why",

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.course.lesson_answers import compute, validate_course, validate_course_answers
+from cnn_tui.core.course.lesson_answers import compute
 from cnn_tui.core.course.lessons import LessonError, load_course, load_lesson, parse_lesson
+from cnn_tui.core.course.marking import validate_course, validate_course_answers
 
 FRONT = """\
 ---

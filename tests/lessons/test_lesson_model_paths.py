@@ -4,8 +4,9 @@ started from, in answers and in `lessons --check`."""
 from __future__ import annotations
 
 from cnn_tui.cli import main
-from cnn_tui.core.course.lesson_answers import compute, expected_text
+from cnn_tui.core.course.lesson_answers import compute
 from cnn_tui.core.course.lessons import load_lesson
+from cnn_tui.core.course.marking import expected_text
 from cnn_tui.core.stacks.stack_file import save_stack
 from cnn_tui.core.stacks.zoo import resolve_stack
 

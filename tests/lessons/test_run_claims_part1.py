@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.course.lesson_answers import compute, correct_choice
+from cnn_tui.core.course.lesson_answers import compute
 from cnn_tui.core.course.lessons import load_lesson
+from cnn_tui.core.course.marking import correct_choice
 
 pytest.importorskip("torch")
 pytest.importorskip("sklearn")

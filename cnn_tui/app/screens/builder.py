@@ -3,7 +3,6 @@ updates live; edit in a form, undo, save, open, and export PyTorch source."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -22,20 +21,17 @@ from textual.worker import get_current_worker
 from ...core.plain_text import visible
 from ...core.safe_files import file_signature
 from ...core.stacks.layers import (
-    MAX_NESTING,
     Concat,
-    DenseBlock,
     Layer,
-    Residual,
     Shape,
     Stack,
     StackError,
     format_layers,
     format_shape,
-    nesting_depth,
-    parse_layers,
     parse_shape,
+    row_count,
 )
+from ...core.stacks.spec_parser import parse_layers
 from ...core.stacks.stack_edit import (
     EditHistory,
     Layers,
@@ -54,21 +50,27 @@ from ...core.stacks.stack_file import load_stack, save_stack
 from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
 from ...core.stacks.torch_bridge import export_source
 from ...core.stacks.zoo import PRESETS, get_preset
-from ...core.views.report import (
-    MEMORY_NOTE,
-    SUMMARY_COLUMNS,
-    FieldError,
-    SummaryLine,
-    read_whole,
-    summary_lines,
-    summary_totals,
+from ...core.views.builder_rows import (
+    TableEntry,
+    build_entries,
+    default_folds,
+    number_of,
+    shifted,
+    swapped,
+    too_big,
+    too_deep,
 )
+from ...core.views.fields import FieldError, read_whole
+from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
 from ..widgets.builder_export_dialog import ExportDialog
 from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
 from ..widgets.builder_layer_form import LayerForm
-from ..widgets.builder_table import COLLAPSED, EXPANDED, BuilderTable
+from ..widgets.builder_table import BuilderTable
 from ..widgets.calc_result import CalcResult, ResultLine
+
+Settings = tuple[Shape, str, str]
+"""A stack's input shape, name and description: opening a preset or file replaces them."""
 
 EMPTY_CHOICE = "empty"
 """The preset menu's first entry: a stack with no layers."""
@@ -76,28 +78,12 @@ EMPTY_CHOICE = "empty"
 DEFAULT_INPUT: Shape = (1, 28, 28)
 """An empty stack starts on MNIST digits, as the lecture's first network does."""
 
-COLLAPSE_ABOVE = 150
-"""A loaded stack with more rows than this opens with its blocks folded (resnet50 and up):
-the table stays readable. Speed is not the reason: resnet152's 516 rows tally in about 8 ms
-and fill the table in about 20 ms."""
-
-MAX_ROWS = 2_000
-"""The most rows the builder edits: each change re-tallies and refills the table, about 0.1 s
-per 600 rows, so 2,000 keeps a key press under half a second. `cnn-tui summary` and the
-calculators take bigger stacks."""
-
 COMPACT_BELOW = 34
 """On screens shorter than this the totals leave out the memory breakdown and the output line
 (the last row of the table shows the output shape), so the table keeps its height."""
 
 TOTALS_LABEL_LIMIT = 24
 """Layer labels in the most-memory / most-params lines are clipped to this."""
-
-ALL_DEPTHS = 1_000
-"""summary_lines depth that lists every row, however deeply nested."""
-
-DASH = "—"
-"""The cells of a layer the tally did not reach."""
 
 ROW_ACTIONS = frozenset(
     {
@@ -111,291 +97,6 @@ ROW_ACTIONS = frozenset(
     }
 )
 """Actions on the cursor row: offered while the keys go to the table, not to a field."""
-
-
-@dataclass(frozen=True)
-class TableEntry:
-    """One row of the builder's table and what it stands for in the stack."""
-
-    number: str
-    """'5.1.2' as in the tally; '' for the input line."""
-    kind: str
-    """'input', 'layer', 'dense' (a dense block's generated layer: fixed), or 'shortcut' (the
-    empty shortcut of a res block, where a projection can be added)."""
-    path: EditPath | None
-    """The editing path (0-based) of the layer; for 'shortcut', the res block's path."""
-    layer: Layer | None
-    line: SummaryLine
-    """The cells and emphasis shown."""
-    incoming: Shape | None = None
-    """The shape the layer receives, when the layers before it fit."""
-    outgoing: Shape | None = None
-    """The shape it gives, when it fits."""
-
-
-def number_of(path: EditPath) -> str:
-    """(4, 0, 1) -> '5.1.2'."""
-    return ".".join(str(index + 1) for index in path)
-
-
-def block_caption(layer: Layer) -> str:
-    """A block's label while its children are listed below it."""
-    if isinstance(layer, Residual):
-        shortcut = (
-            f"{len(layer.shortcut)}-layer projection" if layer.shortcut else "identity shortcut"
-        )
-        return f"res: {len(layer.body)}-layer body + {shortcut}"
-    if isinstance(layer, Concat):
-        return f"cat: {len(layer.paths)} branches joined on channels"
-    return layer.label()
-
-
-def layer_cell(layer: Layer, depth: int, expanded: bool) -> str:
-    indent = "  " * depth
-    if not layer.is_block:
-        return indent + layer.label()
-    if expanded:
-        return f"{indent}{EXPANDED} {block_caption(layer)}"
-    return f"{indent}{COLLAPSED} {layer.label()}"
-
-
-def _blank_cells(number: str, layer_text: str, fill: str = DASH) -> dict[str, str]:
-    cells = dict.fromkeys(SUMMARY_COLUMNS, fill)
-    cells.update({"#": number, "layer": layer_text})
-    return cells
-
-
-def _lines_before_failure(layers: Layers, result: Tally) -> dict[str, SummaryLine]:
-    """Rows inside the failing block that come before the failing layer.
-
-    The tally drops a block's children when one of them fails; here each branch before the
-    failure is tallied on its own, on the block's input, and renumbered into place."""
-    error = result.error
-    if error is None or len(error.path) < 3:
-        return {}
-    top = error.path[0]
-    tops = {row.number: row for row in result.top_rows}
-    if top == 1:
-        shape_in: Shape = result.input_shape
-    elif str(top - 1) in tops:
-        shape_in = tops[str(top - 1)].output_shape
-    else:
-        return {}
-    return _recover(layers, error.path, shape_in, "", result)
-
-
-def _recover(
-    siblings: Sequence[Layer], path: tuple[int, ...], shape_in: Shape, prefix: str, result: Tally
-) -> dict[str, SummaryLine]:
-    found: dict[str, SummaryLine] = {}
-    if len(path) < 3 or not 0 < path[0] <= len(siblings):
-        return found
-    branches = editable_branches(siblings[path[0] - 1])
-    failing_branch, failing_index = path[1], path[2]
-    for number, branch in enumerate(branches[:failing_branch], start=1):
-        head = branch if number < failing_branch else branch[: failing_index - 1]
-        base = f"{prefix}{path[0]}.{number}."
-        inner: Shape | None = shape_in
-        if head:
-            part = tally(
-                head,
-                shape_in,
-                batch=result.batch,
-                dtype=result.dtype,
-                optimizer=result.optimizer,
-            )
-            if part.error is not None:
-                continue
-            for line in summary_lines(part, depth=ALL_DEPTHS)[1:]:
-                assert line.row is not None
-                emphasis = "" if line.row.counted else "uncounted"
-                found[base + line.row.number] = SummaryLine(dict(line.cells), emphasis, line.row)
-            inner = part.output_shape
-        if number == failing_branch and len(path) > 3 and inner is not None:
-            found.update(_recover(branch, path[2:], inner, base, result))
-    return found
-
-
-def build_entries(
-    layers: Layers, result: Tally, collapsed: frozenset[EditPath] | set[EditPath]
-) -> list[TableEntry]:
-    """The table's rows: the input line, then every layer with its tally cells, blocks before
-    their children (unless folded); the failing layer and those after it get dashes."""
-    lines = summary_lines(result, depth=ALL_DEPTHS)
-    by_number = {line.row.number: line for line in lines[1:] if line.row is not None}
-    for number, line in _lines_before_failure(layers, result).items():
-        by_number.setdefault(number, line)
-    error = result.error
-    failing = ".".join(str(p) for p in error.path) if error is not None and error.path else ""
-    first = lines[0]
-    entries = [
-        TableEntry(
-            "",
-            "input",
-            None,
-            None,
-            SummaryLine({**first.cells, "#": ""}, "input"),
-            None,
-            result.input_shape,
-        )
-    ]
-
-    def status_of(number: str) -> str:
-        if number in by_number:
-            return "ok"
-        if failing and (failing == number or failing.startswith(number + ".")):
-            return "error"
-        return "unreached"
-
-    def visit(
-        siblings: Sequence[Layer],
-        numbers: tuple[int, ...],
-        paths: EditPath,
-        depth: int,
-        shape: Shape | None,
-    ) -> None:
-        for index, layer in enumerate(siblings):
-            here = (*numbers, index + 1)
-            path = (*paths, index)
-            number = ".".join(str(n) for n in here)
-            expanded = layer.is_block and path not in collapsed
-            text = layer_cell(layer, depth, expanded)
-            status = status_of(number)
-            found = by_number.get(number)
-            if status == "ok" and found is not None:
-                line = SummaryLine({**found.cells, "layer": text}, found.emphasis, found.row)
-                outgoing = found.row.output_shape if found.row is not None else None
-            else:
-                line = SummaryLine(_blank_cells(number, text), status)
-                outgoing = None
-            entries.append(TableEntry(number, "layer", path, layer, line, shape, outgoing))
-            if expanded:
-                if isinstance(layer, DenseBlock):
-                    prefix = number + "."
-                    for child in lines[1:]:
-                        if child.row is not None and child.row.number.startswith(prefix):
-                            cells = {
-                                **child.cells,
-                                "layer": "  " * child.row.depth + child.row.label,
-                            }
-                            entries.append(
-                                TableEntry(
-                                    child.row.number,
-                                    "dense",
-                                    path,
-                                    None,
-                                    SummaryLine(cells, child.emphasis, child.row),
-                                    child.row.input_shape,
-                                    child.row.output_shape,
-                                )
-                            )
-                else:
-                    for branch_index, branch in enumerate(editable_branches(layer)):
-                        if branch:
-                            visit(
-                                branch,
-                                (*here, branch_index + 1),
-                                (*path, branch_index),
-                                depth + 1,
-                                shape,
-                            )
-                        elif isinstance(layer, Residual) and branch_index == 1:
-                            note = "  " * (depth + 1) + "identity shortcut (a adds a projection)"
-                            entries.append(
-                                TableEntry(
-                                    f"{number}.2",
-                                    "shortcut",
-                                    path,
-                                    None,
-                                    SummaryLine(_blank_cells(f"{number}.2", note, ""), "unreached"),
-                                    shape,
-                                )
-                            )
-            shape = outgoing
-
-    visit(layers, (), (), 0, result.input_shape)
-    return entries
-
-
-def count_rows(layers: Sequence[Layer]) -> int:
-    """The table rows of a stack (blocks and their layers), counted without tallying it."""
-    total = 0
-    for layer in layers:
-        total += 1
-        if isinstance(layer, DenseBlock):
-            # one dense layer repeated: counted, not built
-            total += layer.layers * len(layer.dense_layer())
-        elif layer.is_block:
-            total += sum(count_rows(branch) for branch in editable_branches(layer))
-    return total
-
-
-def too_big(layers: Sequence[Layer]) -> str:
-    """Why the builder will not take layers, or '' when it will."""
-    rows = count_rows(layers)
-    if rows <= MAX_ROWS:
-        return ""
-    return (
-        f"{rows:,} rows: the builder edits stacks of up to {MAX_ROWS:,}"
-        " (cnn-tui summary and the calculators take bigger ones)"
-    )
-
-
-def too_deep(layers: Sequence[Layer]) -> str:
-    """Why the builder will not nest blocks so deep ('' when it will): a stack file must load."""
-    depth = nesting_depth(layers)
-    if depth <= MAX_NESTING:
-        return ""
-    return f"blocks nested {depth} levels deep: stacks nest them at most {MAX_NESTING} deep"
-
-
-def block_paths(layers: Sequence[Layer], prefix: EditPath = ()) -> list[EditPath]:
-    """The editing path of every block, nested ones included."""
-    found: list[EditPath] = []
-    for index, layer in enumerate(layers):
-        path = (*prefix, index)
-        if layer.is_block:
-            found.append(path)
-            for branch_index, branch in enumerate(editable_branches(layer)):
-                found += block_paths(branch, (*path, branch_index))
-    return found
-
-
-def default_folds(layers: Sequence[Layer], rows: int) -> set[EditPath]:
-    """Blocks folded when a stack opens: all of them for a long table, else dense blocks (whose
-    generated layers cannot be edited one by one)."""
-    paths = block_paths(layers)
-    if rows > COLLAPSE_ABOVE:
-        return set(paths)
-    return {path for path in paths if isinstance(get_layer(tuple(layers), path), DenseBlock)}
-
-
-def shifted(folds: set[EditPath], at: EditPath, step: int) -> set[EditPath]:
-    """Fold paths after a layer was inserted at `at` (step 1) or deleted there (step -1)."""
-    level = len(at) - 1
-    moved: set[EditPath] = set()
-    for path in folds:
-        same_list = len(path) > level and path[:level] == at[:level]
-        if not same_list or path[level] < at[level]:
-            moved.add(path)
-        elif step < 0 and path[level] == at[level]:
-            continue  # folded block (or one inside it) deleted
-        else:
-            moved.add((*path[:level], path[level] + step, *path[level + 1 :]))
-    return moved
-
-
-def swapped(folds: set[EditPath], one: EditPath, other: EditPath) -> set[EditPath]:
-    """Fold paths after two neighbouring siblings traded places."""
-    moved: set[EditPath] = set()
-    for path in folds:
-        if path[: len(one)] == one:
-            moved.add((*other, *path[len(one) :]))
-        elif path[: len(other)] == other:
-            moved.add((*one, *path[len(other) :]))
-        else:
-            moved.add(path)
-    return moved
 
 
 class BuilderScreen(Screen):
@@ -543,8 +244,9 @@ class BuilderScreen(Screen):
         super().__init__()
         self.start_with = stack
         """A preset name, spec or .json file to open with; None for an empty stack."""
-        self.history = EditHistory(())
-        """The layers now, with every earlier version for undo."""
+        self.history: EditHistory[Settings] = EditHistory(())
+        """The layers now, with every earlier version for undo (and, beside the edits that
+        replaced them, the input shape, name and description before)."""
         self.input_shape: Shape = DEFAULT_INPUT
         """The last valid input shape typed or loaded."""
         self.stack_name = ""
@@ -573,11 +275,6 @@ class BuilderScreen(Screen):
         builder, an editor) has written it since."""
         self.failed_loads: list[Path] = []
         """Files that did not load: never overwritten, so they can be repaired."""
-        self.settings_done: list[tuple[Shape, str, str] | None] = []
-        """Beside each undo step of the history: the input shape, name and description before
-        it, for the steps that replaced them (opening a preset or file), else None."""
-        self.settings_undone: list[tuple[Shape, str, str] | None] = []
-        """The same beside each redo step."""
         self.compact = False
         """Whether the totals are shortened for a short screen."""
         self.preset_choice = EMPTY_CHOICE
@@ -769,7 +466,7 @@ class BuilderScreen(Screen):
         layers: Layers,
         what: str,
         select: str | None = None,
-        settings: tuple[Shape, str, str] | None = None,
+        settings: Settings | None = None,
         folds: set[EditPath] | None = None,
     ) -> None:
         """Make layers current through the history (so undo takes it back) and redraw.
@@ -785,16 +482,15 @@ class BuilderScreen(Screen):
             self.folds = folds
         changed = layers != self.layers
         if changed:
-            self.history.apply(layers, what)
-            before = (self.input_shape, self.stack_name, self.description)
-            self.settings_done.append(before if settings is not None else None)
-            del self.settings_done[: -self.history.limit]
-            self.settings_undone.clear()
+            self.history.apply(layers, what, self._settings() if settings is not None else None)
         if settings is not None:
             self._use_settings(settings)
         self.refresh_stack(select)
 
-    def _use_settings(self, settings: tuple[Shape, str, str]) -> None:
+    def _settings(self) -> Settings:
+        return (self.input_shape, self.stack_name, self.description)
+
+    def _use_settings(self, settings: Settings) -> None:
         shape, self.stack_name, self.description = settings
         self.input_shape = shape
         field = self.query_one("#builder-input", Input)
@@ -804,35 +500,24 @@ class BuilderScreen(Screen):
         field.remove_class("-invalid")
 
     def action_undo(self) -> None:
-        what = self.history.undo()
+        what, settings = self.history.undo_with(self._settings())
         if not what:
             self.say("nothing to undo")
             return
-        settings = self.settings_done.pop() if self.settings_done else None
-        self._swap_settings(settings, self.settings_undone)
+        if settings is not None:
+            self._use_settings(settings)
         self.say(f"undid: {what} (ctrl+y or U redoes it)")
         self.refresh_stack()
 
     def action_redo(self) -> None:
-        what = self.history.redo()
+        what, settings = self.history.redo_with(self._settings())
         if not what:
             self.say("nothing to redo")
             return
-        settings = self.settings_undone.pop() if self.settings_undone else None
-        self._swap_settings(settings, self.settings_done)
+        if settings is not None:
+            self._use_settings(settings)
         self.say(f"redid: {what}")
         self.refresh_stack()
-
-    def _swap_settings(
-        self,
-        settings: tuple[Shape, str, str] | None,
-        other: list[tuple[Shape, str, str] | None],
-    ) -> None:
-        if settings is None:
-            other.append(None)
-            return
-        other.append((self.input_shape, self.stack_name, self.description))
-        self._use_settings(settings)
 
     # -----------------------------------------------------------------------------------------
     # opening stacks
@@ -888,15 +573,13 @@ class BuilderScreen(Screen):
             raise
         return Stack(layers, self.input_shape, self.stack_name), False, "a typed spec"
 
-    def _replace(
-        self, layers: Layers, what: str, settings: tuple[Shape, str, str], first: bool
-    ) -> bool:
+    def _replace(self, layers: Layers, what: str, settings: Settings, first: bool) -> bool:
         """Put opened layers in place of the stack, blocks folded when they are many."""
         refusal = too_big(layers) or too_deep(layers)
         if refusal:
             self.say(f"{what}: {refusal}", "error")
             return False
-        self.folds = default_folds(layers, count_rows(layers))
+        self.folds = default_folds(layers, row_count(layers))
         self.baseline = layers
         if first:
             self.history = EditHistory(layers)

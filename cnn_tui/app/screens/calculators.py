@@ -42,24 +42,16 @@ from ...core.stacks.layers import (
     parse_shape,
     row_count,
 )
-from ...core.stacks.tally import (
-    DTYPE_BYTES,
-    OPTIMIZER_STATE,
-    FieldRow,
-    Tally,
-    receptive_fields,
-    tally,
-)
+from ...core.stacks.receptive_field import FieldRow, receptive_fields
+from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
 from ...core.stacks.zoo import resolve_stack
+from ...core.views.fields import FieldError, read_padding, read_whole
 from ...core.views.report import (
     MEMORY_NOTE,
-    FieldError,
     conv_params_formula,
     conv_shape_text,
     field_note,
     linear_params_formula,
-    read_padding,
-    read_whole,
     summary_totals,
     transposed_formula,
 )

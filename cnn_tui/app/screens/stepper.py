@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
+from ...core.convolution.presets import PRESETS
 from ...core.convolution.stepper import (
-    PRESETS,
     Step,
     StepperError,
     Trace,
@@ -23,8 +23,9 @@ from ...core.convolution.stepper import (
     pool2d_trace,
 )
 from ...core.plain_text import visible
+from ...core.views.stepper_config import StepperConfig
 from ..widgets.number_grid import NumberGrid
-from ..widgets.stepper_settings import StepperConfig, StepperSettings
+from ..widgets.stepper_settings import StepperSettings
 
 STEP_KEYS = Binding.Group("Step")
 """Next and back share one footer entry: 'n p Step'."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -22,15 +22,17 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...core.plain_text import visible
 from ...core.stacks.layers import Stack
 from ...core.training.metrics import AXES, Axis, MetricsLog, Point
+from ...core.training.model_views import ModelViews, compute_views
 from ...core.training.train_config import TrainConfig
-from ...core.views.report import FieldError
-from ..widgets.train_board import TrainBoard, board_rows
+from ...core.views.fields import FieldError
+from ...core.views.train_status import board_rows, clock, ending_of, progress
+from ..widgets.train_board import TrainBoard
 from ..widgets.train_confusion import TrainConfusion
 from ..widgets.train_curves import TrainCurves
 from ..widgets.train_filters import TrainFilters
 from ..widgets.train_form import TrainForm
-from ..widgets.train_predictions import PredictionTile, TrainPredictions
-from ..widgets.train_status import TrainStatus, clock, ending_of, progress
+from ..widgets.train_predictions import TrainPredictions
+from ..widgets.train_status import TrainStatus
 
 if TYPE_CHECKING:
     from ...core.training.loop import LiveRun, TrainResult
@@ -40,15 +42,11 @@ FOLD_FORM_BELOW = 32
 back), so the plots get the rows."""
 
 REDRAW_SECONDS = 0.25
+"""How often the plots, board and status line look at the log (they redraw only when it grew)."""
 VIEWS_EVERY_SECONDS = 5.0
 """While a run trains, the picture tabs follow it at most this often: each redraw copies the
 network and runs the test set, which takes the trainer's time (short epochs end many times a
 second)."""
-"""How often the plots, board and status line look at the log (they redraw only when it grew)."""
-
-PREDICTIONS = 12
-"""Test images in the predictions grid, as many as the lecture's CIFAR-10 demo shows per row
-set."""
 
 TAB_IDS: tuple[str, ...] = (
     "train-tab-curves",
@@ -64,89 +62,6 @@ LETTER_ACTIONS = frozenset(
     {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab", "toggle_axis"},
 )
 """Actions on plain letters: offered while the keys do not go to a field."""
-
-
-@dataclass
-class ModelViews:
-    """What the views tabs show of one run's network, computed off the UI thread."""
-
-    run: str
-    """Whose network: the run's name ('adam', 'sgd lr=0.1')."""
-    labels: tuple[str, ...]
-    """Class names, by class index."""
-    index: int
-    """The test image whose feature maps are drawn."""
-    test_size: int
-    matrix: np.ndarray | None = None
-    """counts[true, predicted] over the whole test set."""
-    tiles: list[PredictionTile] = field(default_factory=list)
-    """The first test images with their top-3 guesses."""
-    filters: list[np.ndarray] = field(default_factory=list)
-    """The first conv layer's filters as pictures."""
-    filter_shape: tuple[int, ...] = ()
-    """(F, C, k, k) of the first conv layer; () when the stack has none."""
-    image: np.ndarray | None = None
-    """The chosen test image, as a picture."""
-    truth: str = ""
-    """The chosen image's true class."""
-    maps: list[np.ndarray] = field(default_factory=list)
-    """What the first conv layer (after a ReLU) makes of the chosen image, one picture per
-    filter."""
-    map_shape: tuple[int, ...] = ()
-    """(F, H, W) of those maps."""
-    maps_only: bool = False
-    """Only the feature maps were recomputed (a new image was chosen)."""
-
-
-def compute_views(
-    model: Any, data: Any, run: str, index: int, *, maps_only: bool = False
-) -> ModelViews:
-    """Everything the views tabs draw, for one network and the test set (torch work)."""
-    # imported here: model_views imports torch, which the app must not load at start-up
-    from ...core.training import model_views
-
-    labels = tuple(str(label) for label in data.labels)
-    test_size = len(data.test_y)
-    if not 0 <= index < test_size:
-        raise FieldError("test image", f"pick 0 to {test_size - 1}, not {index}")
-    views = ModelViews(run, labels, index, test_size, maps_only=maps_only)
-    if not maps_only:
-        views.matrix = model_views.confusion_matrix(model, data)
-        for prediction in model_views.top_predictions(model, data, count=PREDICTIONS, k=3):
-            views.tiles.append(
-                PredictionTile(
-                    index=prediction.index,
-                    picture=model_views.to_picture(prediction.image),
-                    truth=labels[prediction.label],
-                    top=tuple((labels[c], float(p)) for c, p in prediction.top),
-                )
-            )
-    filters = model_views.first_conv_filters(model)
-    if filters is None:
-        return views
-    if not maps_only:
-        views.filter_shape = tuple(filters.shape)
-        views.filters = [filter_picture(weights) for weights in filters]
-    image = data.raw(data.test_x[index]).clamp(0, 1).float().cpu().numpy()
-    views.image = model_views.to_picture(
-        image.transpose(1, 2, 0) if image.shape[0] == 3 else image[0]
-    )
-    views.truth = labels[int(data.test_y[index])]
-    maps = model_views.feature_maps(model, data, index)
-    views.map_shape = tuple(maps.shape)
-    views.maps = [model_views.to_picture(one) for one in maps]
-    return views
-
-
-def filter_picture(weights: np.ndarray) -> np.ndarray:
-    """One filter (C, k, k) as a picture: zero weights mid-grey, the sign bright or dark; in
-    colour when it reads RGB, else averaged over its input channels."""
-    from ...core.training.model_views import to_picture
-
-    if weights.shape[0] == 3:
-        scale = float(np.abs(weights).max()) or 1.0
-        return to_picture(0.5 + weights.transpose(1, 2, 0) / (2 * scale))
-    return to_picture(weights.mean(axis=0), symmetric=True)
 
 
 class TrainScreen(Screen):

@@ -23,10 +23,10 @@ from ...core.stacks.layers import (
     format_shape,
     is_required_value,
     layer_from_dict,
-    parse_layers,
 )
+from ...core.stacks.spec_parser import parse_layers
 from ...core.stacks.tally import short_count, tally
-from ...core.views.report import FieldError
+from ...core.views.fields import FieldError
 from .calc_field import CalcField
 from .calc_message import CalcMessage
 

@@ -9,12 +9,8 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
+from ...core.views.builder_rows import COLLAPSED, EXPANDED
 from .tally_table import TallyTable
-
-EXPANDED = "▾"
-"""Marks a block whose children are listed below it."""
-COLLAPSED = "▸"
-"""Marks a block whose children are hidden."""
 
 
 class BuilderTable(TallyTable):

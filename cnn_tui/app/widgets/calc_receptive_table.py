@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.events import Resize
 
-from ...core.stacks.tally import FieldRow
+from ...core.stacks.receptive_field import FieldRow
 from ...core.views.report import FIELD_COLUMNS, field_cells
 from .result_table import ResultTable
 

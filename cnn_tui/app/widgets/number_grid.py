@@ -18,6 +18,7 @@ from textual.style import Style
 from textual.widget import Widget
 
 from ...core.convolution.stepper import format_number
+from ...core.views.fields import plural
 
 Cell = tuple[int, int]
 """(row, column) in input coordinates: padding cells lie outside 0..size-1."""
@@ -29,10 +30,6 @@ NOT_COMPUTED = "·"
 """Shown for NaN: an output cell the stepper has not reached yet."""
 TYPABLE = frozenset("0123456789-.")
 """Characters that start or extend an edit; 'e' only extends one (it cannot begin a number)."""
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class NumberGrid(Widget, can_focus=True):
@@ -534,12 +531,10 @@ class NumberGrid(Widget, can_focus=True):
         else:
             count, noun, least, most = shown_cols + cols, "column", low[1], high[1]
         if count < least:
-            self.post_message(
-                self.Invalid(self, f"{subject} needs at least {_plural(least, noun)}")
-            )
+            self.post_message(self.Invalid(self, f"{subject} needs at least {plural(least, noun)}"))
             return
         if count > most:
-            message = f"{subject} can have at most {_plural(most, noun)}"
+            message = f"{subject} can have at most {plural(most, noun)}"
             self.post_message(self.Invalid(self, message))
             return
         data_rows, data_cols = self._from_shown((rows, cols))

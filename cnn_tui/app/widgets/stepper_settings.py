@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,7 +10,9 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
-from ...core.convolution.stepper import PRESETS
+from ...core.convolution.presets import PRESETS
+from ...core.views.fields import FieldError
+from ...core.views.stepper_config import MAX_CHANNELS, MAX_FILTERS, StepperConfig, read_config
 
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("conv 2-D", "conv2d"),
@@ -25,84 +25,6 @@ MODES: tuple[tuple[str, str], ...] = (
     ("cross-correlation", "correlation"),
     ("true convolution", "convolution"),
 )
-MAX_CHANNELS = 4
-
-
-@dataclass(frozen=True)
-class StepperConfig:
-    """Everything the form decides; the grids hold the numbers."""
-
-    operation: str = "conv2d"
-    """'conv2d', 'conv1d', 'maxpool', 'avgpool' or 'l2pool'."""
-    channels: int = 1
-    """Input channels C_in."""
-    filters: int = 1
-    """Conv filters K (pooling keeps the channels)."""
-    stride: int | tuple[int, int] | None = 1
-    """None for pooling means 'the window size', as in PyTorch; (h, w) when the axes differ."""
-    padding: int | tuple[int, int] | str = 0
-    """A number (or (h, w)), or 'valid' / 'same' / 'full' (the output mode)."""
-    dilation: int | tuple[int, int] = 1
-    bias: tuple[float, ...] = field(default=(0.0,))
-    """One bias per filter, or one shared by all."""
-    mode: str = "correlation"
-    """'correlation' (what frameworks call convolution) or 'convolution' (kernel flipped)."""
-    size: int | tuple[int, int] = 2
-    """Pooling window size, or (h, w) for a rectangular window such as 3x1."""
-    ceil_mode: bool = False
-
-    @property
-    def is_pool(self) -> bool:
-        return self.operation.endswith("pool")
-
-
-class FieldError(ValueError):
-    """One form field holds something that is not allowed."""
-
-
-def _whole(text: str, name: str, least: int, most: int | None = None) -> int:
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise FieldError(f"{name}: expected a whole number, got {text.strip()!r}") from None
-    if value < least or (most is not None and value > most):
-        limit = f"between {least} and {most}" if most is not None else f"at least {least}"
-        raise FieldError(f"{name}: must be {limit}, got {value}")
-    return value
-
-
-def _whole_or_pair(text: str, name: str, least: int) -> int | tuple[int, int]:
-    """A number, or HxW (3x1) for a setting that differs between height and width."""
-    if re.fullmatch(r"\s*[-0-9]+\s*[xX×]\s*[-0-9]+\s*", text):
-        height, width = (_whole(side, name, least) for side in re.split(r"[xX×]", text))
-        return height if height == width else (height, width)
-    return _whole(text, name, least)
-
-
-def _shown(value: int | tuple[int, int] | str) -> str:
-    """A setting as its field shows it: 2, same, or 3x1."""
-    return "x".join(map(str, value)) if isinstance(value, tuple) else str(value)
-
-
-def parse_padding(text: str) -> int | tuple[int, int] | str:
-    value = text.strip().lower()
-    if value in ("valid", "same", "full"):
-        return value
-    return _whole_or_pair(value, "padding", 0)
-
-
-def parse_bias(text: str) -> tuple[float, ...]:
-    parts = [p for p in text.replace(",", " ").split() if p]
-    if not parts:
-        return (0.0,)
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        raise FieldError(f"bias: expected numbers like 1 or 1, 0 - got {text.strip()!r}") from None
-    for part, value in zip(parts, values, strict=True):
-        if not math.isfinite(value):
-            raise FieldError(f"bias: {part!r} is not a finite number")
-    return values
 
 
 class StepperSettings(VerticalScroll):
@@ -172,7 +94,7 @@ class StepperSettings(VerticalScroll):
         yield Label("channels (C_in)", classes="conv pool")
         yield Input("1", id="channels", compact=True, tooltip=f"1 to {MAX_CHANNELS}")
         yield Label("filters (K)", classes="conv")
-        yield Input("1", id="filters", compact=True, classes="conv", tooltip="1 to 4")
+        yield Input("1", id="filters", compact=True, classes="conv", tooltip=f"1 to {MAX_FILTERS}")
         yield Label("window size", classes="pool")
         yield Input(
             "2", id="size", compact=True, classes="pool", tooltip="A side, or HxW such as 3x1"
@@ -218,20 +140,11 @@ class StepperSettings(VerticalScroll):
 
     def read(self) -> StepperConfig:
         """The config the fields describe (raises FieldError naming the first bad field)."""
-        operation = str(self.query_one("#operation", Select).value)
-        pool = operation.endswith("pool")
-        stride_text = self._value("stride").strip()
-        stride = None if pool and not stride_text else _whole_or_pair(stride_text, "stride", 1)
-        return StepperConfig(
-            operation=operation,
-            channels=_whole(self._value("channels"), "channels", 1, MAX_CHANNELS),
-            filters=1 if pool else _whole(self._value("filters"), "filters", 1, 4),
-            stride=stride,
-            padding=parse_padding(self._value("padding")),
-            dilation=1 if pool else _whole_or_pair(self._value("dilation"), "dilation", 1),
-            bias=(0.0,) if pool else parse_bias(self._value("bias")),
+        texts = {name: self._value(name) for name in StepperConfig().texts()}
+        return read_config(
+            str(self.query_one("#operation", Select).value),
+            texts,
             mode=str(self.query_one("#mode", Select).value),
-            size=_whole_or_pair(self._value("size"), "window size", 1) if pool else 2,
             ceil_mode=self.query_one("#ceil", Checkbox).value,
         )
 
@@ -240,15 +153,8 @@ class StepperSettings(VerticalScroll):
         with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
             self.query_one("#preset", Select).value = preset if preset else Select.NULL
             self.query_one("#operation", Select).value = config.operation
-            self.query_one("#channels", Input).value = str(config.channels)
-            self.query_one("#filters", Input).value = str(config.filters)
-            self.query_one("#size", Input).value = _shown(config.size)
-            self.query_one("#stride", Input).value = (
-                "" if config.stride is None else _shown(config.stride)
-            )
-            self.query_one("#padding", Input).value = _shown(config.padding)
-            self.query_one("#dilation", Input).value = _shown(config.dilation)
-            self.query_one("#bias", Input).value = ", ".join(f"{b:g}" for b in config.bias)
+            for name, text in config.texts().items():
+                self.query_one(f"#{name}", Input).value = text
             self.query_one("#mode", Select).value = config.mode
             self.query_one("#ceil", Checkbox).value = config.ceil_mode
         self.shown = config

@@ -1,101 +1,14 @@
-"""TrainBoard: the leaderboard of a run or race: test accuracy, losses, speed and status per run."""
+"""TrainBoard: the leaderboard of a run or race: test accuracy, losses, speed and status per run
+(the rows, their order and their text come from `core.views.train_status.board_rows`)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from ...core.training.metrics import MetricsLog
-from ...core.views.race_board import rank_runs
-from .train_status import ending_of
-
-RUN_COLOURS: tuple[str, ...] = ("#3b8eea", "#ff8c1a", "#2ca02c", "#e04050", "#a070d0")
-"""One colour per run of a race (MAX_RACE = 5), the same in the curves and the board; chosen to
-read on dark and light backgrounds alike."""
-
-TEST_COLOUR = RUN_COLOURS[1]
-"""A single run's test curve."""
-
-COLUMNS: tuple[str, ...] = (
-    "run",
-    "test acc",
-    "test loss",
-    "train loss",
-    "img/s",
-    "epoch",
-    "status",
-)
-
-
-def run_colour(index: int) -> str:
-    return RUN_COLOURS[index % len(RUN_COLOURS)]
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    """One run as the leaderboard shows it."""
-
-    run: str
-    colour: str
-    """Its colour in the plots."""
-    test_accuracy: float | None
-    """The last test-set figures (None before the first epoch ends)."""
-    test_loss: float | None
-    train_loss: float | None
-    """The last training report's loss (averaged over the batches it covers)."""
-    images_per_second: float | None
-    epoch: int
-    """Epochs finished."""
-    status: str
-    """'starting', 'training', 'paused', 'done', 'stopped', or 'error: <why>'."""
-
-    def cells(self) -> dict[str, str]:
-        def maybe(value: float | None, form: str) -> str:
-            return "—" if value is None else format(value, form)
-
-        return {
-            "run": self.run,
-            "test acc": maybe(self.test_accuracy, ".1%"),
-            "test loss": maybe(self.test_loss, ".4f"),
-            "train loss": maybe(self.train_loss, ".4f"),
-            "img/s": maybe(self.images_per_second, ",.0f"),
-            "epoch": str(self.epoch),
-            "status": self.status,
-        }
-
-
-def board_rows(log: MetricsLog, paused: bool = False) -> list[BoardRow]:
-    """Every run of the log in leaderboard order (`rank_runs`: best test accuracy first)."""
-    rows = []
-    for index, run in enumerate(log.runs()):
-        test = log.last(run, "test")
-        train = log.last(run, "train")
-        epochs = log.points(run, "epoch")
-        ending = ending_of(log, run)
-        if ending is None:
-            status = "paused" if paused else ("training" if train is not None else "starting")
-        elif ending.kind == "error":
-            status = f"error: {ending.message}" if ending.message else "error"
-        else:
-            status = ending.kind
-        speed = epochs[-1].images_per_second if epochs else None
-        if train is not None and train.images_per_second and ending is None:
-            speed = train.images_per_second
-        rows.append(
-            BoardRow(
-                run=run,
-                colour=run_colour(index),
-                test_accuracy=test.accuracy if test else None,
-                test_loss=test.loss if test else None,
-                train_loss=train.loss if train else None,
-                images_per_second=speed,
-                epoch=len(epochs),
-                status=status,
-            )
-        )
-    return rank_runs(rows)
+from ...core.views.train_status import BOARD_COLUMNS as COLUMNS
+from ...core.views.train_status import BoardRow, board_rows
 
 
 class TrainBoard(DataTable):
@@ -149,7 +62,7 @@ class TrainBoard(DataTable):
         return [
             Text.assemble(("■ ", row.colour), row.run),
             *(Text(cells[column], justify="right") for column in COLUMNS[1:-1]),
-            Text(cells["status"], style=error if row.status.startswith("error") else ""),
+            Text(cells["status"], style=error if row.failed else ""),
         ]
 
     @property

@@ -17,7 +17,7 @@ from textual_plot import (
 )
 
 from ...core.training.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
-from .train_board import TEST_COLOUR, run_colour
+from ...core.views.train_status import TEST_COLOUR, run_colour
 
 TEST_MARKER = "●"
 """Test-set points (after each epoch) are drawn as markers on their line."""

@@ -15,6 +15,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select
 
 from ...core.stacks.layers import Shape, StackError, format_shape, parse_shape
 from ...core.stacks.zoo import PRESETS, resolve_stack
+from ...core.training.data import DATASETS, DatasetInfo
 from ...core.training.train_config import (
     DEFAULT_LR,
     DEVICES,
@@ -31,21 +32,18 @@ from ...core.training.train_config import (
     parse_betas,
     parse_race,
 )
-from ...core.views.report import FieldError, read_whole
-
-DATASETS: dict[str, str] = {
-    "digits": "scikit-learn's 1,797 8x8 handwritten digits: trains in seconds, no download",
-    "mnist": "60,000 28x28 handwritten digits (the lecture's example)",
-    "fashion-mnist": "60,000 28x28 photos of clothes in 10 classes",
-    "cifar10": "50,000 32x32 colour photos in 10 classes (the lecture's demo)",
-}
-"""The datasets the engine serves (cnn_tui/core/data.py), listed here so the form needs no torch."""
+from ...core.views.fields import FieldError, read_whole
 
 DEFAULT_BETAS = OptimizerSettings().betas
 """Adam's usual betas: the betas field's grey hint, and what an empty field means."""
 
 TYPED = "typed"
 """The model menu's entry for a stack typed in the spec field or handed over by the builder."""
+
+
+def dataset_words(info: DatasetInfo) -> str:
+    """'mnist: MNIST, 1x28x28, 10 classes': one dataset of the engine's list, for the tooltip."""
+    return f"{info.name}: {info.title}, {format_shape(info.shape)}, {len(info.labels)} classes"
 
 
 @dataclass(frozen=True)
@@ -196,7 +194,7 @@ class TrainForm(Vertical):
                 allow_blank=False,
                 compact=True,
                 id="train-dataset",
-                tooltip="; ".join(f"{name}: {text}" for name, text in DATASETS.items()),
+                tooltip="; ".join(dataset_words(info) for info in DATASETS.values()),
             )
             yield Label("optimizer", classes="train-label")
             yield Select(

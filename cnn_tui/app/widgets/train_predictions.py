@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import ItemGrid, Vertical, VerticalScroll
@@ -13,39 +12,25 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
+from ...core.training.model_views import PredictionTile
 from .train_picture import TrainPicture
 
 TILE_WIDTH = 16
 """Columns per tile: the picture and 'airplane  91%' fit."""
 
 
-@dataclass(frozen=True)
-class PredictionTile:
-    """One test image and what the network makes of it."""
-
-    index: int
-    """Its place in the test set."""
-    picture: np.ndarray
-    """uint8 (H, W, 3), ready to draw."""
-    truth: str
-    """The true class name."""
-    top: tuple[tuple[str, float], ...]
-    """The most likely classes with their probabilities, best first."""
-
-    @property
-    def correct(self) -> bool:
-        return bool(self.top) and self.top[0][0] == self.truth
-
-    def caption(self) -> Content:
-        lines = [Content.styled(f"#{self.index} {self.truth}"[:TILE_WIDTH], "bold")]
-        for rank, (name, probability) in enumerate(self.top):
-            text = f"{name[: TILE_WIDTH - 6]:<{TILE_WIDTH - 6}}{probability:>5.0%}"
-            if rank == 0:
-                style = "$text-success" if self.correct else "$text-error"
-            else:
-                style = "$text" if name == self.truth else "$text-muted"
-            lines.append(Content.styled(text, style))
-        return Content("\n").join(lines)
+def caption(tile: PredictionTile) -> Content:
+    """'#3 cat' in bold over the top guesses and their probabilities: the first green when it
+    is right, red when wrong; the true class among the others in the text colour."""
+    lines = [Content.styled(f"#{tile.index} {tile.truth}"[:TILE_WIDTH], "bold")]
+    for rank, (name, probability) in enumerate(tile.top):
+        text = f"{name[: TILE_WIDTH - 6]:<{TILE_WIDTH - 6}}{probability:>5.0%}"
+        if rank == 0:
+            style = "$text-success" if tile.correct else "$text-error"
+        else:
+            style = "$text" if name == tile.truth else "$text-muted"
+        lines.append(Content.styled(text, style))
+    return Content("\n").join(lines)
 
 
 class PredictionTileView(Vertical):
@@ -72,7 +57,7 @@ class PredictionTileView(Vertical):
 
     def compose(self) -> ComposeResult:
         yield TrainPicture(self.tile.picture, widest=TILE_WIDTH)
-        yield Static(self.tile.caption())
+        yield Static(caption(self.tile))
 
     def on_click(self, event: events.Click) -> None:
         event.stop()

@@ -1,4 +1,5 @@
-"""Exercise answers computed by the engine, and checks of what the student typed or built.
+"""Exercise answers computed by the engine, and checks of what the student built (typed
+answers are marked, and a course's answer key checked, in marking).
 
 An exercise's `answer:` is a small expression: engine calls with keyword arguments, numbers,
 strings and + - * / ** between them, e.g. `linear_params(inputs=200*200*3, outputs=1000)`.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +25,12 @@ from ..stacks.layers import (
     ALIASES,
     LAYER_TYPES,
     Stack,
-    StackError,
     format_shape,
     parse_shape,
     row_count,
 )
 from .answer_expressions import ERRORS as EXPRESSION_ERRORS
 from .answer_expressions import (
-    ExpressionLimitError,
     charge,
     evaluate,
     parse,
@@ -244,7 +242,7 @@ def _layer_row(model: str, layer: int, input: str | None):
 
 def receptive_field(model: str, input: str | None = None) -> int:
     """The receptive field (pixels on a side) after the last layer that still has one."""
-    from ..stacks.tally import receptive_fields
+    from ..stacks.receptive_field import receptive_fields
 
     sizes = [r.field.size for r in receptive_fields(_stack(model, input)) if r.field is not None]
     if not sizes:
@@ -534,202 +532,3 @@ def check_task(exercise: Exercise, state: LessonState, lesson: Lesson | None = N
     if not verdict.correct and exercise.hint:
         return Verdict(False, f"{verdict.message}. Hint: {exercise.hint}")
     return verdict
-
-
-# ---------------------------------------------------------------------------------------------
-# Marking typed answers
-# ---------------------------------------------------------------------------------------------
-
-
-def format_answer(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        return f"{value:.6g}"
-    return str(value)
-
-
-def parse_number(text: str) -> float | None:
-    """'120,000,000', '1.2e8', '120 000 000', '1/16', '-3' -> a number (None if it is none)."""
-    cleaned = re.sub(r"[\s,_']", "", text.strip())
-    if not cleaned:
-        return None
-    if re.fullmatch(r"-?\d+(\.\d+)?/\d+(\.\d+)?", cleaned):
-        top, bottom = cleaned.split("/")
-        return float(top) / float(bottom) if float(bottom) else None
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
-def _decimals(text: str) -> int:
-    cleaned = re.sub(r"[\s,_']", "", text.strip())
-    return len(cleaned.split(".", 1)[1]) if "." in cleaned and "e" not in cleaned.lower() else 0
-
-
-def _numbers_match(response: str, value: float, tolerance: float) -> bool:
-    given = parse_number(response)
-    if given is None:
-        return False
-    if tolerance:
-        return abs(given - value) <= tolerance * max(abs(value), 1e-12)
-    if float(value).is_integer():
-        return given == value
-    # a float answer: right when it rounds to what was typed, and is within 2 %
-    places = max(1, _decimals(response))
-    return round(value, places) == round(given, places) and abs(given - value) <= 0.02 * abs(value)
-
-
-def _shape_parts(text: str) -> tuple[int, ...] | None:
-    parts = re.split(r"\s*[x×*,]\s*|\s+", text.strip().strip("()[]"))
-    try:
-        return tuple(int(p) for p in parts if p)
-    except ValueError:
-        return None
-
-
-def mark(exercise: Exercise, response: str, lesson: Lesson | None = None) -> Verdict:
-    """Mark a typed answer (number, shape) or a chosen option (choice: the option's number,
-    1-based, or its text)."""
-    if exercise.kind == "choice":
-        return _mark_choice(exercise, response, lesson)
-    if exercise.kind == "task":
-        raise ValueError("tasks are checked against the app's state: use check_task")
-    value = compute(exercise.answer, exercise, lesson)
-    hint = f" Hint: {exercise.hint}" if exercise.hint else ""
-    if exercise.kind == "shape":
-        given, wanted = _shape_parts(response), _shape_parts(str(value))
-        if given is None or not given:
-            return Verdict(False, "type a shape such as 6x28x28")
-        channels_last = wanted[1:] + wanted[:1] if wanted else wanted
-        if given in (wanted, channels_last):
-            return Verdict(True, f"right: {value} (channels x height x width)")
-        return Verdict(False, f"not {response.strip()}.{hint}")
-    if parse_number(response) is None:
-        return Verdict(False, "type a number (commas and 1.2e8 are fine)")
-    if _numbers_match(response, float(value), exercise.tolerance):
-        return Verdict(True, f"right: {format_answer(value)}")
-    direction = "too high" if (parse_number(response) or 0) > float(value) else "too low"
-    return Verdict(False, f"{response.strip()} is {direction}.{hint}")
-
-
-def correct_choice(exercise: Exercise, lesson: Lesson | None = None) -> int:
-    """0-based index of the right option: the one the engine's answer names, else the [x]."""
-    if exercise.answer:
-        value = compute(exercise.answer, exercise, lesson)
-        texts = [c.text.replace(",", "").strip() for c in exercise.choices]
-        wanted = format_answer(value).replace(",", "")
-        if wanted in texts:
-            return texts.index(wanted)
-        raise LessonError(
-            f"the computed answer {format_answer(value)} is none of the choices",
-            lesson.path if lesson else None,
-            exercise.line,
-        )
-    return next(i for i, c in enumerate(exercise.choices) if c.marked)
-
-
-def _mark_choice(exercise: Exercise, response: str, lesson: Lesson | None) -> Verdict:
-    right = correct_choice(exercise, lesson)
-    text = response.strip()
-    index = None
-    if text.isdigit() and 1 <= int(text) <= len(exercise.choices):
-        index = int(text) - 1
-    elif len(text) == 1 and text.isalpha() and ord(text.lower()) - 97 < len(exercise.choices):
-        index = ord(text.lower()) - 97
-    else:
-        for i, choice in enumerate(exercise.choices):
-            if choice.text.lower() == text.lower():
-                index = i
-    if index is None:
-        return Verdict(False, f"pick one of the {len(exercise.choices)} options")
-    if index == right:
-        return Verdict(True, f"right: {exercise.choices[right].text}")
-    hint = f" Hint: {exercise.hint}" if exercise.hint else ""
-    return Verdict(False, f"not {exercise.choices[index].text}.{hint}")
-
-
-def expected_text(exercise: Exercise, lesson: Lesson | None = None) -> str:
-    """The answer as shown when the student asks to reveal it."""
-    if exercise.kind == "choice":
-        return exercise.choices[correct_choice(exercise, lesson)].text
-    if exercise.kind == "task":
-        return f"the app must pass: {exercise.check}"
-    return format_answer(compute(exercise.answer, exercise, lesson))
-
-
-def validate_course_answers(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[LessonError]:
-    """Compute every answer and parse every check; the problems found (none for a good course)."""
-    problems: list[LessonError] = []
-    for lesson in lessons:
-        for exercise in lesson.exercises:
-            try:
-                if exercise.kind == "choice":
-                    correct_choice(exercise, lesson)
-                elif exercise.kind == "task":
-                    parse(exercise.check)
-                    name = exercise.check.split("(", 1)[0].strip()
-                    if name not in CHECKS:
-                        raise LessonError(
-                            f"check {name}() is unknown: use one of {', '.join(CHECKS)}",
-                            lesson.path,
-                            exercise.line,
-                        )
-                    # run against an empty app: every argument is read, nothing is checked yet
-                    check_task(exercise, LessonState(), lesson)
-                else:
-                    compute(exercise.answer, exercise, lesson)
-            except LessonError as exc:
-                problems.append(exc)
-            except (SyntaxError, ExpressionLimitError) as exc:  # from parse() of a check
-                problems.append(
-                    LessonError(
-                        f"check cannot be read: {reason(exc, None)}", lesson.path, exercise.line
-                    )
-                )
-    return problems
-
-
-CALCULATOR_TABS = ("size", "params", "field", "summary")
-"""Targets of a '::: try calculators' block: the calculators screen's tabs."""
-
-
-def try_target_problem(screen: str, target: str) -> str | None:
-    """Why a 'Try it' target cannot be opened (None when it can)."""
-    if not target:
-        return None
-    if screen == "stepper":
-        from ..convolution.stepper import PRESETS
-
-        if target not in PRESETS:
-            return f"no stepper preset {target!r}: use one of {', '.join(PRESETS)}"
-        return None
-    if screen == "calculators":
-        if target not in CALCULATOR_TABS:
-            return f"no calculators tab {target!r}: use one of {', '.join(CALCULATOR_TABS)}"
-        return None
-    from ..stacks.zoo import resolve_stack
-
-    try:
-        resolve_stack(target)
-    except StackError as exc:
-        return f"{screen} target {target!r}: {exc}"
-    return None
-
-
-def validate_course(lessons: list[Lesson] | tuple[Lesson, ...]) -> list[LessonError]:
-    """Every problem of a parsed course: answers that cannot be computed, checks that cannot
-    run, and 'Try it' targets that do not exist."""
-    problems = validate_course_answers(lessons)
-    for lesson in lessons:
-        for try_it in lesson.try_its:
-            reason = try_target_problem(try_it.screen, try_it.target)
-            if reason:
-                problems.append(LessonError(reason, lesson.path, try_it.line))
-    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Generic, TypeVar
 
 from .layers import Concat, Layer, Residual, StackError
 
@@ -115,23 +116,31 @@ def move_layer(layers: Layers, path: Path, delta: int) -> tuple[Layers, Path]:
     return _rebuild(layers, path, tuple(items)), (*path[:-1], target)
 
 
+Aside = TypeVar("Aside")
+"""What an edit replaced beside the layers (the builder: input shape, name, description)."""
+
+
 @dataclass
-class EditHistory:
-    """The stack as it is now, with every earlier version for undo and undone ones for redo."""
+class EditHistory(Generic[Aside]):
+    """The stack as it is now, with every earlier version for undo and undone ones for redo.
+
+    An edit may carry an aside: what it replaced beside the layers (opening a preset replaces
+    the input shape too), which undo_with gives back with the layers, and redo_with again."""
 
     current: Layers
-    undone: list[tuple[Layers, str]] = field(default_factory=list)
-    """Versions taken back by undo, newest last, with what produced them."""
-    done: list[tuple[Layers, str]] = field(default_factory=list)
-    """Earlier versions, newest last, with the edit that replaced them."""
+    undone: list[tuple[Layers, str, Aside | None]] = field(default_factory=list)
+    """Versions taken back by undo, newest last, with what produced them and its aside."""
+    done: list[tuple[Layers, str, Aside | None]] = field(default_factory=list)
+    """Earlier versions, newest last, with the edit that replaced them and its aside."""
     limit: int = 200
     """How many undo steps are kept."""
 
-    def apply(self, layers: Layers, what: str) -> None:
-        """Make layers current; `what` names the edit ('delete layer 3') for undo messages."""
+    def apply(self, layers: Layers, what: str, aside: Aside | None = None) -> None:
+        """Make layers current; `what` names the edit ('delete layer 3') for undo messages;
+        `aside`: what the edit replaced beside the layers, as it was (None: nothing)."""
         if layers == self.current:
             return
-        self.done.append((self.current, what))
+        self.done.append((self.current, what, aside))
         del self.done[: -self.limit]
         self.current = layers
         self.undone.clear()
@@ -146,17 +155,29 @@ class EditHistory:
 
     def undo(self) -> str:
         """Go back one edit; returns what was undone ('' when there is nothing to undo)."""
-        if not self.done:
-            return ""
-        previous, what = self.done.pop()
-        self.undone.append((self.current, what))
-        self.current = previous
-        return what
+        return self.undo_with(None)[0]
 
     def redo(self) -> str:
-        if not self.undone:
-            return ""
-        following, what = self.undone.pop()
-        self.done.append((self.current, what))
-        self.current = following
-        return what
+        return self.redo_with(None)[0]
+
+    def undo_with(self, now: Aside | None) -> tuple[str, Aside | None]:
+        """Go back one edit: (what was undone, its aside to restore: None when it had none).
+        `now`: the aside's things as they are now, which redo gives back."""
+        return self._step(self.done, self.undone, now)
+
+    def redo_with(self, now: Aside | None) -> tuple[str, Aside | None]:
+        """Redo one edit, as undo_with does undo."""
+        return self._step(self.undone, self.done, now)
+
+    def _step(
+        self,
+        source: list[tuple[Layers, str, Aside | None]],
+        target: list[tuple[Layers, str, Aside | None]],
+        now: Aside | None,
+    ) -> tuple[str, Aside | None]:
+        if not source:
+            return "", None
+        layers, what, aside = source.pop()
+        target.append((self.current, what, now if aside is not None else None))
+        self.current = layers
+        return what, aside

@@ -41,11 +41,11 @@ from .layers import (
     Tanh,
     format_shape,
     non_finite_setting,
-    parse_layers,
     parse_shape,
     per_axis,
     walk,
 )
+from .spec_parser import parse_layers
 
 if TYPE_CHECKING:
     from torch import nn

@@ -31,8 +31,8 @@ from .layers import (
     Stack,
     StackError,
     Tanh,
-    parse_layers,
 )
+from .spec_parser import parse_layers
 
 DEFAULT_SPEC_INPUT: Shape = (1, 28, 28)
 """Input assumed for a typed spec when none is given: one MNIST digit."""

@@ -1,8 +1,12 @@
-"""Devices and out-of-memory helpers: a device's title, the RAM free now, and telling an
-out-of-memory error from the rest. Shared by the loop and the CUDA graphs; torch is imported
-inside the functions."""
+"""Devices and out-of-memory helpers: a device's title, the RAM free now, telling an
+out-of-memory error from the rest, and TrainingError (a run that cannot start). Shared by the
+loop, the checkpoints and the CUDA graphs; torch is imported inside the functions."""
 
 from __future__ import annotations
+
+
+class TrainingError(RuntimeError):
+    """A run that cannot start: the stack does not fit the dataset, no such device, ..."""
 
 
 def device_title(device: str) -> str:

@@ -11,10 +11,7 @@ from identical initial weights. torch is imported inside the functions.
 from __future__ import annotations
 
 import copy
-import errno
 import math
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -22,16 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..safe_files import (
-    CHECKPOINT_FILE_LIMIT,
-    check_readable,
-    check_regular,
-    nearest_existing,
-    resolve_target,
-    write_atomic,
-)
 from ..stacks.layers import LogSoftmax, Softmax, Stack
+from .checkpoints import _one_line, check_writable, save_checkpoint
 from .devices import (
+    TrainingError,
     _first_line,
     _is_out_of_memory,
     _out_of_memory_types,
@@ -47,14 +38,6 @@ if TYPE_CHECKING:
     from torch import nn
 
     from .data import DeviceData
-
-
-CHECKPOINT_FORMAT = "cnn-tui-checkpoint"
-CHECKPOINT_VERSION = 1
-
-
-class TrainingError(RuntimeError):
-    """A run that cannot start: the stack does not fit the dataset, no such device, ..."""
 
 
 RunStatus = Literal["done", "stopped", "error"]
@@ -167,34 +150,6 @@ def pick_device(name: str = "auto") -> str:
     if name not in ("cuda", "mps", "cpu"):
         raise TrainingError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
     return name
-
-
-def check_writable(path: str | Path, what: str) -> Path:
-    """Refuse, before a run starts, a file that could not be written when it ends: a folder,
-    a parent that is a file, a folder no file can be created in (probed with a temporary file
-    that is removed at once). Missing folders are fine: they are made when the file is written.
-    Raises TrainingError naming `what` ('--save', 'checkpoint') and the path."""
-    target = Path(path).expanduser()
-    try:
-        check_regular(resolve_target(target))  # a FIFO or a device is never replaced
-    except IsADirectoryError:
-        raise TrainingError(
-            f"{what} {path} is a folder: name a file in it, like {target / 'run.pt'}"
-        ) from None
-    except OSError as exc:
-        raise TrainingError(f"{what} {path}: {exc.strerror or exc}") from None
-    folder = nearest_existing(target.parent)  # write_atomic makes the missing folders
-    if not folder.is_dir():
-        raise TrainingError(f"{what} {path}: {folder} is a file, not a folder")
-    try:
-        handle, probe = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    except OSError as exc:
-        raise TrainingError(
-            f"{what} {path}: cannot create a file in {folder} ({exc.strerror or exc})"
-        ) from None
-    os.close(handle)
-    os.unlink(probe)
-    return target
 
 
 def make_optimizer(
@@ -1043,89 +998,3 @@ def train(
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             result.save_error = f"checkpoint not saved to {save}: {_one_line(why)}"
     return result
-
-
-def save_checkpoint(result: TrainResult, stack: Stack, path: str | Path) -> Path:
-    """Weights, config, stack and metrics of every run, written atomically."""
-    from ..stacks.layers import format_shape
-
-    def cpu_state(model: nn.Module | None) -> dict[str, torch.Tensor] | None:
-        if model is None:
-            return None
-        return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-
-    data = result.data
-    payload: dict[str, Any] = {
-        "format": CHECKPOINT_FORMAT,
-        "version": CHECKPOINT_VERSION,
-        "config": result.config.to_dict(),
-        "stack": {"spec": stack.spec, "input": format_shape(stack.input_shape)},
-        "device": result.device,
-        "labels": list(data.labels) if data is not None else [],
-        "normalisation": {
-            "mean": data.mean.cpu().tolist() if data is not None else [],
-            "std": data.std.cpu().tolist() if data is not None else [],
-        },
-        "runs": {
-            run.run: {
-                "state_dict": cpu_state(run.model),
-                "ema_state_dict": cpu_state(run.ema_model),
-                "result": run.to_dict(),
-                "metrics": [p.to_dict() for p in result.log.points(run=run.run)],
-            }
-            for run in result.runs
-        },
-    }
-    target = Path(path).expanduser()
-    write_atomic(target, lambda handle: _torch_save(payload, handle))
-    return target
-
-
-def _torch_save(payload: dict[str, Any], handle: Any) -> None:
-    """torch.save, with a failed write reported as the OSError it is: torch turns a short
-    write (a full disk) into a RuntimeError, keeping the OSError only as its context."""
-    import torch
-
-    try:
-        torch.save(payload, handle)
-    except RuntimeError as exc:
-        cause = _os_error_behind(exc)
-        if cause is not None:
-            raise OSError(cause.errno, cause.strerror or str(cause)) from exc
-        raise OSError(errno.EIO, f"torch could not write it ({_one_line(str(exc))})") from exc
-
-
-def _os_error_behind(exc: BaseException) -> OSError | None:
-    """The OSError among an exception's causes and contexts, if there is one."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, OSError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
-def _one_line(text: str) -> str:
-    """A message on one line: torch's may span several."""
-    return " ".join(text.split()) or "no reason given"
-
-
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """{'format', 'version', 'config', 'stack', 'labels', 'runs': {name: {'state_dict', ...}}}."""
-    import torch
-
-    target = Path(path).expanduser()
-    try:
-        check_readable(target, CHECKPOINT_FILE_LIMIT)  # a FIFO would hang torch.load
-        payload = torch.load(target, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise TrainingError(f"no checkpoint at {target}") from None
-    except OSError as exc:
-        raise TrainingError(f"checkpoint {target}: {exc.strerror or exc}") from None
-    except Exception as exc:
-        raise TrainingError(f"{target} is not a readable checkpoint: {exc}") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise TrainingError(f"{target} is not a cnn-tui checkpoint")
-    return payload

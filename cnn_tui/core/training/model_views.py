@@ -1,5 +1,6 @@
 """What a trained network has learned, as numbers ready to draw: a confusion matrix, top-3
-predictions for test images, the first conv layer's filters and one image's feature maps.
+predictions for test images, the first conv layer's filters and one image's feature maps;
+`compute_views` puts them all together for the train screen's picture tabs.
 
 Each view works on a frozen copy of the model, so it is safe while another thread trains it.
 torch is imported inside the functions.
@@ -8,10 +9,12 @@ torch is imported inside the functions.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..views.fields import FieldError
 
 if TYPE_CHECKING:
     from torch import nn
@@ -156,3 +159,105 @@ def to_picture(array: np.ndarray, symmetric: bool = False) -> np.ndarray:
         grey = (a - low) / (high - low) if high > low else np.zeros_like(a)
     pixels = (np.clip(grey, 0, 1) * 255).round().astype(np.uint8)
     return np.repeat(pixels[:, :, None], 3, axis=2)
+
+
+PREDICTIONS = 12
+"""Test images in the predictions grid, as many as the lecture's CIFAR-10 demo shows per row
+set."""
+
+
+@dataclass(frozen=True)
+class PredictionTile:
+    """One test image and what the network makes of it, by class name, ready to draw."""
+
+    index: int
+    """Its place in the test set."""
+    picture: np.ndarray
+    """uint8 (H, W, 3), ready to draw."""
+    truth: str
+    """The true class name."""
+    top: tuple[tuple[str, float], ...]
+    """The most likely classes with their probabilities, best first."""
+
+    @property
+    def correct(self) -> bool:
+        return bool(self.top) and self.top[0][0] == self.truth
+
+
+@dataclass
+class ModelViews:
+    """What the views tabs show of one run's network, computed off the UI thread."""
+
+    run: str
+    """Whose network: the run's name ('adam', 'sgd lr=0.1')."""
+    labels: tuple[str, ...]
+    """Class names, by class index."""
+    index: int
+    """The test image whose feature maps are drawn."""
+    test_size: int
+    matrix: np.ndarray | None = None
+    """counts[true, predicted] over the whole test set."""
+    tiles: list[PredictionTile] = field(default_factory=list)
+    """The first test images with their top-3 guesses."""
+    filters: list[np.ndarray] = field(default_factory=list)
+    """The first conv layer's filters as pictures."""
+    filter_shape: tuple[int, ...] = ()
+    """(F, C, k, k) of the first conv layer; () when the stack has none."""
+    image: np.ndarray | None = None
+    """The chosen test image, as a picture."""
+    truth: str = ""
+    """The chosen image's true class."""
+    maps: list[np.ndarray] = field(default_factory=list)
+    """What the first conv layer (after a ReLU) makes of the chosen image, one picture per
+    filter."""
+    map_shape: tuple[int, ...] = ()
+    """(F, H, W) of those maps."""
+    maps_only: bool = False
+    """Only the feature maps were recomputed (a new image was chosen)."""
+
+
+def compute_views(
+    model: Any, data: Any, run: str, index: int, *, maps_only: bool = False
+) -> ModelViews:
+    """Everything the views tabs draw, for one network and the test set (torch work).
+
+    maps_only: recompute only the chosen image and its feature maps. A FieldError names the
+    test image when `index` is not in the test set."""
+    labels = tuple(str(label) for label in data.labels)
+    test_size = len(data.test_y)
+    if not 0 <= index < test_size:
+        raise FieldError("test image", f"pick 0 to {test_size - 1}, not {index}")
+    views = ModelViews(run, labels, index, test_size, maps_only=maps_only)
+    if not maps_only:
+        views.matrix = confusion_matrix(model, data)
+        for prediction in top_predictions(model, data, count=PREDICTIONS, k=3):
+            views.tiles.append(
+                PredictionTile(
+                    index=prediction.index,
+                    picture=to_picture(prediction.image),
+                    truth=labels[prediction.label],
+                    top=tuple((labels[c], float(p)) for c, p in prediction.top),
+                )
+            )
+    filters = first_conv_filters(model)
+    if filters is None:
+        return views
+    if not maps_only:
+        views.filter_shape = tuple(filters.shape)
+        views.filters = [filter_picture(weights) for weights in filters]
+    image = data.raw(data.test_x[index]).clamp(0, 1).float().cpu().numpy()
+    views.image = to_picture(image.transpose(1, 2, 0) if image.shape[0] == 3 else image[0])
+    views.truth = labels[int(data.test_y[index])]
+    maps = feature_maps(model, data, index)
+    views.map_shape = tuple(maps.shape)
+    views.maps = [to_picture(one) for one in maps]
+    return views
+
+
+def filter_picture(weights: np.ndarray) -> np.ndarray:
+    """One filter (C, k, k) as a picture: zero weights mid-grey, the sign bright or dark; in
+    colour when it reads RGB, else averaged over its input channels."""
+    if weights.shape[0] == 3:
+        scale = float(np.abs(weights).max()) or 1.0
+        return to_picture(0.5 + weights.transpose(1, 2, 0) / (2 * scale))
+    return to_picture(weights.mean(axis=0), symmetric=True)

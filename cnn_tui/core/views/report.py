@@ -1,4 +1,4 @@
-"""Text the CLI and the app share: formulas with numbers, summary cells, totals, field reading."""
+"""Text the CLI and the app share: formulas with numbers, summary cells, totals."""
 
 from __future__ import annotations
 
@@ -8,57 +8,8 @@ from dataclasses import dataclass
 
 from ..convolution.arithmetic import conv_params, linear_params, transposed_output_size
 from ..stacks.layers import format_shape
-from ..stacks.tally import FieldRow, Row, Tally, short_bytes, short_count
-
-# ---------------------------------------------------------------------------------------------
-# Reading typed fields
-# ---------------------------------------------------------------------------------------------
-
-PADDING_WORDS = ("valid", "same", "full")
-
-
-class FieldError(ValueError):
-    """A typed value that cannot be used, with the field it came from: 'kernel: ...'."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        self.field = field
-        """The field at fault, as the student sees it named ('kernel', 'in channels')."""
-        self.reason = reason
-        """What is wrong with it, without the field name."""
-        super().__init__(f"{field}: {reason}")
-
-
-def read_whole(field: str, text: str, minimum: int = 1) -> int:
-    """A whole number of at least minimum, or a FieldError naming the field."""
-    value = text.strip()
-    if not value:
-        raise FieldError(field, "expected a whole number, got nothing")
-    try:
-        number = int(value)
-    except ValueError:
-        raise FieldError(field, f"expected a whole number, got {value!r}") from None
-    if number < minimum:
-        raise FieldError(field, f"must be at least {minimum}, got {number}")
-    return number
-
-
-def read_padding(field: str, text: str) -> int | str:
-    """A padding: a whole number of 0 or more, or one of valid / same / full."""
-    value = text.strip().lower()
-    if value in PADDING_WORDS:
-        return value
-    if not value:
-        raise FieldError(field, "expected a whole number or valid/same/full, got nothing")
-    try:
-        number = int(value)
-    except ValueError:
-        raise FieldError(
-            field, f"expected a whole number or valid/same/full, got {text.strip()!r}"
-        ) from None
-    if number < 0:
-        raise FieldError(field, f"must be 0 or more, got {number}")
-    return number
-
+from ..stacks.receptive_field import FieldRow
+from ..stacks.tally import Row, Tally, short_bytes, short_count
 
 # ---------------------------------------------------------------------------------------------
 # Formulas with the numbers filled in

@@ -1,0 +1,61 @@
+"""Opening the Textual app, and the subcommands that only open it."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import Any
+
+from .common import UsageError, _console, _load_stack
+
+
+def open_app(
+    mode: str = "stepper",
+    stepper_preset: str | None = None,
+    builder_stack: str | None = None,
+    train_config: Any = None,
+    lessons_dir: str | None = None,
+    lesson: str | None = None,
+) -> int:
+    """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
+    if stepper_preset is not None:
+        from ..core.convolution.presets import PRESETS
+
+        if stepper_preset not in PRESETS:
+            raise UsageError(
+                f"unknown stepper preset {stepper_preset!r} (known: {', '.join(PRESETS)})"
+            )
+    if builder_stack is not None:
+        _load_stack(
+            builder_stack, None
+        )  # a bad name, spec or file is reported before the app opens
+    from ..app.app import CnnTuiApp
+
+    options: dict[str, Any] = {}
+    if builder_stack is not None:
+        options["builder_stack"] = builder_stack
+    if train_config is not None:
+        options["train_config"] = train_config
+    if lessons_dir is not None:
+        options["lessons_dir"] = lessons_dir
+    if lesson is not None:
+        options["lesson"] = lesson
+    app = CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options)
+    app.run()
+    if app.exit_note:
+        # SIGHUP: the terminal may be gone; the recovery file holds what matters
+        with contextlib.suppress(OSError):
+            _console(stderr=True).print(app.exit_note, markup=False, soft_wrap=True)
+    return app.return_code or 0  # 143 / 129 when SIGTERM / SIGHUP ended it
+
+
+def cmd_builder(args: argparse.Namespace) -> int:
+    return open_app("builder", builder_stack=args.preset or args.stack)
+
+
+def cmd_stepper(args: argparse.Namespace) -> int:
+    return open_app("stepper", args.preset)
+
+
+def cmd_calc_app(args: argparse.Namespace) -> int:
+    return open_app("calculators")
