@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..core.plain_text import visible
+from ..core.safe_files import same_file
 from ..core.stacks.tally import short_bytes
 from ..core.training.train_config import parse_augment
 from ..core.views.fields import plural
@@ -272,12 +273,6 @@ def _predictions(result, count: int) -> dict[str, Any]:
     }
 
 
-def _same_file(first: str, second: str) -> bool:
-    """Whether two paths name one file (through links, ~ and relative parts)."""
-    real = [os.path.realpath(os.path.expanduser(p)) for p in (first, second)]
-    return real[0] == real[1]
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     import threading
 
@@ -299,7 +294,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..core.training.checkpoints import check_writable
     from ..core.training.devices import TrainingError
 
-    if args.save and args.metrics_out and _same_file(args.save, args.metrics_out):
+    if args.save and args.metrics_out and same_file(args.save, args.metrics_out):
         raise UsageError(
             f"--save {args.save} and --metrics-out {args.metrics_out} name the same file: "
             "one would overwrite the other"

@@ -136,6 +136,11 @@ def file_signature(path: Path | str) -> tuple[int, int, int] | None:
     return (info.st_ino, info.st_size, info.st_mtime_ns)
 
 
+def same_file(one: Path | str, other: Path | str) -> bool:
+    """Whether two paths name one file: through ~, relative parts and symlinks."""
+    return os.path.realpath(os.path.expanduser(one)) == os.path.realpath(os.path.expanduser(other))
+
+
 def resolve_target(target: Path) -> Path:
     """Where a write to `target` should land: through any chain of symlinks to the real file
     (a dangling link to where it points), so the link stays a link and its target is updated."""

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sta
 from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
-from ...core.safe_files import file_signature
+from ...core.safe_files import file_signature, same_file
 from ...core.stacks.layers import (
     Concat,
     Layer,
@@ -64,7 +64,7 @@ from ...core.views.fields import FieldError, read_whole
 from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
 from ..widgets.builder_export_dialog import ExportDialog
-from ..widgets.builder_file_dialog import StackFileDialog, same_file, typed_path
+from ..widgets.builder_file_dialog import StackFileDialog, typed_path
 from ..widgets.builder_layer_form import LayerForm
 from ..widgets.builder_table import BuilderTable
 from ..widgets.calc_result import CalcResult, ResultLine

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from ...core.plain_text import visible
-from ...core.safe_files import write_atomic
-from .builder_file_dialog import same_file, shown_path, typed_path
+from ...core.safe_files import same_file, write_atomic
+from .builder_file_dialog import shown_path, typed_path
 from .calc_message import CalcMessage
 
 

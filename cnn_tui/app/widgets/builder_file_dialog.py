@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
-from ...core.safe_files import file_signature
+from ...core.safe_files import file_signature, same_file
 from .builder_json_tree import JsonFileTree
 from .calc_message import CalcMessage
 
@@ -35,10 +35,6 @@ def shown_path(path: Path) -> str:
     if path.is_absolute() or text.startswith(("~", ".")):
         return text
     return f".{os.sep}{text}"
-
-
-def same_file(one: Path, other: Path) -> bool:
-    return one.expanduser().resolve() == other.expanduser().resolve()
 
 
 class StackFileDialog(ModalScreen[Path | None]):
