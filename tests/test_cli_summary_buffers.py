@@ -70,7 +70,7 @@ async def test_the_calculators_summary_shows_the_buffers_lines():
     from textual.widgets import Input
 
     from cnn_tui.app.app import CnnTuiApp
-    from cnn_tui.app.widgets.calc_result import CalcResult
+    from cnn_tui.app.widgets.common.result_panel import CalcResult
 
     async with CnnTuiApp(mode="calculators").run_test(size=(120, 40)) as pilot:
         screen = pilot.app.screen

@@ -36,8 +36,8 @@ from .screens.help import HelpScreen
 from .screens.lessons import LessonsScreen
 from .screens.stepper import StepperScreen
 from .screens.train import TrainScreen
-from .widgets.quit_confirm import QuitConfirm
-from .widgets.recovery_offer import RecoveryOffer
+from .widgets.common.quit_confirm import QuitConfirm
+from .widgets.common.recovery_offer import RecoveryOffer
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from cnn_tui.app.screens.stepper import StepperScreen
-from cnn_tui.app.widgets.number_grid import NumberGrid
+from cnn_tui.app.widgets.stepper.number_grid import NumberGrid
 
 
 def screen_of(pilot) -> StepperScreen:

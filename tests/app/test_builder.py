@@ -13,10 +13,10 @@ from textual.widgets import Input, Select
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.help import HelpScreen, help_rows
-from cnn_tui.app.widgets.builder_export_dialog import ExportDialog
-from cnn_tui.app.widgets.builder_file_dialog import StackFileDialog
-from cnn_tui.app.widgets.builder_layer_form import LayerForm, read_layer
-from cnn_tui.app.widgets.builder_table import BuilderTable
+from cnn_tui.app.widgets.builder.export_dialog import ExportDialog
+from cnn_tui.app.widgets.builder.file_dialog import StackFileDialog
+from cnn_tui.app.widgets.builder.layer_form import LayerForm, read_layer
+from cnn_tui.app.widgets.builder.stack_table import BuilderTable
 from cnn_tui.core.stacks.stack_file import load_stack
 from cnn_tui.core.stacks.zoo import resolve_stack
 from cnn_tui.core.views.fields import FieldError

@@ -11,7 +11,7 @@ from textual.widgets import Input
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
-from cnn_tui.app.widgets.builder_file_dialog import StackFileDialog
+from cnn_tui.app.widgets.builder.file_dialog import StackFileDialog
 from cnn_tui.core.safe_files import write_atomic
 from cnn_tui.core.stacks.stack_file import dumps_stack, load_stack, save_stack
 from cnn_tui.core.stacks.zoo import resolve_stack

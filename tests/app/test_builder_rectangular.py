@@ -7,7 +7,7 @@ import pytest
 from test_builder import SIZE, add_layer, builder, screen_of, shown, spec
 from textual.widgets import Input
 
-from cnn_tui.app.widgets.builder_layer_form import LayerForm, preview, read_layer, value_text
+from cnn_tui.app.widgets.builder.layer_form import LayerForm, preview, read_layer, value_text
 from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.views.fields import FieldError
 

@@ -13,10 +13,10 @@ from textual.widgets._tabbed_content import ContentTab
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.help import help_rows
-from cnn_tui.app.widgets.calc_message import CalcMessage
-from cnn_tui.app.widgets.calc_receptive_table import ReceptiveFieldTable
-from cnn_tui.app.widgets.calc_result import CalcResult
-from cnn_tui.app.widgets.tally_table import TallyTable
+from cnn_tui.app.widgets.calculators.receptive_table import ReceptiveFieldTable
+from cnn_tui.app.widgets.common.message import CalcMessage
+from cnn_tui.app.widgets.common.result_panel import CalcResult
+from cnn_tui.app.widgets.common.tally_table import TallyTable
 from cnn_tui.core.stacks.tally import short_bytes, tally
 from cnn_tui.core.stacks.zoo import resolve_stack
 from cnn_tui.core.views.report import (

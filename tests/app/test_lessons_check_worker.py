@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Input, Static
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.widgets import lesson_exercise
-from cnn_tui.app.widgets.lesson_exercise import ExerciseCard
+from cnn_tui.app.widgets.lessons import exercise as lesson_exercise
+from cnn_tui.app.widgets.lessons.exercise import ExerciseCard
 
 SIZE = (100, 40)
 

@@ -11,9 +11,9 @@ from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.lessons import LessonsScreen
 from cnn_tui.app.screens.stepper import StepperScreen
-from cnn_tui.app.widgets.lesson_exercise import ExerciseCard
-from cnn_tui.app.widgets.lesson_list import LessonList
-from cnn_tui.app.widgets.lesson_try_it import TryItCard
+from cnn_tui.app.widgets.lessons.exercise import ExerciseCard
+from cnn_tui.app.widgets.lessons.lesson_list import LessonList
+from cnn_tui.app.widgets.lessons.try_it import TryItCard
 
 SIZE = (100, 40)
 

@@ -14,10 +14,10 @@ from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.lessons import LessonsScreen
 from cnn_tui.app.screens.stepper import StepperScreen
 from cnn_tui.app.screens.train import TrainScreen
-from cnn_tui.app.widgets.builder_export_dialog import ExportDialog
-from cnn_tui.app.widgets.lesson_list import LessonList
-from cnn_tui.app.widgets.lesson_try_it import TryItCard
-from cnn_tui.app.widgets.quit_confirm import QuitConfirm
+from cnn_tui.app.widgets.builder.export_dialog import ExportDialog
+from cnn_tui.app.widgets.common.quit_confirm import QuitConfirm
+from cnn_tui.app.widgets.lessons.lesson_list import LessonList
+from cnn_tui.app.widgets.lessons.try_it import TryItCard
 
 SIZE = (120, 40)
 LINK_TITLE = "[link=https://example.org]x[/link]"

@@ -7,7 +7,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
-from cnn_tui.app.widgets.number_grid import NumberGrid
+from cnn_tui.app.widgets.stepper.number_grid import NumberGrid
 
 
 class GridApp(App):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
-from cnn_tui.app.widgets.quit_confirm import QuitConfirm
+from cnn_tui.app.widgets.common.quit_confirm import QuitConfirm
 
 SIZE = (100, 30)
 

@@ -14,8 +14,8 @@ from train_pilot import long_run, train_app, wait_for
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.train import TrainScreen
-from cnn_tui.app.widgets.quit_confirm import QuitConfirm
-from cnn_tui.app.widgets.recovery_offer import RecoveryOffer
+from cnn_tui.app.widgets.common.quit_confirm import QuitConfirm
+from cnn_tui.app.widgets.common.recovery_offer import RecoveryOffer
 from cnn_tui.core.stacks.recovery import load_recovery, save_recovery
 from cnn_tui.core.stacks.stack_file import load_stack, save_stack
 from cnn_tui.core.stacks.zoo import resolve_stack

@@ -5,7 +5,7 @@ from __future__ import annotations
 from stepper_pilot import grid, screen_of, text, type_into
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.widgets.stepper_settings import StepperConfig, StepperSettings
+from cnn_tui.app.widgets.stepper.settings import StepperConfig, StepperSettings
 
 WIDE = (120, 40)
 

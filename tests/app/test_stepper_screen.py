@@ -9,8 +9,8 @@ from textual.widgets import Select
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.stepper import FLIP_NOTE, StepperScreen
-from cnn_tui.app.widgets.number_grid import NumberGrid
-from cnn_tui.app.widgets.stepper_settings import StepperSettings
+from cnn_tui.app.widgets.stepper.number_grid import NumberGrid
+from cnn_tui.app.widgets.stepper.settings import StepperSettings
 from cnn_tui.core.convolution.presets import PRESETS
 from cnn_tui.core.convolution.stepper import Step, Trace, format_number, pool2d_trace
 

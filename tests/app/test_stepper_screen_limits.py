@@ -10,8 +10,8 @@ from stepper_pilot import grid, screen_of, text, type_into
 from textual.widgets import Checkbox, Input, Select, Static
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.widgets.calc_message import CalcMessage
-from cnn_tui.app.widgets.calc_result import CalcResult
+from cnn_tui.app.widgets.common.message import CalcMessage
+from cnn_tui.app.widgets.common.result_panel import CalcResult
 from cnn_tui.core.convolution.presets import PRESETS
 
 WIDE = (120, 40)

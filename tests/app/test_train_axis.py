@@ -8,7 +8,7 @@ from textual.widgets import Input
 from train_pilot import SIZE, long_run, quick, screen_of, train_app, until_trained, wait_for
 
 from cnn_tui.app.screens.help import help_rows
-from cnn_tui.app.widgets.train_curves import (
+from cnn_tui.app.widgets.train.curves import (
     TEST_MARKER,
     EpochAxisFormatter,
     TrainCurves,

@@ -10,8 +10,8 @@ from textual.widgets import Input
 from train_pilot import SIZE, quick, screen_of, start_and_wait, train_app
 
 from cnn_tui.app.screens.train import TrainScreen
-from cnn_tui.app.widgets.train_board import TrainBoard
-from cnn_tui.app.widgets.train_status import TrainStatus
+from cnn_tui.app.widgets.train.board import TrainBoard
+from cnn_tui.app.widgets.train.status import TrainStatus
 from cnn_tui.core.training.idx_files import pattern_digits, write_idx_labels, write_mnist_folder
 from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 

@@ -27,14 +27,14 @@ from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.screens.help import HelpScreen, help_rows
 from cnn_tui.app.screens.stepper import StepperScreen
-from cnn_tui.app.widgets.train_board import TrainBoard
-from cnn_tui.app.widgets.train_confusion import TrainConfusion, matrix_rows
-from cnn_tui.app.widgets.train_curves import TrainCurves
-from cnn_tui.app.widgets.train_filters import TrainFilters
-from cnn_tui.app.widgets.train_form import read_input_shape
-from cnn_tui.app.widgets.train_picture import cells_for
-from cnn_tui.app.widgets.train_predictions import PredictionTileView, TrainPredictions
-from cnn_tui.app.widgets.train_status import TrainStatus
+from cnn_tui.app.widgets.train.board import TrainBoard
+from cnn_tui.app.widgets.train.confusion import TrainConfusion, matrix_rows
+from cnn_tui.app.widgets.train.curves import TrainCurves
+from cnn_tui.app.widgets.train.filters import TrainFilters
+from cnn_tui.app.widgets.train.form import read_input_shape
+from cnn_tui.app.widgets.train.picture import cells_for
+from cnn_tui.app.widgets.train.predictions import PredictionTileView, TrainPredictions
+from cnn_tui.app.widgets.train.status import TrainStatus
 from cnn_tui.core.training.metrics import MetricsLog, Point
 from cnn_tui.core.training.model_views import ModelViews, PredictionTile
 from cnn_tui.core.training.train_config import OptimizerSettings, parse_race

@@ -63,11 +63,11 @@ from ...core.views.builder_rows import (
 from ...core.views.fields import FieldError, read_whole
 from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
-from ..widgets.builder_export_dialog import ExportDialog
-from ..widgets.builder_file_dialog import StackFileDialog, typed_path
-from ..widgets.builder_layer_form import LayerForm
-from ..widgets.builder_table import BuilderTable
-from ..widgets.calc_result import CalcResult, ResultLine
+from ..widgets.builder.export_dialog import ExportDialog
+from ..widgets.builder.file_dialog import StackFileDialog, typed_path
+from ..widgets.builder.layer_form import LayerForm
+from ..widgets.builder.stack_table import BuilderTable
+from ..widgets.common.result_panel import CalcResult, ResultLine
 
 Settings = tuple[Shape, str, str]
 """A stack's input shape, name and description: opening a preset or file replaces them."""

@@ -55,11 +55,11 @@ from ...core.views.report import (
     summary_totals,
     transposed_formula,
 )
-from ..widgets.calc_field import CalcField
-from ..widgets.calc_message import CalcMessage
-from ..widgets.calc_receptive_table import ReceptiveFieldTable
-from ..widgets.calc_result import CalcResult, ResultLine
-from ..widgets.tally_table import TallyTable
+from ..widgets.calculators.receptive_table import ReceptiveFieldTable
+from ..widgets.common.labelled_field import CalcField
+from ..widgets.common.message import CalcMessage
+from ..widgets.common.result_panel import CalcResult, ResultLine
+from ..widgets.common.tally_table import TallyTable
 
 TAB_IDS: tuple[str, ...] = ("tab-size", "tab-params", "tab-field", "tab-summary")
 """The calculator tabs, left to right."""

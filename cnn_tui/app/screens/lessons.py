@@ -20,9 +20,9 @@ from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
 from ..messages import OpenTryIt
-from ..widgets.lesson_exercise import ExerciseCard
-from ..widgets.lesson_list import LessonList, lesson_label
-from ..widgets.lesson_try_it import TryItCard
+from ..widgets.lessons.exercise import ExerciseCard
+from ..widgets.lessons.lesson_list import LessonList, lesson_label
+from ..widgets.lessons.try_it import TryItCard
 
 NARROW = 100
 """Below this many columns the lessons list starts hidden."""

@@ -24,8 +24,8 @@ from ...core.convolution.stepper import (
 )
 from ...core.plain_text import visible
 from ...core.views.stepper_config import StepperConfig
-from ..widgets.number_grid import NumberGrid
-from ..widgets.stepper_settings import StepperSettings
+from ..widgets.stepper.number_grid import NumberGrid
+from ..widgets.stepper.settings import StepperSettings
 
 STEP_KEYS = Binding.Group("Step")
 """Next and back share one footer entry: 'n p Step'."""

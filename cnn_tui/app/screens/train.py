@@ -26,13 +26,13 @@ from ...core.training.model_views import ModelViews, compute_views
 from ...core.training.train_config import TrainConfig
 from ...core.views.fields import FieldError
 from ...core.views.train_status import board_rows, clock, ending_of, progress
-from ..widgets.train_board import TrainBoard
-from ..widgets.train_confusion import TrainConfusion
-from ..widgets.train_curves import TrainCurves
-from ..widgets.train_filters import TrainFilters
-from ..widgets.train_form import TrainForm
-from ..widgets.train_predictions import TrainPredictions
-from ..widgets.train_status import TrainStatus
+from ..widgets.train.board import TrainBoard
+from ..widgets.train.confusion import TrainConfusion
+from ..widgets.train.curves import TrainCurves
+from ..widgets.train.filters import TrainFilters
+from ..widgets.train.form import TrainForm
+from ..widgets.train.predictions import TrainPredictions
+from ..widgets.train.status import TrainStatus
 
 if TYPE_CHECKING:
     from ...core.training.loop import LiveRun, TrainResult

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ...core.training.metrics import MetricsLog
-from ...core.views.train_status import status_line
+from ....core.training.metrics import MetricsLog
+from ....core.views.train_status import status_line
 
 NO_RUN = "no run yet: ctrl+r (or Start) trains with the form"
 """The line before the first run."""

@@ -8,8 +8,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
 
-from ...core.stacks.tally import Tally
-from ...core.views.report import (
+from ....core.stacks.tally import Tally
+from ....core.views.report import (
     SUMMARY_COLUMNS,
     SummaryLine,
     column_widths,

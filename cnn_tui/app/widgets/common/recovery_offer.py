@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from ...core.plain_text import visible
+from ....core.plain_text import visible
 
 
 class RecoveryOffer(ModalScreen[bool]):

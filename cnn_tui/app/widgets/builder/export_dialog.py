@@ -14,10 +14,10 @@ from textual.containers import Horizontal, ScrollableContainer, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from ...core.plain_text import visible
-from ...core.safe_files import same_file, write_atomic
-from .builder_file_dialog import shown_path, typed_path
-from .calc_message import CalcMessage
+from ....core.plain_text import visible
+from ....core.safe_files import same_file, write_atomic
+from ..common.message import CalcMessage
+from .file_dialog import shown_path, typed_path
 
 
 def python_grammar_installed() -> bool:

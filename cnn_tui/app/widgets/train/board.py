@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...core.training.metrics import MetricsLog
-from ...core.views.train_status import BOARD_COLUMNS as COLUMNS
-from ...core.views.train_status import BoardRow, board_rows
+from ....core.training.metrics import MetricsLog
+from ....core.views.train_status import BOARD_COLUMNS as COLUMNS
+from ....core.views.train_status import BoardRow, board_rows
 
 
 class TrainBoard(DataTable):

@@ -9,8 +9,8 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
-from ...core.views.builder_rows import COLLAPSED, EXPANDED
-from .tally_table import TallyTable
+from ....core.views.builder_rows import COLLAPSED, EXPANDED
+from ..common.tally_table import TallyTable
 
 
 class BuilderTable(TallyTable):

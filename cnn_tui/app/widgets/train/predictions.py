@@ -12,8 +12,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from ...core.training.model_views import PredictionTile
-from .train_picture import TrainPicture
+from ....core.training.model_views import PredictionTile
+from .picture import TrainPicture
 
 TILE_WIDTH = 16
 """Columns per tile: the picture and 'airplane  91%' fit."""

@@ -16,11 +16,11 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioSet, Static
 from textual.worker import get_current_worker
 
-from ...core.course.lesson_answers import LessonState, Verdict, check_task
-from ...core.course.lessons import Exercise, Lesson, LessonError
-from ...core.course.marking import expected_text, mark
-from ...core.plain_text import visible
-from .lesson_choice import ChoiceButton
+from ....core.course.lesson_answers import LessonState, Verdict, check_task
+from ....core.course.lessons import Exercise, Lesson, LessonError
+from ....core.course.marking import expected_text, mark
+from ....core.plain_text import visible
+from .choice import ChoiceButton
 
 KIND_TITLES = {
     "number": "Predict the number",

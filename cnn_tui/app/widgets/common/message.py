@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from ...core.plain_text import visible
+from ....core.plain_text import visible
 
 
 class CalcMessage(Static):

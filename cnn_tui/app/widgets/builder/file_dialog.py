@@ -14,9 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
-from ...core.safe_files import file_signature, same_file
-from .builder_json_tree import JsonFileTree
-from .calc_message import CalcMessage
+from ....core.safe_files import file_signature, same_file
+from ..common.message import CalcMessage
+from .json_tree import JsonFileTree
 
 DialogMode = Literal["save", "open"]
 

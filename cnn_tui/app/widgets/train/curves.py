@@ -16,8 +16,8 @@ from textual_plot import (
     PlotWidget,
 )
 
-from ...core.training.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
-from ...core.views.train_status import TEST_COLOUR, run_colour
+from ....core.training.metrics import AXES, Axis, MetricsLog, epoch_ticks, smooth, tick_labels
+from ....core.views.train_status import TEST_COLOUR, run_colour
 
 TEST_MARKER = "●"
 """Test-set points (after each epoch) are drawn as markers on their line."""

@@ -6,9 +6,9 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ...core.course.lessons import Course, Lesson
-from ...core.course.progress import Progress
-from ...core.plain_text import visible
+from ....core.course.lessons import Course, Lesson
+from ....core.course.progress import Progress
+from ....core.plain_text import visible
 
 
 def lesson_label(lesson: Lesson, progress: Progress, course: str) -> Text:

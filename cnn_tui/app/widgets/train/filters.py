@@ -12,7 +12,7 @@ from textual.containers import Horizontal, ItemGrid, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
-from .train_picture import TrainPicture, cells_for
+from .picture import TrainPicture, cells_for
 
 MAP_WIDTH = 12
 """Feature maps are drawn at most this many columns wide (24x24 maps: 12x6 cells)."""

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.events import Resize
 
-from ...core.stacks.receptive_field import FieldRow
-from ...core.views.report import FIELD_COLUMNS, field_cells
-from .result_table import ResultTable
+from ....core.stacks.receptive_field import FieldRow
+from ....core.views.report import FIELD_COLUMNS, field_cells
+from ..common.result_table import ResultTable
 
 LAYER_MIN_WIDTH = 12
 """Long block labels (a whole residual body) shrink to the room left, down to this, and end

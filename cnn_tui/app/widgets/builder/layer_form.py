@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ...core.stacks.layers import (
+from ....core.stacks.layers import (
     LAYER_TYPES,
     Layer,
     Shape,
@@ -24,11 +24,11 @@ from ...core.stacks.layers import (
     is_required_value,
     layer_from_dict,
 )
-from ...core.stacks.spec_parser import parse_layers
-from ...core.stacks.tally import short_count, tally
-from ...core.views.fields import FieldError
-from .calc_field import CalcField
-from .calc_message import CalcMessage
+from ....core.stacks.spec_parser import parse_layers
+from ....core.stacks.tally import short_count, tally
+from ....core.views.fields import FieldError
+from ..common.labelled_field import CalcField
+from ..common.message import CalcMessage
 
 FORM_KINDS: tuple[str, ...] = (
     "conv",

@@ -8,8 +8,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, Static
 
-from ...core.course.lessons import TryIt
-from ...core.plain_text import visible
+from ....core.course.lessons import TryIt
+from ....core.plain_text import visible
 
 SCREEN_TITLES = {
     "stepper": "Stepper",

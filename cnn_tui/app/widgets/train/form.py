@@ -13,10 +13,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
-from ...core.stacks.layers import Shape, StackError, format_shape, parse_shape
-from ...core.stacks.zoo import PRESETS, resolve_stack
-from ...core.training.data import DATASETS, DatasetInfo
-from ...core.training.train_config import (
+from ....core.stacks.layers import Shape, StackError, format_shape, parse_shape
+from ....core.stacks.zoo import PRESETS, resolve_stack
+from ....core.training.data import DATASETS, DatasetInfo
+from ....core.training.train_config import (
     DEFAULT_LR,
     DEVICES,
     MAX_RACE,
@@ -32,7 +32,7 @@ from ...core.training.train_config import (
     parse_betas,
     parse_race,
 )
-from ...core.views.fields import FieldError, read_whole
+from ....core.views.fields import FieldError, read_whole
 
 DEFAULT_BETAS = OptimizerSettings().betas
 """Adam's usual betas: the betas field's grey hint, and what an empty field means."""

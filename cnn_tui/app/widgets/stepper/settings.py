@@ -10,9 +10,9 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
-from ...core.convolution.presets import PRESETS
-from ...core.views.fields import FieldError
-from ...core.views.stepper_config import MAX_CHANNELS, MAX_FILTERS, StepperConfig, read_config
+from ....core.convolution.presets import PRESETS
+from ....core.views.fields import FieldError
+from ....core.views.stepper_config import MAX_CHANNELS, MAX_FILTERS, StepperConfig, read_config
 
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("conv 2-D", "conv2d"),

@@ -1,0 +1,1 @@
+"""Widgets of the calculators screen: the receptive-field table."""
