@@ -8,6 +8,7 @@ import sys
 import threading
 
 import pytest
+from pilot_waits import wait_for
 from textual.widgets import Input, Select
 
 from cnn_tui.app.app import CnnTuiApp
@@ -279,10 +280,8 @@ async def test_open_picks_a_file_from_the_tree(tmp_path, monkeypatch):
         dialog = pilot.app.screen
         assert isinstance(dialog, StackFileDialog)
         tree = dialog.query_one("#file-dialog-tree")
-        for _ in range(50):  # the tree lists the folder in a worker that stays alive
-            await pilot.pause(0.02)
-            if tree.root.children:
-                break
+        # the tree lists the folder in a worker that stays alive
+        await wait_for(pilot, lambda: bool(tree.root.children))
         labels = [str(node.label) for node in tree.root.children]
         assert labels == ["lenet.json"]  # .json files and folders only
         tree.focus()

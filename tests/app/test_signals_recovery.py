@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
-from train_pilot import long_run, train_app, wait_for
+from pilot_waits import wait_for
+from train_pilot import long_run, train_app
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
@@ -100,7 +100,7 @@ async def test_a_signal_with_nothing_unsaved_writes_no_recovery_file(own_recover
     assert not own_recovery_file.exists()
 
 
-async def test_a_signal_stops_a_training_run(own_recovery_file):
+async def test_a_signal_stops_a_training_run(own_recovery_file, point_arrivals):
     app = train_app(long_run())
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -112,10 +112,8 @@ async def test_a_signal_stops_a_training_run(own_recovery_file):
         await send(pilot, signal.SIGTERM)
     assert app.return_code == 143
     assert worker is not None and worker.cancelled_event.is_set()
-    deadline = time.monotonic() + 60  # the engine ends within a batch of seeing the event
-    while not screen.metrics.points("sgd", "stopped") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert screen.metrics.points("sgd", "stopped")
+    # the engine ends within a batch of seeing the event, and logs it
+    assert point_arrivals.wait(lambda: bool(screen.metrics.points("sgd", "stopped")))
 
 
 def kept(own_recovery_file, mnist_file):

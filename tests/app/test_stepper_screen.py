@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from pilot_waits import wait_for
 from stepper_pilot import grid, screen_of, text, type_into
 from textual.widgets import Select
 
@@ -467,11 +468,7 @@ async def test_space_plays_pauses_and_plays_on_to_the_end():
         await pilot.press("plus", "plus", "plus")  # 2/s -> 8/s; the third press stays at 8/s
         await pilot.press("space")
         assert text(pilot, "step-info").endswith("playing 8/s")
-        for _ in range(100):  # wait for the timer, however slow the machine
-            if screen.index > 0:
-                break
-            await pilot.pause(0.05)
-        assert screen.index > 0
+        await wait_for(pilot, lambda: screen.index > 0)  # the timer's first tick
         await pilot.press("space")
         paused_at = screen.index
         assert not text(pilot, "step-info").endswith("/s")
@@ -480,11 +477,7 @@ async def test_space_plays_pauses_and_plays_on_to_the_end():
         assert counter(pilot) == f"step {paused_at + 1}/9"
 
         await pilot.press("space")
-        for _ in range(200):
-            if screen.timer is None:
-                break
-            await pilot.pause(0.05)
-        assert screen.timer is None  # it stopped by itself on the last cell
+        await wait_for(pilot, lambda: screen.timer is None)  # it stops by itself on the last cell
         assert counter(pilot) == "step 9/9"
         assert grid(pilot, "output-0").rendered_lines()[1:] == LECTURE_FINAL["seed-conv"]
         assert not text(pilot, "step-info").endswith("/s")

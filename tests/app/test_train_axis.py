@@ -4,8 +4,9 @@ labels follow, and the choice holds from run to run."""
 
 from __future__ import annotations
 
+from pilot_waits import wait_for
 from textual.widgets import Input
-from train_pilot import SIZE, long_run, quick, screen_of, train_app, until_trained, wait_for
+from train_pilot import SIZE, long_run, quick, screen_of, train_app, until_trained
 
 from cnn_tui.app.screens.help import help_rows
 from cnn_tui.app.widgets.train.curves import (

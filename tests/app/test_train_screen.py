@@ -5,11 +5,10 @@ status and board figures from hand-made logs, and snapshots."""
 from __future__ import annotations
 
 import math
-import threading
-import time
 
 import numpy as np
 import pytest
+from pilot_waits import wait_for
 from textual.widgets import Checkbox, Input, Select, Static
 from train_pilot import (
     SIZE,
@@ -20,7 +19,6 @@ from train_pilot import (
     set_field,
     train_app,
     until_trained,
-    wait_for,
 )
 
 from cnn_tui.app.app import CnnTuiApp
@@ -116,27 +114,11 @@ async def test_stop_ends_the_run_within_a_batch_and_keeps_what_it_learned():
         assert screen.result is not None and screen.result.runs[0].model is not None
 
 
-class WatchedPause(threading.Event):
-    """A pause event that counts the engine's looks at it while it is set: the first look means
-    the batch in hand and its report are done and the engine waits; each later one is a turn of
-    its waiting loop. Looks from the UI thread (the screen's redraws) are not counted."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.engine_looks = 0
-
-    def is_set(self) -> bool:
-        held = super().is_set()
-        if held and threading.current_thread() is not threading.main_thread():
-            self.engine_looks += 1
-        return held
-
-
-async def test_pause_holds_the_run_and_resume_lets_it_go_on():
+async def test_pause_holds_the_run_and_resume_lets_it_go_on(watched_pause):
     async with train_app(long_run()).run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = screen_of(pilot)
-        pause = screen.pause_event = WatchedPause()
+        pause = screen.pause_event = watched_pause
         await pilot.press("ctrl+r")
         # and the screen has drawn the start (its 'training: ...' line would cover 'paused')
         await wait_for(
@@ -191,7 +173,7 @@ async def test_switching_modes_keeps_the_run_going_and_drawing_waits():
         await until_trained(pilot)
 
 
-async def test_quitting_stops_a_paused_run_cleanly():
+async def test_quitting_stops_a_paused_run_cleanly(point_arrivals):
     app = train_app(long_run())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -201,10 +183,8 @@ async def test_quitting_stops_a_paused_run_cleanly():
         await pilot.press("p")
         log = screen.metrics
         await pilot.press("q")
-    deadline = time.monotonic() + 30
-    while kinds(log, "sgd")[-1] != "stopped" and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert kinds(log, "sgd")[-1] == "stopped"
+    # the engine, woken from its pause by the stop, logs `stopped` within a batch
+    assert point_arrivals.wait(lambda: kinds(log, "sgd")[-1] == "stopped")
 
 
 # ---------------------------------------------------------------------------------------------

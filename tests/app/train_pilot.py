@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
+from pilot_waits import wait_for
 from textual.widgets import Input
 
 from cnn_tui.app.app import CnnTuiApp
@@ -14,9 +12,6 @@ from cnn_tui.core.training.train_config import TrainConfig
 SIZE = (120, 40)
 TINY = "conv(4,3) relu maxpool(2) flatten fc(10)"
 """410 parameters on 8x8 digits: an epoch of 256 images takes a few milliseconds on a CPU."""
-
-WAIT = 90.0
-"""The longest any test waits for the engine (the first run imports torch and loads digits)."""
 
 
 def quick(**changes) -> TrainConfig:
@@ -46,15 +41,6 @@ def screen_of(pilot) -> TrainScreen:
     screen = pilot.app.screen
     assert isinstance(screen, TrainScreen)
     return screen
-
-
-async def wait_for(pilot, condition: Callable[[], bool], seconds: float = WAIT) -> None:
-    """Let the app run until condition() holds; fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("waited too long")
-        await pilot.pause(0.05)
 
 
 async def until_trained(pilot) -> TrainScreen:

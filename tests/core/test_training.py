@@ -173,23 +173,8 @@ def test_a_run_stopped_before_its_first_step_is_not_scored():
     assert result.runs[0].test_accuracy is None
 
 
-class WatchedPause(threading.Event):
-    """A pause event that counts the engine's looks at it while it is set (the first look is
-    the loop stopping to wait, each later one a turn of its waiting loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.looks = threading.Semaphore(0)
-
-    def is_set(self) -> bool:
-        held = super().is_set()
-        if held and threading.current_thread() is not threading.main_thread():
-            self.looks.release()
-        return held
-
-
-def test_pause_holds_the_loop_until_cleared():
-    pause = WatchedPause()
+def test_pause_holds_the_loop_until_cleared(watched_pause):
+    pause = watched_pause
     stop = threading.Event()
     pause.set()
     log = MetricsLog()
