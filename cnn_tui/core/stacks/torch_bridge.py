@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..plain_text import printable
+from .blocks import Block, Concat, DenseBlock, Placed, Residual, walk
+from .layer_settings import non_finite_setting
 from .layers import (
     GELU,
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
-    Block,
-    Concat,
     Conv2d,
-    DenseBlock,
     Dropout,
     Dropout2d,
     Flatten,
@@ -30,22 +29,14 @@ from .layers import (
     LocalResponseNorm,
     LogSoftmax,
     MaxPool2d,
-    Placed,
     ReLU,
-    Residual,
-    Shape,
     Sigmoid,
     Softmax,
-    Stack,
-    StackError,
     Tanh,
-    format_shape,
-    non_finite_setting,
-    parse_shape,
-    per_axis,
-    walk,
 )
+from .shapes import Shape, StackError, format_shape, parse_shape, per_axis
 from .spec_parser import parse_layers
+from .stack import Stack
 
 if TYPE_CHECKING:
     from torch import nn
