@@ -12,8 +12,8 @@ import json
 import sys
 import warnings
 
-from cnn_tui.core.stacks.layers import Stack
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.training.memory_check import (
     estimated_saved_bytes,
     measure_cuda_step,

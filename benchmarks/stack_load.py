@@ -9,7 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cnn_tui.core.stacks.layers import StackError
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.stack_file import load_stack
 
 ROWS = (1_000, 5_000, 10_000, 20_000, 200_000)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cnn_tui.core.course.lesson_answers import compute
 from cnn_tui.core.course.lessons import LessonError, parse_lesson
-from cnn_tui.core.stacks.layers import StackError
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_file import loads_stack
 

@@ -18,7 +18,6 @@ from textual.widgets import TabbedContent
 from ..core.course.lesson_answers import LessonState
 from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
-from ..core.stacks.layers import Stack
 from ..core.stacks.recovery import (
     Recovered,
     RecoveryError,
@@ -28,6 +27,7 @@ from ..core.stacks.recovery import (
     save_recovery,
     set_aside,
 )
+from ..core.stacks.stack import Stack
 from ..core.training.train_config import TrainConfig
 from .messages import OpenTryIt, UseStackInTrain
 from .screens.builder import BuilderScreen

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from ..core.course.lessons import TryIt
-from ..core.stacks.layers import Stack
+from ..core.stacks.stack import Stack
 
 
 @dataclass

@@ -12,8 +12,8 @@ from ..core.convolution.arithmetic import (
     transposed_output_size,
 )
 from ..core.plain_text import visible
-from ..core.stacks.layers import format_shape
 from ..core.stacks.receptive_field import receptive_fields
+from ..core.stacks.shapes import format_shape
 from ..core.views import report
 from .common import _console, _load_stack, _print_json, _text, escape
 from .render import _print_formula

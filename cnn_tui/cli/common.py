@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..core.plain_text import visible
-from ..core.stacks.layers import Stack, StackError, parse_shape
+from ..core.stacks.shapes import StackError, parse_shape
+from ..core.stacks.stack import Stack
 from ..core.training.train_config import ConfigError, parse_betas
 from ..core.views.fields import FieldError, read_padding, read_whole
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from ..core.convolution.arithmetic import ArithmeticError_
-from ..core.stacks.layers import StackError
+from ..core.stacks.shapes import StackError
 from .app_launch import open_app
 from .common import EXIT_BAD_INPUT, UsageError, _console, _error
 from .parser import build_parser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.stacks.layers import format_shape
+from ..core.stacks.shapes import format_shape
 from ..core.stacks.tally import short_count, tally
 from .common import _console, _print_json
 

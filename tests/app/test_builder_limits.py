@@ -12,7 +12,7 @@ from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
 from cnn_tui.app.widgets.builder.file_dialog import StackFileDialog
 from cnn_tui.app.widgets.builder.layer_form import LayerForm
-from cnn_tui.core.stacks.layers import nesting_depth
+from cnn_tui.core.stacks.stack import nesting_depth
 
 SIZE = (110, 40)
 

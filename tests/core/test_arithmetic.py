@@ -20,9 +20,9 @@ from cnn_tui.core.convolution.arithmetic import (
     size_report,
     transposed_output_size,
 )
-from cnn_tui.core.stacks.layers import Stack as LayerStack
 from cnn_tui.core.stacks.receptive_field import receptive_fields
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack as LayerStack
 
 PROPERTY = settings(max_examples=50, deadline=None)
 # torch warns that it copies the input for an even 'same' kernel; the shape is still exact.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cnn_tui.core.stacks.layers import MAX_NESTING, Layer, Residual
+from cnn_tui.core.stacks.blocks import Residual
+from cnn_tui.core.stacks.layers import Layer
+from cnn_tui.core.stacks.shapes import MAX_NESTING
 from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.tally import tally
 from cnn_tui.core.stacks.zoo import resolve_stack

@@ -11,8 +11,10 @@ from dataclasses import replace
 import pytest
 
 from cnn_tui.cli import main
-from cnn_tui.core.stacks.layers import Conv2d, Stack, StackError
+from cnn_tui.core.stacks.layers import Conv2d
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.stack_file import loads_stack
 from cnn_tui.core.stacks.torch_bridge import _literal, export_source
 

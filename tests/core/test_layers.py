@@ -8,14 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cnn_tui.core.stacks.blocks import (
+    Concat,
+    DenseBlock,
+    Residual,
+    format_layers,
+    infer_output,
+    walk,
+)
+from cnn_tui.core.stacks.layer_settings import layer_from_dict
 from cnn_tui.core.stacks.layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
-    Concat,
     Conv2d,
-    DenseBlock,
     Dropout,
     Dropout2d,
     Flatten,
@@ -25,20 +32,13 @@ from cnn_tui.core.stacks.layers import (
     LogSoftmax,
     MaxPool2d,
     ReLU,
-    Residual,
     Sigmoid,
     Softmax,
-    Stack,
-    StackError,
     Tanh,
-    format_layers,
-    format_shape,
-    infer_output,
-    layer_from_dict,
-    parse_shape,
-    walk,
 )
+from cnn_tui.core.stacks.shapes import StackError, format_shape, parse_shape
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 
 PROPERTY = settings(max_examples=50, deadline=None)
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")

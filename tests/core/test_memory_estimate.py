@@ -18,9 +18,9 @@ from cnn_tui.core.stacks.layers import (
     LocalResponseNorm,
     MaxPool2d,
     ReLU,
-    Stack,
 )
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.tally import Saved, saved_for_backward, saved_parts, tally
 
 torch = pytest.importorskip("torch")

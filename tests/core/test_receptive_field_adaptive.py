@@ -17,9 +17,11 @@ from cnn_tui.core.convolution.arithmetic import (
     adaptive_geometry,
     adaptive_windows,
 )
-from cnn_tui.core.stacks.layers import AdaptiveAvgPool2d, AvgPool2d, Conv2d, LayerError, ReLU, Stack
+from cnn_tui.core.stacks.layers import AdaptiveAvgPool2d, AvgPool2d, Conv2d, ReLU
 from cnn_tui.core.stacks.receptive_field import receptive_fields
+from cnn_tui.core.stacks.shapes import LayerError
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.zoo import resolve_stack
 from cnn_tui.core.views.report import field_cells, field_note
 

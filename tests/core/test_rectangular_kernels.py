@@ -10,19 +10,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.stacks.layers import (
-    AvgPool2d,
-    Conv2d,
-    Layer,
-    MaxPool2d,
-    Stack,
-    StackError,
-    coerce,
-    format_layers,
-    layer_from_dict,
-)
+from cnn_tui.core.stacks.blocks import format_layers
+from cnn_tui.core.stacks.layer_settings import coerce, layer_from_dict
+from cnn_tui.core.stacks.layers import AvgPool2d, Conv2d, Layer, MaxPool2d
 from cnn_tui.core.stacks.receptive_field import receptive_fields
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.stack_file import dumps_stack, loads_stack
 from cnn_tui.core.stacks.tally import saved_for_backward, tally
 from cnn_tui.core.views.report import field_cells

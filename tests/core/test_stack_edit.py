@@ -2,7 +2,9 @@
 
 import pytest
 
-from cnn_tui.core.stacks.layers import ReLU, StackError, format_layers
+from cnn_tui.core.stacks.blocks import format_layers
+from cnn_tui.core.stacks.layers import ReLU
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_edit import (
     EditHistory,

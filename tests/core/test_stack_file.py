@@ -8,8 +8,9 @@ import os
 import pytest
 
 from cnn_tui.core.safe_files import write_atomic
-from cnn_tui.core.stacks.layers import Stack, StackError
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.stack_file import dumps_stack, load_stack, loads_stack, save_stack
 
 LECTURE_MNIST = "conv(20,5) relu maxpool(2) conv(50,5) relu maxpool(2) flatten fc(500) relu fc(10)"

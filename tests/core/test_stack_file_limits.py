@@ -11,7 +11,8 @@ import struct
 import pytest
 
 from cnn_tui.core.safe_files import STACK_FILE_LIMIT
-from cnn_tui.core.stacks.layers import MAX_LAYERS, StackError, coerce, parse_shape
+from cnn_tui.core.stacks.layer_settings import coerce
+from cnn_tui.core.stacks.shapes import MAX_LAYERS, StackError, parse_shape
 from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.stack_file import MAX_TEXT, _layer_lines, load_stack, loads_stack
 from cnn_tui.core.training.idx_files import IdxError, parse_idx, read_idx

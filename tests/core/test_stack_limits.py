@@ -8,20 +8,12 @@ import math
 
 import pytest
 
-from cnn_tui.core.stacks.layers import (
-    MAX_NESTING,
-    LeakyReLU,
-    LocalResponseNorm,
-    ReLU,
-    Stack,
-    StackError,
-    coerce,
-    format_layers,
-    nesting_depth,
-    parse_shape,
-    row_count,
-)
+from cnn_tui.core.stacks.blocks import format_layers
+from cnn_tui.core.stacks.layer_settings import coerce
+from cnn_tui.core.stacks.layers import LeakyReLU, LocalResponseNorm, ReLU
+from cnn_tui.core.stacks.shapes import MAX_NESTING, StackError, parse_shape
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack, nesting_depth, row_count
 from cnn_tui.core.stacks.stack_file import load_stack, loads_stack, save_stack
 from cnn_tui.core.stacks.tally import short_bytes, short_count, tally
 from cnn_tui.core.stacks.torch_bridge import export_source

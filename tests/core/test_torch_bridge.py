@@ -12,17 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnn_tui.core.stacks.layers import (
-    AvgPool2d,
-    Concat,
-    Conv2d,
-    MaxPool2d,
-    Stack,
-    StackError,
-    infer_output,
-    walk,
-)
+from cnn_tui.core.stacks.blocks import Concat, infer_output, walk
+from cnn_tui.core.stacks.layers import AvgPool2d, Conv2d, MaxPool2d
+from cnn_tui.core.stacks.shapes import StackError
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 
 torch = pytest.importorskip("torch")
 

@@ -11,7 +11,7 @@ from training_helpers import TINY, tiny
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from cnn_tui.core.stacks.layers import StackError  # noqa: E402
+from cnn_tui.core.stacks.shapes import StackError  # noqa: E402
 from cnn_tui.core.stacks.torch_bridge import build_module  # noqa: E402
 from cnn_tui.core.stacks.zoo import resolve_stack  # noqa: E402
 from cnn_tui.core.training.checkpoints import load_checkpoint  # noqa: E402

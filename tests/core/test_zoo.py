@@ -8,15 +8,11 @@ from typing import Any
 
 import pytest
 
-from cnn_tui.core.stacks.layers import (
-    Layer,
-    LocalResponseNorm,
-    Stack,
-    StackError,
-    format_shape,
-    walk,
-)
+from cnn_tui.core.stacks.blocks import walk
+from cnn_tui.core.stacks.layers import Layer, LocalResponseNorm
+from cnn_tui.core.stacks.shapes import StackError, format_shape
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.zoo import PRESETS, Preset, UnknownPresetError, get_preset, resolve_stack
 
 EXPECTED_PARAMS = {

@@ -23,7 +23,7 @@ from cnn_tui.core.course.answer_expressions import (
 from cnn_tui.core.course.lesson_answers import ANSWERS, CHECKS, LessonState, check_task, compute
 from cnn_tui.core.course.lessons import Exercise, LessonError, load_course, parse_lesson
 from cnn_tui.core.course.marking import validate_course_answers
-from cnn_tui.core.stacks.layers import Stack
+from cnn_tui.core.stacks.stack import Stack
 from cnn_tui.core.stacks.spec_parser import parse_layers
 
 FRONT = "---\ntitle: Limits\norder: 1\nminutes: 5\nobjectives:\n  - x\n---\n\n# Limits\n"

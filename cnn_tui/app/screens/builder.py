@@ -20,18 +20,11 @@ from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
 from ...core.safe_files import file_signature, same_file
-from ...core.stacks.layers import (
-    Concat,
-    Layer,
-    Shape,
-    Stack,
-    StackError,
-    format_layers,
-    format_shape,
-    parse_shape,
-    row_count,
-)
+from ...core.stacks.blocks import Concat, format_layers
+from ...core.stacks.layers import Layer
+from ...core.stacks.shapes import Shape, StackError, format_shape, parse_shape
 from ...core.stacks.spec_parser import parse_layers
+from ...core.stacks.stack import Stack, row_count
 from ...core.stacks.stack_edit import (
     EditHistory,
     Layers,

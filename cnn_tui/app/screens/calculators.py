@@ -33,16 +33,9 @@ from ...core.convolution.arithmetic import (
     output_size,
     size_report,
 )
-from ...core.stacks.layers import (
-    MAX_LAYERS,
-    Shape,
-    Stack,
-    StackError,
-    format_shape,
-    parse_shape,
-    row_count,
-)
 from ...core.stacks.receptive_field import FieldRow, receptive_fields
+from ...core.stacks.shapes import MAX_LAYERS, Shape, StackError, format_shape, parse_shape
+from ...core.stacks.stack import Stack, row_count
 from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
 from ...core.stacks.zoo import resolve_stack
 from ...core.views.fields import FieldError, read_padding, read_whole

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.plain_text import visible
-from ...core.stacks.layers import Stack
+from ...core.stacks.stack import Stack
 from ...core.training.metrics import AXES, Axis, MetricsLog, Point
 from ...core.training.model_views import ModelViews, compute_views
 from ...core.training.train_config import TrainConfig

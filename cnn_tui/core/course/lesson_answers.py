@@ -21,14 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from ..convolution import arithmetic
-from ..stacks.layers import (
-    ALIASES,
-    LAYER_TYPES,
-    Stack,
-    format_shape,
-    parse_shape,
-    row_count,
-)
+from ..stacks.layer_settings import ALIASES, LAYER_TYPES
+from ..stacks.shapes import format_shape, parse_shape
+from ..stacks.stack import Stack, row_count
 from .answer_expressions import ERRORS as EXPRESSION_ERRORS
 from .answer_expressions import (
     charge,

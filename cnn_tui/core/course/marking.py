@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any
 
-from ..stacks.layers import StackError
+from ..stacks.shapes import StackError
 from .answer_expressions import ExpressionLimitError, parse, reason
 from .lesson_answers import CHECKS, LessonState, Verdict, check_task, compute
 from .lessons import Exercise, Lesson, LessonError

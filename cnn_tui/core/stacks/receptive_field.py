@@ -12,17 +12,10 @@ from ..convolution.arithmetic import (
     adaptive_field_step,
     receptive_field_step,
 )
-from .layers import (
-    AdaptiveAvgPool2d,
-    Concat,
-    DenseBlock,
-    Layer,
-    Residual,
-    Shape,
-    Stack,
-    per_axis,
-    walk,
-)
+from .blocks import Concat, DenseBlock, Residual, walk
+from .layers import AdaptiveAvgPool2d, Layer
+from .shapes import Shape, per_axis
+from .stack import Stack
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
-from .layers import Stack, StackError
+from .shapes import StackError
+from .stack import Stack
 from .stack_file import dumps_stack, loads_stack
 
 SOURCE_FIELD = "recovered_from"

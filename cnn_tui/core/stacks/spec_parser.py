@@ -7,20 +7,11 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from ..convolution.arithmetic import PADDING_MODES
-from .layers import (
-    ALIASES,
-    LAYER_TYPES,
-    MAX_LAYERS,
-    MAX_NESTING,
-    Block,
-    Concat,
-    Layer,
-    Residual,
-    StackError,
-    coerce,
-    is_required_value,
-    row_count,
-)
+from .blocks import Block, Concat, Residual
+from .layer_settings import ALIASES, LAYER_TYPES, coerce
+from .layers import Layer, is_required_value
+from .shapes import MAX_LAYERS, MAX_NESTING, StackError
+from .stack import row_count
 
 _ASCII_WHOLE = re.compile(r"[0-9]+")
 """Digits as typed on a keyboard: str.isdigit() and int() also take '２０' and '²'."""

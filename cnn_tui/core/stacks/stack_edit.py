@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Generic, TypeVar
 
-from .layers import Concat, Layer, Residual, StackError
+from .blocks import Concat, Residual
+from .layers import Layer
+from .shapes import StackError
 
 Path = tuple[int, ...]
 """0-based: (i,) is top-level layer i; (i, b, j) is layer j of branch b of block i."""

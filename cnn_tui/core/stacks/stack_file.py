@@ -8,17 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from ..safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
-from .layers import (
-    MAX_LAYERS,
-    MAX_NESTING,
-    PAIR_FIELDS,
-    Stack,
-    StackError,
-    format_shape,
-    layer_from_dict,
-    parse_shape,
-    row_count,
-)
+from .layer_settings import layer_from_dict
+from .shapes import MAX_LAYERS, MAX_NESTING, PAIR_FIELDS, StackError, format_shape, parse_shape
+from .stack import Stack, row_count
 
 FORMAT = "cnn-tui-stack"
 VERSION = 2

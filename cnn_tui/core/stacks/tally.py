@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from ..convolution.arithmetic import (
     resolve_padding,
 )
+from .blocks import walk
 from .layers import (
     GELU,
     AdaptiveAvgPool2d,
@@ -26,16 +27,12 @@ from .layers import (
     LogSoftmax,
     MaxPool2d,
     ReLU,
-    Shape,
     Sigmoid,
     Softmax,
-    Stack,
-    StackError,
     Tanh,
-    format_shape,
-    per_axis,
-    walk,
 )
+from .shapes import Shape, StackError, format_shape, per_axis
+from .stack import Stack
 
 DTYPE_BYTES: dict[str, int] = {"fp32": 4, "fp16": 2, "bf16": 2, "fp64": 8}
 """Bytes per number for each dtype a student may pick."""

@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..plain_text import printable
+from .blocks import Block, Concat, DenseBlock, Placed, Residual, walk
+from .layer_settings import non_finite_setting
 from .layers import (
     GELU,
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm1d,
     BatchNorm2d,
-    Block,
-    Concat,
     Conv2d,
-    DenseBlock,
     Dropout,
     Dropout2d,
     Flatten,
@@ -30,22 +29,14 @@ from .layers import (
     LocalResponseNorm,
     LogSoftmax,
     MaxPool2d,
-    Placed,
     ReLU,
-    Residual,
-    Shape,
     Sigmoid,
     Softmax,
-    Stack,
-    StackError,
     Tanh,
-    format_shape,
-    non_finite_setting,
-    parse_shape,
-    per_axis,
-    walk,
 )
+from .shapes import Shape, StackError, format_shape, parse_shape, per_axis
 from .spec_parser import parse_layers
+from .stack import Stack
 
 if TYPE_CHECKING:
     from torch import nn
@@ -468,7 +459,28 @@ def export_source(
     params = engine_parameter_count(layers, shape)
     uses = _Uses()
     output = nodes[-1].placed.output_shape if nodes else shape
+    init, forward = _init_and_forward(nodes, shape, uses)
+    helpers = _helper_sources(uses)
+    header = _export_header(class_name, layers, shape, named, params)
 
+    imports = ["import torch"]
+    if uses.functional:
+        imports.append("import torch.nn.functional as F")
+    imports.append("from torch import nn")
+
+    parts = [
+        "\n".join(header),
+        "\n".join(imports),
+        *(h.rstrip("\n") for h in helpers),
+        _class_source(class_name, shape, output, params, init, forward),
+        _main_check(class_name, shape),
+    ]
+    return "\n\n\n".join(parts[:1]) + "\n\n" + "\n\n\n".join(parts[1:]) + "\n"
+
+
+def _init_and_forward(nodes: list[_Node], shape: Shape, uses: _Uses) -> tuple[list[str], list[str]]:
+    """The exported __init__'s attribute lines (conv1, pool1, ...) and forward()'s lines, one
+    per layer with the shape it leaves; notes in uses what the file must import."""
     init: list[str] = []
     forward: list[str] = [f"        # x: N x {format_shape(shape)}"]
     counters: dict[str, int] = {}
@@ -484,16 +496,25 @@ def export_source(
         name = f"{stem}{counters[stem]}"
         init += _lines(_expression(node, uses), 8, f"self.{name} = ")
         forward.append(f"        x = self.{name}(x)  # {out}")
+    return init, forward
 
+
+def _helper_sources(uses: _Uses) -> list[str]:
+    """The source of each block helper class the exported file needs."""
     # the helpers are copied from the real classes, so the export and the app run the same code
     from . import torch_modules
 
-    helpers = [
+    return [
         inspect.getsource(getattr(torch_modules, helper))
         for helper in ("Residual", "Concat", "DenseBlock")
         if helper in uses.helpers
     ]
 
+
+def _export_header(
+    class_name: str, layers: Sequence[Layer], shape: Shape, named: Stack | None, params: int
+) -> list[str]:
+    """The comment lines that open the exported file: title, spec, description, parameters."""
     # names, descriptions and labels go into comments only, each made one line (printable()
     # writes line breaks and other hidden characters as escapes), so none can end its comment
     title = (
@@ -515,42 +536,46 @@ def export_source(
             printable(named.description), LINE_WIDTH, initial_indent="# ", subsequent_indent="# "
         )
     header.append(f"# Parameters: {params:,}")
+    return header
 
-    imports = ["import torch"]
-    if uses.functional:
-        imports.append("import torch.nn.functional as F")
-    imports.append("from torch import nn")
 
+def _class_source(
+    class_name: str,
+    shape: Shape,
+    output: Shape,
+    params: int,
+    init: list[str],
+    forward: list[str],
+) -> str:
+    """The exported network class: its docstring, __init__ and forward()."""
+    return "\n".join(
+        [
+            f"class {class_name}(nn.Module):",
+            f'    """{format_shape(shape)} in, {format_shape(output)} '
+            f'out, {params:,} parameters."""',
+            "",
+            "    def __init__(self):",
+            "        super().__init__()",
+            *init,
+            "",
+            "    def forward(self, x):",
+            *forward,
+            "        return x",
+        ]
+    )
+
+
+def _main_check(class_name: str, shape: Shape) -> str:
+    """The exported file's __main__ check: a random batch through the net, shape and count."""
     batch_shape = ", ".join(str(s) for s in (2, *shape))
-    parts = [
-        "\n".join(header),
-        "\n".join(imports),
-        *(h.rstrip("\n") for h in helpers),
-        "\n".join(
-            [
-                f"class {class_name}(nn.Module):",
-                f'    """{format_shape(shape)} in, {format_shape(output)} '
-                f'out, {params:,} parameters."""',
-                "",
-                "    def __init__(self):",
-                "        super().__init__()",
-                *init,
-                "",
-                "    def forward(self, x):",
-                *forward,
-                "        return x",
-            ]
-        ),
-        "\n".join(
-            [
-                'if __name__ == "__main__":',
-                f"    net = {class_name}().eval()",
-                f"    x = torch.randn({batch_shape})",
-                "    with torch.no_grad():",
-                "        y = net(x)",
-                '    print("output shape:", tuple(y.shape))',
-                '    print(f"parameters: {sum(p.numel() for p in net.parameters()):,}")',
-            ]
-        ),
-    ]
-    return "\n\n\n".join(parts[:1]) + "\n\n" + "\n\n\n".join(parts[1:]) + "\n"
+    return "\n".join(
+        [
+            'if __name__ == "__main__":',
+            f"    net = {class_name}().eval()",
+            f"    x = torch.randn({batch_shape})",
+            "    with torch.no_grad():",
+            "        y = net(x)",
+            '    print("output shape:", tuple(y.shape))',
+            '    print(f"parameters: {sum(p.numel() for p in net.parameters()):,}")',
+        ]
+    )

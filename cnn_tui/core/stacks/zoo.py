@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .blocks import Concat, DenseBlock, Residual
+from .layer_settings import ALIASES, LAYER_TYPES
 from .layers import (
-    ALIASES,
-    LAYER_TYPES,
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm2d,
-    Concat,
     Conv2d,
-    DenseBlock,
     Dropout,
     Flatten,
     Layer,
@@ -26,13 +24,11 @@ from .layers import (
     LogSoftmax,
     MaxPool2d,
     ReLU,
-    Residual,
-    Shape,
-    Stack,
-    StackError,
     Tanh,
 )
+from .shapes import Shape, StackError
 from .spec_parser import parse_layers
+from .stack import Stack
 
 DEFAULT_SPEC_INPUT: Shape = (1, 28, 28)
 """Input assumed for a typed spec when none is given: one MNIST digit."""

@@ -18,7 +18,8 @@ from ..safe_files import (
     resolve_target,
     write_atomic,
 )
-from ..stacks.layers import Stack, format_shape
+from ..stacks.shapes import format_shape
+from ..stacks.stack import Stack
 from .devices import TrainingError
 
 if TYPE_CHECKING:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..stacks.layers import LogSoftmax, Softmax, Stack
+from ..stacks.layers import LogSoftmax, Softmax
+from ..stacks.stack import Stack
 from .checkpoints import _one_line, check_writable, save_checkpoint
 from .devices import (
     TrainingError,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..stacks.layers import Stack, StackError, format_shape
+from ..stacks.shapes import StackError, format_shape
+from ..stacks.stack import Stack
 from ..stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, saved_parts, tally
 from ..stacks.torch_bridge import StackLike, build_module
 from ..stacks.zoo import resolve_stack

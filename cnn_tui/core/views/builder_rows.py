@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..stacks.layers import (
-    MAX_NESTING,
-    Concat,
-    DenseBlock,
-    Layer,
-    Residual,
-    Shape,
-    nesting_depth,
-    row_count,
-)
+from ..stacks.blocks import Concat, DenseBlock, Residual
+from ..stacks.layers import Layer
+from ..stacks.shapes import MAX_NESTING, Shape
+from ..stacks.stack import nesting_depth, row_count
 from ..stacks.stack_edit import Layers, editable_branches, get_layer
 from ..stacks.stack_edit import Path as EditPath
 from ..stacks.tally import Tally, tally

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..convolution.arithmetic import conv_params, linear_params, transposed_output_size
-from ..stacks.layers import format_shape
 from ..stacks.receptive_field import FieldRow
+from ..stacks.shapes import format_shape
 from ..stacks.tally import Row, Tally, short_bytes, short_count
 
 # ---------------------------------------------------------------------------------------------

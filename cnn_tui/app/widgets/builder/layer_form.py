@@ -14,16 +14,9 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from ....core.stacks.layers import (
-    LAYER_TYPES,
-    Layer,
-    Shape,
-    StackError,
-    coerce,
-    format_shape,
-    is_required_value,
-    layer_from_dict,
-)
+from ....core.stacks.layer_settings import LAYER_TYPES, coerce, layer_from_dict
+from ....core.stacks.layers import Layer, is_required_value
+from ....core.stacks.shapes import Shape, StackError, format_shape
 from ....core.stacks.spec_parser import parse_layers
 from ....core.stacks.tally import short_count, tally
 from ....core.views.fields import FieldError

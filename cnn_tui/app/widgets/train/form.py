@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
-from ....core.stacks.layers import Shape, StackError, format_shape, parse_shape
+from ....core.stacks.shapes import Shape, StackError, format_shape, parse_shape
 from ....core.stacks.zoo import PRESETS, resolve_stack
 from ....core.training.data import DATASETS, DatasetInfo
 from ....core.training.train_config import (
