@@ -31,8 +31,13 @@ from .train_config import TrainConfig
 if TYPE_CHECKING:
     import torch
 
+    from ..stacks.layers import Stack
+    from .data import DeviceData
+
 
 class _Trainer:
+    """One call of train(): set-up, then every run of the race step by step to the end."""
+
     def __init__(
         self,
         config: TrainConfig,
@@ -48,6 +53,40 @@ class _Trainer:
         self.pause = pause
         self.log = log
         self.live = live
+        # set by setup(): the device, the stack and its data, and the runs of the race
+        self.device = config.device
+        """'cuda', 'mps' or 'cpu': the one asked for until setup() picks it."""
+        self.device_name = ""
+        self.stack: Stack
+        self.data: DeviceData
+        self.loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+        self.params = 0
+        """Parameters of the network (of one copy)."""
+        self.steps_per_epoch = 0
+        self.total_steps = 0
+        self.runs: list[_Run] = []
+        self.batch_x: torch.Tensor | None = None
+        """Fixed input buffers that full batches are gathered into, for graphed runs to read."""
+        self.batch_y: torch.Tensor | None = None
+        self.generator: torch.Generator
+        """Draws the shuffles and the augmentation."""
+        self.same_noise = False
+        """Whether every run of the race draws the same dropout masks at each step."""
+        self.background: torch.Tensor
+        """The normalised value of a black pixel, which shifted images are padded with."""
+        # counted by run(): the clock (pauses and evaluation apart) and the images seen
+        self.t0 = 0.0
+        self.paused = 0.0
+        self.eval_seconds = 0.0
+        self.last_flush = 0.0
+        self.train_seconds = 0.0
+        """Seconds spent training, set at the end."""
+        self.tested_at = 0
+        """The step of the latest test-set evaluation."""
+        self.images = 0
+        self.images_at_flush = 0
+        self.sizes: list[int] = []
+        """The batch size of every step so far."""
 
     def emit(self, point: Point) -> None:
         self.log.append(point)
@@ -103,9 +142,6 @@ class _Trainer:
             _Run(s, copy.deepcopy(base), config, self.steps_per_epoch, self.device, pool)
             for s in config.race_settings()
         ]
-        self.batch_x: torch.Tensor | None = None
-        """Fixed input buffers that full batches are gathered into, for graphed runs to read."""
-        self.batch_y: torch.Tensor | None = None
         if any(r.graph is not None for r in self.runs):
             b = config.batch_size
             self.batch_x = self.data.train_x.new_empty((b, *self.data.train_x.shape[1:]))
@@ -118,7 +154,6 @@ class _Trainer:
         )
         mean, std = self.data.mean, self.data.std
         self.background = (-mean / std).to(self.device)
-        self.sizes: list[int] = []
         if self.live is not None:
             self.live.data = self.data
             self.live.stack = stack
@@ -133,110 +168,13 @@ class _Trainer:
     # -- the loop ------------------------------------------------------------------------------
 
     def run(self) -> list[RunResult]:
-        import torch
-
-        config = self.config
         for r in self.runs:
-            self.emit(
-                Point(
-                    run=r.title,
-                    kind="start",
-                    lr=r.lr,
-                    message=r.settings.describe(),
-                    extra={
-                        "device": self.device,
-                        "device_name": self.device_name,
-                        "steps_per_epoch": self.steps_per_epoch,
-                        "total_steps": self.total_steps,
-                        "epochs": config.epochs,
-                        "batch_size": config.batch_size,
-                        "params": self.params,
-                        "train_size": len(self.data.train_y),
-                        "test_size": len(self.data.test_y),
-                        "dataset": self.data.source,
-                        "cuda_graph": not r.graph_note,
-                    },
-                )
-            )
-        self.t0 = time.perf_counter()
-        self.paused = 0.0
-        self.eval_seconds = 0.0
-        self.tested_at = 0
-        """The step of the latest test-set evaluation."""
-        self.images = 0
-        self.last_flush = time.perf_counter()
-        self.images_at_flush = 0
-        step = 0
-        n = len(self.data.train_y)
+            self.emit(self._start_point(r))
+        self._start_clock()
         oom = _out_of_memory_types()
-        stopped = False
-        for epoch in range(config.epochs):
-            order = torch.randperm(n, device=self.device, generator=self.generator)
-            epoch_start = self.elapsed()
-            epoch_images = self.images
-            for iteration in range(self.steps_per_epoch):
-                if self.stop.is_set():
-                    stopped = True
-                    break
-                if self.pause is not None and self.pause.is_set():
-                    self._wait_paused()
-                    if self.stop.is_set():
-                        stopped = True
-                        break
-                index = order[iteration * config.batch_size : (iteration + 1) * config.batch_size]
-                x, y, full = self._batch(index)
-                noise = _noise_state(self.device) if self.same_noise else None
-                for r in self.runs:
-                    if not r.active:
-                        continue
-                    if noise is not None:
-                        _set_noise_state(self.device, noise)
-                    try:
-                        r.step(x, y, self.loss_fn, full)
-                    except oom:
-                        self._out_of_memory(r, step)
-                    except (RuntimeError, ValueError, IndexError) as exc:
-                        if _is_out_of_memory(exc):
-                            self._out_of_memory(r, step)
-                        else:
-                            # one run fails with torch's reason; the others and the log survive
-                            self._fail(r, step, f"step {step} failed: {exc}".split("\n")[0])
-                self.sizes.append(len(y))
-                step += 1
-                self.images += len(y)
-                if not any(r.active for r in self.runs):
-                    break
-                if time.perf_counter() - self.last_flush >= config.report_seconds or any(
-                    r.record.full for r in self.runs
-                ):
-                    self.flush(step)
-                if config.eval_every and step % config.eval_every == 0:
-                    self.flush(step)
-                    self.test_all(epoch, step)
-            self.flush(step)
-            seconds = self.elapsed() - epoch_start
-            if not stopped and any(r.active for r in self.runs):
-                images = self.images - epoch_images
-                for r in self.runs:
-                    if not r.active:
-                        continue
-                    r.result.epochs = epoch + 1
-                    self.emit(
-                        Point(
-                            run=r.title,
-                            kind="epoch",
-                            epoch=epoch,
-                            step=step,
-                            images=self.images,
-                            lr=r.lr,
-                            epoch_seconds=seconds,
-                            images_per_second=images / seconds if seconds > 0 else None,
-                            elapsed=self.elapsed(),
-                            memory_bytes=self.memory(),
-                        )
-                    )
-                if not (config.eval_every and step % config.eval_every == 0):
-                    self.test_all(epoch, step)
+        step, epoch, stopped = 0, 0, False
+        for epoch in range(self.config.epochs):
+            step, stopped = self._run_epoch(epoch, step, oom)
             if stopped or not any(r.active for r in self.runs):
                 break
         if stopped and step > self.tested_at and any(r.active for r in self.runs):
@@ -245,6 +183,132 @@ class _Trainer:
             self.test_all(epoch, step)
         self.finish(step, stopped)
         return [r.result for r in self.runs]
+
+    def _start_point(self, r: _Run) -> Point:
+        """What a run starts with: its optimizer, the device and the sizes of the run."""
+        config = self.config
+        return Point(
+            run=r.title,
+            kind="start",
+            lr=r.lr,
+            message=r.settings.describe(),
+            extra={
+                "device": self.device,
+                "device_name": self.device_name,
+                "steps_per_epoch": self.steps_per_epoch,
+                "total_steps": self.total_steps,
+                "epochs": config.epochs,
+                "batch_size": config.batch_size,
+                "params": self.params,
+                "train_size": len(self.data.train_y),
+                "test_size": len(self.data.test_y),
+                "dataset": self.data.source,
+                "cuda_graph": not r.graph_note,
+            },
+        )
+
+    def _start_clock(self) -> None:
+        self.t0 = time.perf_counter()
+        self.last_flush = time.perf_counter()
+
+    def _run_epoch(
+        self, epoch: int, step: int, oom: tuple[type[BaseException], ...]
+    ) -> tuple[int, bool]:
+        """One shuffle of the training set, step by step: the step reached, and whether the
+        student stopped the run."""
+        import torch
+
+        config = self.config
+        order = torch.randperm(len(self.data.train_y), device=self.device, generator=self.generator)
+        epoch_start = self.elapsed()
+        epoch_images = self.images
+        stopped = False
+        for iteration in range(self.steps_per_epoch):
+            if self._stop_asked():
+                stopped = True
+                break
+            index = order[iteration * config.batch_size : (iteration + 1) * config.batch_size]
+            self._step_all(index, step, oom)
+            step += 1
+            if not any(r.active for r in self.runs):
+                break
+            self._flush_and_test(epoch, step)
+        self.flush(step)
+        seconds = self.elapsed() - epoch_start
+        if not stopped and any(r.active for r in self.runs):
+            self._end_epoch(epoch, step, seconds, self.images - epoch_images)
+        return step, stopped
+
+    def _stop_asked(self) -> bool:
+        """Whether to stop before the next step (waiting here while the run is paused)."""
+        if self.stop.is_set():
+            return True
+        if self.pause is not None and self.pause.is_set():
+            self._wait_paused()
+            if self.stop.is_set():
+                return True
+        return False
+
+    def _step_all(
+        self, index: torch.Tensor, step: int, oom: tuple[type[BaseException], ...]
+    ) -> None:
+        """One step of every active run on the batch at these indices; a run that fails ends
+        alone."""
+        x, y, full = self._batch(index)
+        noise = _noise_state(self.device) if self.same_noise else None
+        for r in self.runs:
+            if not r.active:
+                continue
+            if noise is not None:
+                _set_noise_state(self.device, noise)
+            try:
+                r.step(x, y, self.loss_fn, full)
+            except oom:
+                self._out_of_memory(r, step)
+            except (RuntimeError, ValueError, IndexError) as exc:
+                if _is_out_of_memory(exc):
+                    self._out_of_memory(r, step)
+                else:
+                    # one run fails with torch's reason; the others and the log survive
+                    self._fail(r, step, f"step {step} failed: {exc}".split("\n")[0])
+        self.sizes.append(len(y))
+        self.images += len(y)
+
+    def _flush_and_test(self, epoch: int, step: int) -> None:
+        """A flush when report_seconds have passed or a record is full; a test every
+        eval_every steps."""
+        config = self.config
+        if time.perf_counter() - self.last_flush >= config.report_seconds or any(
+            r.record.full for r in self.runs
+        ):
+            self.flush(step)
+        if config.eval_every and step % config.eval_every == 0:
+            self.flush(step)
+            self.test_all(epoch, step)
+
+    def _end_epoch(self, epoch: int, step: int, seconds: float, images: int) -> None:
+        """Each active run's epoch point, then a test unless this step just had one."""
+        config = self.config
+        for r in self.runs:
+            if not r.active:
+                continue
+            r.result.epochs = epoch + 1
+            self.emit(
+                Point(
+                    run=r.title,
+                    kind="epoch",
+                    epoch=epoch,
+                    step=step,
+                    images=self.images,
+                    lr=r.lr,
+                    epoch_seconds=seconds,
+                    images_per_second=images / seconds if seconds > 0 else None,
+                    elapsed=self.elapsed(),
+                    memory_bytes=self.memory(),
+                )
+            )
+        if not (config.eval_every and step % config.eval_every == 0):
+            self.test_all(epoch, step)
 
     def _batch(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
         """The batch at these indices, augmented. A full one is gathered into the fixed
