@@ -36,8 +36,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from cnn_tui.core.training.devices import device_title, pick_device
 from cnn_tui.core.training.idx_files import random_digits, write_mnist_folder
-from cnn_tui.core.training.loop import device_title, pick_device, train
+from cnn_tui.core.training.loop import train
 from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 
 LR, MOMENTUM = 0.01, 0.5

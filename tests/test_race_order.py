@@ -9,8 +9,8 @@ import re
 from rich.console import Console
 
 from cnn_tui.cli import render_train_result
-from cnn_tui.core.training.loop import RunResult, TrainResult
 from cnn_tui.core.training.metrics import MetricsLog, Point
+from cnn_tui.core.training.results import RunResult, TrainResult
 from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
 from cnn_tui.core.views.race_board import rank_runs
 from cnn_tui.core.views.train_status import board_rows

@@ -314,7 +314,7 @@ def _train_and_report(args: argparse.Namespace, config: Any, stop: Any, received
     """Run the training on a thread, stop it on Ctrl+C or a stop signal, then write its files
     and print its results: all of them, whatever the other writes and the run did."""
     from ..core.training.data import DatasetError
-    from ..core.training.loop import TrainingError
+    from ..core.training.devices import TrainingError
 
     console = _console(stderr=args.json)
     outcome, interrupted = _run_on_a_thread(args, config, stop, received, console)

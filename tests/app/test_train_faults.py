@@ -86,12 +86,12 @@ async def test_a_nan_left_by_the_last_step_ends_the_run_as_an_error():
 
 
 async def test_a_run_that_breaks_without_words_says_error_not_starting(monkeypatch):
-    from cnn_tui.core.training import loop as training
+    from cnn_tui.core.training import run_state
 
     def assert_deep_in_a_library(self, *args):
         raise AssertionError
 
-    monkeypatch.setattr(training._Run, "step", assert_deep_in_a_library)
+    monkeypatch.setattr(run_state._Run, "step", assert_deep_in_a_library)
     config = quick(limit_train=64)
     async with train_app(config).run_test(size=SIZE) as pilot:
         screen = await start_and_wait(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from cnn_tui.core.training.loop import RunResult
+from cnn_tui.core.training.results import RunResult
 from cnn_tui.core.views.race_board import rank_runs
 
 

@@ -222,7 +222,7 @@ def test_check_readable_refuses_what_a_reader_would_hang_on_or_choke_on(tmp_path
 
 def test_a_checkpoint_that_is_a_fifo_is_refused_before_torch_opens_it(tmp_path):
     from cnn_tui.core.training.checkpoints import load_checkpoint
-    from cnn_tui.core.training.loop import TrainingError
+    from cnn_tui.core.training.devices import TrainingError
 
     fifo = tmp_path / "run.pt"
     os.mkfifo(fifo)

@@ -16,14 +16,11 @@ from cnn_tui.core.stacks.torch_bridge import build_module  # noqa: E402
 from cnn_tui.core.stacks.zoo import resolve_stack  # noqa: E402
 from cnn_tui.core.training.checkpoints import load_checkpoint  # noqa: E402
 from cnn_tui.core.training.data import DatasetError  # noqa: E402
-from cnn_tui.core.training.loop import (  # noqa: E402
-    LiveRun,
-    TrainingError,
-    evaluate,
-    pick_device,
-    train,
-)
+from cnn_tui.core.training.devices import TrainingError, pick_device  # noqa: E402
+from cnn_tui.core.training.evaluation import evaluate  # noqa: E402
+from cnn_tui.core.training.loop import train  # noqa: E402
 from cnn_tui.core.training.metrics import MetricsLog, Point  # noqa: E402
+from cnn_tui.core.training.results import LiveRun  # noqa: E402
 from cnn_tui.core.training.train_config import Augment, OptimizerSettings, TrainConfig  # noqa: E402
 
 
@@ -353,12 +350,12 @@ def test_missing_device_is_named():
 
 
 def test_out_of_memory_ends_the_run_with_the_estimate(monkeypatch):
-    from cnn_tui.core.training import loop as training
+    from cnn_tui.core.training import run_state
 
     def explode(self, *args):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(training._Run, "step", explode)
+    monkeypatch.setattr(run_state._Run, "step", explode)
     result = train(tiny())
     run = result.runs[0]
     assert run.status == "error"
@@ -379,12 +376,12 @@ def test_batch_norm_skips_a_last_batch_of_one_image():
 
 
 def test_a_step_that_fails_ends_that_run_with_torchs_reason(monkeypatch):
-    from cnn_tui.core.training import loop as training
+    from cnn_tui.core.training import run_state
 
     def fail(self, *args):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied\nmore detail")
 
-    monkeypatch.setattr(training._Run, "step", fail)
+    monkeypatch.setattr(run_state._Run, "step", fail)
     result = train(tiny())
     assert result.runs[0].status == "error"
     assert result.runs[0].message == "step 0 failed: mat1 and mat2 shapes cannot be multiplied"
@@ -402,7 +399,7 @@ def test_one_cycle_leaves_the_chosen_momentum_alone():
     config = tiny(optimizers=(OptimizerSettings("momentum", momentum=0.5),), schedule="onecycle")
     result = train(config, live=live)
     assert result.runs[0].status == "done"
-    from cnn_tui.core.training.loop import make_optimizer, make_schedule
+    from cnn_tui.core.training.run_state import make_optimizer, make_schedule
 
     model = torch.nn.Linear(2, 2)
     optimizer = make_optimizer(config.optimizers[0], model.parameters())

@@ -14,9 +14,9 @@ import training_helpers
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core.training import checkpoints  # noqa: E402
-from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training import checkpoints, checks, run_state  # noqa: E402
 from cnn_tui.core.training.data import DatasetError, load_dataset  # noqa: E402
+from cnn_tui.core.training.devices import TrainingError  # noqa: E402
 from cnn_tui.core.training.idx_files import (  # noqa: E402
     IdxError,
     pattern_digits,
@@ -26,7 +26,7 @@ from cnn_tui.core.training.idx_files import (  # noqa: E402
     write_idx_labels,
     write_mnist_folder,
 )
-from cnn_tui.core.training.loop import TrainingError, train  # noqa: E402
+from cnn_tui.core.training.loop import train  # noqa: E402
 from cnn_tui.core.training.train_config import (  # noqa: E402
     Augment,
     ConfigError,
@@ -180,7 +180,7 @@ def test_a_nan_test_loss_after_the_last_step_ends_the_run_as_an_error():
 
 
 def test_a_nan_on_the_very_last_step_is_caught_by_the_last_flush(monkeypatch):
-    original = training._Run.step
+    original = run_state._Run.step
     calls = []
 
     def last_step_goes_nan(self, x, y, loss_fn, full):
@@ -190,7 +190,7 @@ def test_a_nan_on_the_very_last_step_is_caught_by_the_last_flush(monkeypatch):
             loss, correct = self.record.pending[-1]
             self.record.pending[-1] = (loss * float("nan"), correct)
 
-    monkeypatch.setattr(training._Run, "step", last_step_goes_nan)
+    monkeypatch.setattr(run_state._Run, "step", last_step_goes_nan)
     result = train(tiny(report_seconds=3600))  # no flush before the end of the epoch
     run = result.runs[0]
     assert run.status == "error"
@@ -272,7 +272,7 @@ def test_other_runtime_errors_while_setting_up_are_not_called_out_of_memory(monk
 
 
 def test_a_network_larger_than_the_free_memory_is_refused_before_torch_tries(monkeypatch):
-    monkeypatch.setattr(training, "available_memory", lambda: 1000)
+    monkeypatch.setattr(checks, "available_memory", lambda: 1000)
     points = []
     with pytest.raises(TrainingError) as caught:
         train(tiny(), report=points.append)
@@ -284,7 +284,7 @@ def test_a_network_larger_than_the_free_memory_is_refused_before_torch_tries(mon
     assert points == []
 
 
-@pytest.mark.skipif(training.available_memory() is None, reason="needs Linux's MemAvailable")
+@pytest.mark.skipif(checks.available_memory() is None, reason="needs Linux's MemAvailable")
 def test_a_terabyte_network_is_refused_for_real():
     config = tiny(model="flatten fc(1000000) fc(1000000) fc(10)")
     with pytest.raises(TrainingError) as caught:
@@ -301,7 +301,7 @@ def test_cpu_out_of_memory_during_a_step_names_the_batch_and_estimate(monkeypatc
     def explode(self, *args):
         raise RuntimeError(ALLOCATOR_SAYS)
 
-    monkeypatch.setattr(training._Run, "step", explode)
+    monkeypatch.setattr(run_state._Run, "step", explode)
     run = train(tiny()).runs[0]
     assert run.status == "error"
     assert run.message.startswith(
@@ -314,7 +314,7 @@ def test_an_index_error_in_a_step_ends_that_run_with_its_reason(monkeypatch):
     def explode(self, *args):
         raise IndexError("Target 215 is out of bounds.")
 
-    monkeypatch.setattr(training._Run, "step", explode)
+    monkeypatch.setattr(run_state._Run, "step", explode)
     run = train(tiny()).runs[0]
     assert (run.status, run.message) == ("error", "step 0 failed: Target 215 is out of bounds.")
 

@@ -18,8 +18,7 @@ from training_helpers import tiny
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core.training import cuda_graph  # noqa: E402
-from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training import cuda_graph, run_state  # noqa: E402
 from cnn_tui.core.training.cuda_graph import GRAPH_OPTIMIZERS, WARMUP_STEPS, graph_refusal  # noqa: E402
 from cnn_tui.core.training.loop import train  # noqa: E402
 from cnn_tui.core.training.step_record import StepRecord  # noqa: E402
@@ -65,7 +64,7 @@ def graphs_on_cpu(monkeypatch):
     def refusal(config, settings, device):
         return graph_refusal(config, settings, "cuda")
 
-    real = training.make_optimizer
+    real = run_state.make_optimizer
 
     def optimizer(settings, params, capturable=False, rate=None):
         # capturable=True needs a GPU; on the CPU the same arithmetic runs without it
@@ -74,7 +73,7 @@ def graphs_on_cpu(monkeypatch):
     ReplayOnCpu.made = []
     monkeypatch.setattr(cuda_graph, "graph_refusal", refusal)
     monkeypatch.setattr(cuda_graph, "GraphedStep", ReplayOnCpu)
-    monkeypatch.setattr(training, "make_optimizer", optimizer)
+    monkeypatch.setattr(run_state, "make_optimizer", optimizer)
     return ReplayOnCpu.made
 
 

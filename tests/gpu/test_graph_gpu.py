@@ -12,7 +12,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from cnn_tui.core.training import loop as training  # noqa: E402
+from cnn_tui.core.training import run_state  # noqa: E402
 from cnn_tui.core.training.cuda_graph import GRAPH_OPTIMIZERS  # noqa: E402
 from cnn_tui.core.training.loop import train  # noqa: E402
 from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig  # noqa: E402
@@ -110,13 +110,13 @@ def test_adagrad_steps_eagerly_and_says_why():
 
 
 def test_a_step_that_cannot_be_captured_goes_on_eagerly(monkeypatch):
-    original = training._Run._update
+    original = run_state._Run._update
 
     def reads_the_loss(self, x, y, loss_fn):
         original(self, x, y, loss_fn)
         float(self.record.values[0, 0])  # a copy home: not allowed inside a capture
 
-    monkeypatch.setattr(training._Run, "_update", reads_the_loss)
+    monkeypatch.setattr(run_state._Run, "_update", reads_the_loss)
     settings = OptimizerSettings("momentum", lr=0.05)
     result = train(config(optimizers=(settings,)))
     run = result.runs[0]

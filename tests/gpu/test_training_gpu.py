@@ -60,7 +60,7 @@ def test_a_cuda_checkpoint_loads_on_the_cpu_and_scores_the_same(tmp_path, capsys
     from cnn_tui.core.stacks.zoo import resolve_stack
     from cnn_tui.core.training.checkpoints import load_checkpoint
     from cnn_tui.core.training.data import load_dataset
-    from cnn_tui.core.training.loop import evaluate
+    from cnn_tui.core.training.evaluation import evaluate
 
     target = tmp_path / "mnist-net.pt"
     data, _ = train_json(

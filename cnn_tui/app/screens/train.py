@@ -35,7 +35,7 @@ from ..widgets.train.predictions import TrainPredictions
 from ..widgets.train.status import TrainStatus
 
 if TYPE_CHECKING:
-    from ...core.training.loop import LiveRun, TrainResult
+    from ...core.training.results import LiveRun, TrainResult
 
 FOLD_FORM_BELOW = 32
 """On screens shorter than this the settings fold away while a run trains (s brings them
@@ -375,7 +375,8 @@ class TrainScreen(Screen):
         self, config: TrainConfig, log: MetricsLog, pause: threading.Event
     ) -> TrainResult:
         # imported here: training imports torch (seconds), never on the UI thread at start-up
-        from ...core.training.loop import LiveRun, train
+        from ...core.training.loop import train
+        from ...core.training.results import LiveRun
 
         live = LiveRun()
         self.live = live

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from .loop import TrainResult
+    from .results import TrainResult
 
 
 CHECKPOINT_FORMAT = "cnn-tui-checkpoint"

@@ -1,8 +1,14 @@
-"""Devices and out-of-memory helpers: a device's title, the RAM free now, telling an
-out-of-memory error from the rest, and TrainingError (a run that cannot start). Shared by the
-loop, the checkpoints and the CUDA graphs; torch is imported inside the functions."""
+"""Devices and out-of-memory helpers: picking a device and its title, the RAM free now, telling
+an out-of-memory error from the rest, the state of a device's dropout generator, and
+TrainingError (a run that cannot start). Shared by the loop, the checkpoints and the CUDA graphs;
+torch is imported inside the functions."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 
 class TrainingError(RuntimeError):
@@ -58,3 +64,45 @@ def available_memory() -> int | None:
 
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().split("\n")[0] or type(exc).__name__
+
+
+def pick_device(name: str = "auto") -> str:
+    """'auto' -> cuda, then mps, then cpu; a named device that is missing raises TrainingError."""
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = bool(mps and mps.is_available())
+    if name == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        return "mps" if has_mps else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        why = "this torch was built without CUDA" if torch.version.cuda is None else "no GPU seen"
+        raise TrainingError(f"device cuda is not available ({why}): choose device cpu or auto")
+    if name == "mps" and not has_mps:
+        raise TrainingError("device mps (Apple GPU) is not available: choose device cpu or auto")
+    if name not in ("cuda", "mps", "cpu"):
+        raise TrainingError(f"unknown device {name!r}: use auto, cuda, mps or cpu")
+    return name
+
+
+def _noise_state(device: str) -> torch.Tensor:
+    """The state of the generator that dropout draws its masks from on this device."""
+    import torch
+
+    if device == "cuda":
+        return torch.cuda.get_rng_state()
+    if device == "mps":
+        return torch.mps.get_rng_state()
+    return torch.get_rng_state()
+
+
+def _set_noise_state(device: str, state: torch.Tensor) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.set_rng_state(state)
+    elif device == "mps":
+        torch.mps.set_rng_state(state)
+    else:
+        torch.set_rng_state(state)

@@ -7,6 +7,7 @@ caching allocator's peak. torch is imported inside the functions: the core must 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..stacks.shapes import StackError, format_shape
@@ -170,18 +171,7 @@ def measure_cuda_step(
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     baseline = torch.cuda.memory_allocated() - other
-    first_step = 0
-    for number in range(steps):
-        loss = loss_of(module(images), labels)
-        loss.backward()
-        opt.step()
-        opt.zero_grad(set_to_none=True)
-        del loss
-        if number == 0:
-            torch.cuda.synchronize()
-            first_step = torch.cuda.max_memory_allocated() - other
-    torch.cuda.synchronize()
-    peak = torch.cuda.max_memory_allocated() - other
+    first_step, peak = _peak_of_steps(module, opt, images, labels, loss_of, steps, other)
     result = {
         "stack": target.name or target.spec,
         "batch": batch,
@@ -204,3 +194,31 @@ def measure_cuda_step(
     del module, opt, images, labels
     torch.cuda.empty_cache()
     return result
+
+
+def _peak_of_steps(
+    module: nn.Module,
+    opt: torch.optim.Optimizer,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    loss_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    steps: int,
+    other: int,
+) -> tuple[int, int]:
+    """Run `steps` full training steps: the peak of the first step alone and of them all,
+    each less `other` (what was allocated before the measurement)."""
+    import torch
+
+    first_step = 0
+    for number in range(steps):
+        loss = loss_of(module(images), labels)
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        del loss
+        if number == 0:
+            torch.cuda.synchronize()
+            first_step = torch.cuda.max_memory_allocated() - other
+    torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated() - other
+    return first_step, peak
