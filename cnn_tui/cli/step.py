@@ -12,7 +12,7 @@ from .render import _print_formula
 def cmd_step(args: argparse.Namespace) -> int:
     from ..core.convolution import stepper
 
-    trace = _build_trace(args, stepper)
+    trace = _build_trace(args)
     if args.json:
         _print_json(trace.to_dict())
         return 0
@@ -34,17 +34,17 @@ def cmd_step(args: argparse.Namespace) -> int:
     return 0
 
 
-_STEP_OPERATIONS = {"conv": "conv2d", "conv1d": "conv1d", "pool": "pool2d"}
-"""`step` subcommand -> the operation a stepper preset names."""
 _CONV_OPTIONS = ("kernel", "bias", "dilation", "mode", "output")
 _POOL_OPTIONS = ("kind", "size", "ceil")
 
 
-def _build_trace(args: argparse.Namespace, stepper) -> Any:
+def _build_trace(args: argparse.Namespace) -> Any:
     """The trace the options describe: a preset's settings with every option given on top."""
-    from ..core.convolution.presets import PRESETS
+    from ..core.convolution.presets import PRESETS, trace_for
+    from ..core.convolution.trace_inputs import parse_grid
+    from ..core.views.stepper_trace import STEP_COMMANDS, step_command
 
-    operation = _STEP_OPERATIONS[args.operation]
+    operation = STEP_COMMANDS[args.operation]
     pool = operation == "pool2d"
     if pool and args.output is not None:
         raise UsageError(
@@ -65,15 +65,15 @@ def _build_trace(args: argparse.Namespace, stepper) -> Any:
                 f"unknown stepper preset {args.preset!r} (known: {', '.join(PRESETS)})"
             )
         if preset.operation != operation:
-            command = next(k for k, v in _STEP_OPERATIONS.items() if v == preset.operation)
             raise UsageError(
                 f"preset {args.preset!r} is a {preset.operation} example: "
-                f"run it with 'step {command}', not 'step {args.operation}'"
+                f"run it with 'step {step_command(preset.operation)}', "
+                f"not 'step {args.operation}'"
             )
         settings = dict(preset.settings)
         grid, kernel = preset.input, preset.kernel
     if args.input:
-        grid = stepper.parse_grid(args.input, "input")
+        grid = parse_grid(args.input, "input")
     elif grid is None:
         raise UsageError('give --input "1 1 1; 0 1 0; ..." or --preset NAME')
     if args.stride is not None:
@@ -84,9 +84,9 @@ def _build_trace(args: argparse.Namespace, stepper) -> Any:
         for name, key in (("kind", "kind"), ("size", "size"), ("ceil", "ceil_mode")):
             if getattr(args, name):
                 settings[key] = getattr(args, name)
-        return stepper.pool2d_trace(grid, **settings)
+        return trace_for(operation, grid, None, settings)
     if args.kernel:
-        kernel = stepper.parse_grid(args.kernel, "kernel")
+        kernel = parse_grid(args.kernel, "kernel")
     elif kernel is None:
         raise UsageError('give --kernel "1 0 1; 0 1 0; 1 0 1" for a convolution')
     if args.output is not None:
@@ -103,12 +103,13 @@ def _build_trace(args: argparse.Namespace, stepper) -> Any:
                 "(e.g. '1 2 3; 4 5 6'), not '|'"
             )
         one_row = grid.ndim == 2 and grid.shape[0] == 1
-        return stepper.conv1d_trace(
+        return trace_for(
+            operation,
             grid.reshape(-1) if one_row else grid,
             kernel.reshape(-1) if kernel.ndim == 2 and kernel.shape[0] == 1 else kernel,
-            **settings,
+            settings,
         )
-    return stepper.conv2d_trace(grid, kernel, **settings)
+    return trace_for(operation, grid, kernel, settings)
 
 
 def _print_grids(console, trace, stepper) -> None:

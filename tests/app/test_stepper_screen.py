@@ -12,8 +12,9 @@ from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.stepper import FLIP_NOTE, StepperScreen
 from cnn_tui.app.widgets.stepper.number_grid import NumberGrid
 from cnn_tui.app.widgets.stepper.settings import StepperSettings
+from cnn_tui.core.convolution.pool_trace import pool2d_trace
 from cnn_tui.core.convolution.presets import PRESETS
-from cnn_tui.core.convolution.stepper import Step, Trace, format_number, pool2d_trace
+from cnn_tui.core.convolution.stepper import Step, Trace, format_number
 
 WIDE = (120, 40)
 SMALL = (80, 24)

@@ -13,16 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from cnn_tui.core.convolution.conv_trace import conv1d_trace, conv2d_trace
+from cnn_tui.core.convolution.pool_trace import pool2d_trace
 from cnn_tui.core.convolution.presets import PRESETS
-from cnn_tui.core.convolution.stepper import (
-    Cursor,
-    StepperError,
-    conv1d_trace,
-    conv2d_trace,
-    format_number,
-    parse_grid,
-    pool2d_trace,
-)
+from cnn_tui.core.convolution.stepper import Cursor, StepperError, format_number
+from cnn_tui.core.convolution.trace_inputs import parse_grid
 
 try:
     import torch

@@ -15,16 +15,10 @@ from cnn_tui.core.convolution.arithmetic import (
     pool_size_report,
     size_report,
 )
-from cnn_tui.core.convolution.stepper import (
-    MAX_SIDE,
-    MAX_TERMS,
-    StepperError,
-    conv1d_trace,
-    conv2d_trace,
-    format_number,
-    parse_grid,
-    pool2d_trace,
-)
+from cnn_tui.core.convolution.conv_trace import conv1d_trace, conv2d_trace
+from cnn_tui.core.convolution.pool_trace import pool2d_trace
+from cnn_tui.core.convolution.stepper import MAX_SIDE, MAX_TERMS, StepperError, format_number
+from cnn_tui.core.convolution.trace_inputs import parse_grid
 
 LARGEST = "the largest float (about 1.8e308)"
 

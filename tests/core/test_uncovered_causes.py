@@ -15,7 +15,7 @@ from cnn_tui.core.convolution.arithmetic import (
     resolve_padding,
     size_report,
 )
-from cnn_tui.core.convolution.stepper import conv1d_trace
+from cnn_tui.core.convolution.conv_trace import conv1d_trace
 
 # --- the two cases and a few more, exact -------------------------------------------
 

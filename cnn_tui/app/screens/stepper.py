@@ -13,17 +13,10 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
 
 from ...core.convolution.presets import PRESETS
-from ...core.convolution.stepper import (
-    Step,
-    StepperError,
-    Trace,
-    conv1d_trace,
-    conv2d_trace,
-    format_number,
-    pool2d_trace,
-)
+from ...core.convolution.stepper import Step, StepperError, Trace, format_number
 from ...core.plain_text import visible
 from ...core.views.stepper_config import StepperConfig
+from ...core.views.stepper_trace import config_from_preset, trace_from_config
 from ..widgets.stepper.number_grid import NumberGrid
 from ..widgets.stepper.settings import StepperSettings
 
@@ -40,52 +33,6 @@ FLIP_NOTE = (
 
 STARTER_2D = PRESETS["seed-conv"]
 STARTER_1D = PRESETS["sensor-smoothing"]
-
-
-def config_from_preset(name: str) -> tuple[StepperConfig, np.ndarray, np.ndarray]:
-    """A preset as the screen holds it: config, inputs (C, H, W), kernels (K, C, kh, kw)."""
-    preset = PRESETS[name]
-    settings = dict(preset.settings)
-    if preset.operation == "pool2d":
-        kind = settings.get("kind", "max")
-        operation = {"max": "maxpool", "avg": "avgpool"}.get(kind, "l2pool")
-        inputs = _channels_first(np.array(preset.input, dtype=float), 2)
-        config = StepperConfig(
-            operation=operation,
-            channels=inputs.shape[0],
-            stride=settings.get("stride"),
-            padding=settings.get("padding", 0),
-            size=settings.get("size", 2),
-            ceil_mode=settings.get("ceil_mode", False),
-        )
-        kernels = np.ones((1, inputs.shape[0], 3, 3))
-        return config, inputs, kernels
-    one_d = preset.operation == "conv1d"
-    inputs = _channels_first(np.array(preset.input, dtype=float), 1 if one_d else 2)
-    if one_d:
-        inputs = inputs[:, None, :]
-    kernel = np.array(preset.kernel, dtype=float)
-    spatial = 1 if one_d else 2
-    while kernel.ndim < spatial + 2:
-        kernel = kernel[None]
-    if one_d:
-        kernel = kernel[:, :, None, :]
-    bias = settings.get("bias", 0.0)
-    config = StepperConfig(
-        operation=preset.operation,
-        channels=inputs.shape[0],
-        filters=kernel.shape[0],
-        stride=settings.get("stride", 1),
-        padding=settings.get("padding", 0),
-        dilation=settings.get("dilation", 1),
-        bias=tuple(float(b) for b in np.atleast_1d(bias)),
-        mode=settings.get("mode", "correlation"),
-    )
-    return config, inputs, kernel
-
-
-def _channels_first(array: np.ndarray, spatial: int) -> np.ndarray:
-    return array[None] if array.ndim == spatial else array
 
 
 def _resized(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -260,31 +207,7 @@ class StepperScreen(Screen):
 
     def compute(self) -> Trace:
         """A trace of the current config and grids (raises StepperError when it cannot)."""
-        config = self.config
-        if config.is_pool:
-            kind = {"maxpool": "max", "avgpool": "avg"}.get(config.operation, "lp")
-            return pool2d_trace(
-                self.inputs,
-                kind=kind,
-                size=config.size,
-                stride=config.stride,
-                padding=config.padding,
-                ceil_mode=config.ceil_mode,
-            )
-        bias = config.bias
-        filters = self.kernels.shape[0]
-        if len(bias) not in (1, filters):
-            raise StepperError(f"bias: give one value or one per filter ({filters})")
-        options = dict(
-            bias=list(bias) if len(bias) > 1 else bias[0],
-            stride=config.stride or 1,
-            padding=config.padding,
-            dilation=config.dilation,
-            mode=config.mode,
-        )
-        if config.operation == "conv1d":
-            return conv1d_trace(self.inputs[:, 0, :], self.kernels[:, :, 0, :], **options)
-        return conv2d_trace(self.inputs, self.kernels, **options)
+        return trace_from_config(self.config, self.inputs, self.kernels)
 
     async def recompute(self, rebuild: bool = False) -> None:
         """Recompute the trace; on bad settings say why and keep showing the last good one."""

@@ -9,13 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tui.core.convolution.stepper import (
-    Trace,
-    _frozen,
-    conv1d_trace,
-    conv2d_trace,
-    pool2d_trace,
-)
+from cnn_tui.core.convolution.conv_trace import conv1d_trace, conv2d_trace
+from cnn_tui.core.convolution.pool_trace import pool2d_trace
+from cnn_tui.core.convolution.stepper import Trace
+from cnn_tui.core.convolution.trace_inputs import frozen
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,12 +34,17 @@ class StepperPreset:
     """Keyword arguments for the trace function (bias, stride, padding, mode, kind, ...)."""
 
     def trace(self) -> Trace:
-        settings = dict(self.settings)
-        if self.operation == "conv1d":
-            return conv1d_trace(self.input, self.kernel, **settings)
-        if self.operation == "conv2d":
-            return conv2d_trace(self.input, self.kernel, **settings)
-        return pool2d_trace(self.input, **settings)
+        return trace_for(self.operation, self.input, self.kernel, self.settings)
+
+
+def trace_for(operation: str, input: Any, kernel: Any, settings: Mapping[str, Any]) -> Trace:
+    """The trace of an operation as a preset names it ('conv1d', 'conv2d' or 'pool2d'; pooling
+    takes no kernel), with settings as the trace function's keyword arguments."""
+    if operation == "conv1d":
+        return conv1d_trace(input, kernel, **settings)
+    if operation == "conv2d":
+        return conv2d_trace(input, kernel, **settings)
+    return pool2d_trace(input, **settings)
 
 
 def _preset(
@@ -54,8 +56,8 @@ def _preset(
     kernel: Any = None,
     **settings: Any,
 ) -> StepperPreset:
-    grid = _frozen(np.array(input))
-    weights = None if kernel is None else _frozen(np.array(kernel))
+    grid = frozen(np.array(input))
+    weights = None if kernel is None else frozen(np.array(kernel))
     return StepperPreset(
         name, title, description, operation, grid, weights, MappingProxyType(settings)
     )

@@ -108,7 +108,7 @@ def linear_params(inputs: int, outputs: int, bias: bool = True) -> int:
 
 
 def _grid(text: str, name: str):
-    from ..convolution.stepper import parse_grid
+    from ..convolution.trace_inputs import parse_grid
 
     grid = parse_grid(text, name)
     charge(grid.size)
@@ -152,7 +152,7 @@ def conv_cell(
     bias: float = 0.0,
 ) -> int | float:
     """One output cell of a 2-D conv of a grid ('1 0 1; 0 1 0; ...') by a kernel grid."""
-    from ..convolution.stepper import conv2d_trace
+    from ..convolution.conv_trace import conv2d_trace
 
     image, weights = _grid(input, "input"), _grid(kernel, "kernel")
     _charge_trace(
@@ -177,7 +177,7 @@ def conv1d_cell(
     padding: int | str = 0,
     mode: str = "correlation",
 ) -> int | float:
-    from ..convolution.stepper import conv1d_trace
+    from ..convolution.conv_trace import conv1d_trace
 
     values = _grid(signal, "signal").ravel()
     weights = _grid(kernel, "kernel").ravel()
@@ -189,7 +189,7 @@ def conv1d_cell(
 def pool_cell(
     input: str, size: int, row: int, col: int, stride: int | None = None, kind: str = "max"
 ) -> int | float:
-    from ..convolution.stepper import pool2d_trace
+    from ..convolution.pool_trace import pool2d_trace
 
     image = _grid(input, "input")
     side = _positive(size, 1)

@@ -240,10 +240,9 @@ def _check_shown_text(meta: dict[str, object], path: Path, where: dict[str, int]
                 )
 
 
-def parse_lesson(text: str, path: Path | str) -> Lesson:
-    path = Path(path)
-    lines = text.splitlines()
-    meta, body_start, where = _front_matter(lines, path)
+def _checked_objectives(meta: dict[str, object], path: Path, where: dict[str, int]) -> list[object]:
+    """The objectives, once the front matter has every key it needs, no other, and shown text
+    that is plain; raises LessonError at the first key at fault."""
     for key in ("title", "order", "minutes", "objectives"):
         if key not in meta or meta[key] in ("", []):
             raise LessonError(f"front matter lacks '{key}'", path, where.get(key, 1))
@@ -258,6 +257,14 @@ def parse_lesson(text: str, path: Path | str) -> Lesson:
     if not isinstance(meta["title"], str):
         raise LessonError("'title' must be text on the same line", path, where["title"])
     _check_shown_text(meta, path, where)
+    return objectives
+
+
+def parse_lesson(text: str, path: Path | str) -> Lesson:
+    path = Path(path)
+    lines = text.splitlines()
+    meta, body_start, where = _front_matter(lines, path)
+    objectives = _checked_objectives(meta, path, where)
     # read before the body, so a bad number is reported before a problem further down
     order = _whole(meta, "order", path, where["order"])
     minutes = _whole(meta, "minutes", path, where["minutes"])
