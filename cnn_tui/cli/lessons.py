@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.plain_text import visible
-from ..core.views.fields import plural
+from ..core.plain_text import plural, visible
 from .app_launch import open_app
 from .common import EXIT_BAD_INPUT, _console, _error, _print_json, _text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.views.fields import plural
+from ..core.plain_text import plural
 from .common import _percent, _seconds, escape
 
 

@@ -8,11 +8,10 @@ import os
 import sys
 from typing import Any
 
-from ..core.plain_text import visible
+from ..core.plain_text import plural, visible
 from ..core.safe_files import same_file
 from ..core.stacks.tally import short_bytes
 from ..core.training.train_config import parse_augment
-from ..core.views.fields import plural
 from .app_launch import open_app
 from .common import (
     EXIT_BAD_INPUT,

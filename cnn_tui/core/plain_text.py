@@ -1,5 +1,6 @@
-"""Text from a file or a user made safe to show or to write into a comment: hidden characters as
-escapes (ESC as \\x1b, a newline as \\n), so it can neither drive the terminal nor break a line."""
+"""Plain text: text from a file or a user made safe to show or to write into a comment (hidden
+characters as escapes, ESC as \\x1b, a newline as \\n, so it can neither drive the terminal nor
+break a line), and counts with their nouns ('1 epoch', '2,000 steps')."""
 
 from __future__ import annotations
 
@@ -76,3 +77,8 @@ def caret_pointer(source: str, column: int) -> str:
     shown = visible(source)
     before = visible(source[: max(column - 1, 0)])
     return f"{shown}\n{' ' * cell_width(before)}^"
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 epoch', '2,000 steps'."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")

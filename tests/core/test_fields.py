@@ -2,9 +2,9 @@
 
 import pytest
 
+from cnn_tui.core.plain_text import plural
 from cnn_tui.core.views.fields import (
     FieldError,
-    plural,
     read_bias,
     read_padding,
     read_whole,

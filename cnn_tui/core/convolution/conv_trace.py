@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tui.core.convolution.arithmetic import SizeReport
-from cnn_tui.core.convolution.stepper import (
+from ..plain_text import plural
+from .arithmetic import SizeReport
+from .stepper import (
     MODES,
     Step,
     StepperError,
@@ -17,19 +18,18 @@ from cnn_tui.core.convolution.stepper import (
     WindowCell,
     format_number,
 )
-from cnn_tui.core.convolution.trace_inputs import (
+from .trace_inputs import (
     as_array,
     bias_per_filter,
     frozen,
     padding_per_axis,
     per_axis,
 )
-from cnn_tui.core.convolution.trace_limits import (
+from .trace_limits import (
     check_terms,
     checked_size_reports,
     overflow_error,
 )
-from cnn_tui.core.views.fields import plural
 
 
 def _conv_trace(

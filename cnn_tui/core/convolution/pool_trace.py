@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tui.core.convolution.arithmetic import SizeReport
-from cnn_tui.core.convolution.stepper import (
+from .arithmetic import SizeReport
+from .stepper import (
     POOL_KINDS,
     Step,
     StepperError,
@@ -17,8 +17,8 @@ from cnn_tui.core.convolution.stepper import (
     WindowCell,
     format_number,
 )
-from cnn_tui.core.convolution.trace_inputs import as_array, frozen, per_axis
-from cnn_tui.core.convolution.trace_limits import (
+from .trace_inputs import as_array, frozen, per_axis
+from .trace_limits import (
     check_pool_padding_rule,
     check_terms,
     checked_size_reports,

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tui.core.convolution.conv_trace import conv1d_trace, conv2d_trace
-from cnn_tui.core.convolution.pool_trace import pool2d_trace
-from cnn_tui.core.convolution.stepper import Trace
-from cnn_tui.core.convolution.trace_inputs import frozen
+from .conv_trace import conv1d_trace, conv2d_trace
+from .pool_trace import pool2d_trace
+from .stepper import Trace
+from .trace_inputs import frozen
 
 
 @dataclass(frozen=True, eq=False)

@@ -12,7 +12,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from cnn_tui.core.convolution.arithmetic import SizeReport
+from .arithmetic import SizeReport
 
 MODES = ("correlation", "convolution")
 POOL_KINDS = ("max", "avg", "lp", "l2")

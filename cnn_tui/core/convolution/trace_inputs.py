@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from cnn_tui.core.convolution.stepper import StepperError, format_number
-from cnn_tui.core.views.fields import plural
+from ..plain_text import plural
+from .stepper import StepperError, format_number
 
 _ITEM_SEPARATOR = re.compile(r"\s*,\s*|\s+")
 

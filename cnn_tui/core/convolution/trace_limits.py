@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cnn_tui.core.convolution.arithmetic import (
+from .arithmetic import (
     ArithmeticError_,
     SizeReport,
     check_pool_padding,
@@ -12,7 +12,7 @@ from cnn_tui.core.convolution.arithmetic import (
     resolve_padding,
     size_report,
 )
-from cnn_tui.core.convolution.stepper import MAX_SIDE, MAX_TERMS, StepperError
+from .stepper import MAX_SIDE, MAX_TERMS, StepperError
 
 _LARGEST_FLOAT = "the largest float (about 1.8e308)"
 

@@ -1,4 +1,4 @@
-"""Reading typed fields and arguments: one FieldError, whole numbers, paddings, plurals."""
+"""Reading typed fields and arguments: one FieldError, whole numbers, paddings."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from ..convolution.arithmetic import PADDING_MODES
 __all__ = [
     "PADDING_MODES",
     "FieldError",
-    "plural",
     "read_bias",
     "read_padding",
     "read_whole",
@@ -33,11 +32,6 @@ class FieldError(ValueError):
         self.reason = reason
         """What is wrong with it, without the field name."""
         super().__init__(f"{field}: {reason}")
-
-
-def plural(count: int, noun: str) -> str:
-    """'1 epoch', '2,000 steps'."""
-    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def read_whole(

@@ -18,7 +18,7 @@ from textual.style import Style
 from textual.widget import Widget
 
 from ....core.convolution.stepper import format_number
-from ....core.views.fields import plural
+from ....core.plain_text import plural
 
 Cell = tuple[int, int]
 """(row, column) in input coordinates: padding cells lie outside 0..size-1."""
