@@ -402,7 +402,7 @@ async def test_dim_rows_follow_a_theme_switch():
 
 
 async def test_a_big_stack_is_tallied_by_a_worker_while_the_screen_stays_live(monkeypatch):
-    from cnn_tui.app.screens import calculators as module
+    from cnn_tui.app.widgets.calculators import summary_panel as module
 
     release = threading.Event()
 

@@ -8,7 +8,6 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,11 +20,22 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.plain_text import visible
 from ...core.stacks.stack import Stack
-from ...core.training.metrics import AXES, Axis, MetricsLog, Point
+from ...core.training.metrics import AXES, Axis, MetricsLog
 from ...core.training.model_views import ModelViews, compute_views
 from ...core.training.train_config import TrainConfig
 from ...core.views.fields import FieldError
-from ...core.views.train_status import board_rows, clock, ending_of, progress
+from ...core.views.train_lines import (
+    confusion_heading,
+    end_unfinished_runs,
+    errors_line,
+    failure_line,
+    filters_heading,
+    maps_heading,
+    outcome_line,
+    predictions_heading,
+    run_title,
+)
+from ...core.views.train_status import ending_of
 from ..widgets.train.board import TrainBoard
 from ..widgets.train.confusion import TrainConfusion
 from ..widgets.train.curves import TrainCurves
@@ -217,7 +227,7 @@ class TrainScreen(Screen):
 
     def on_mount(self) -> None:
         self.timer = self.set_interval(REDRAW_SECONDS, self.redraw)
-        self.sub_title = self._describe(self.base)
+        self.sub_title = run_title(self.base)
         if self.handed_over is not None:
             self._fill_in(self.handed_over)
         else:
@@ -241,12 +251,6 @@ class TrainScreen(Screen):
         if self.handed_over is not None and self.is_mounted:
             self._fill_in(self.handed_over)
         self.redraw()
-
-    @staticmethod
-    def _describe(config: TrainConfig) -> str:
-        model = visible(config.model)  # as typed: a path or spec may hold control characters
-        model = model if len(model) <= 32 else model[:31] + "…"
-        return f"{model} on {config.dataset}"
 
     # -----------------------------------------------------------------------------------------
     # messages
@@ -358,7 +362,7 @@ class TrainScreen(Screen):
         self.result = None
         self.errors_seen = 0
         self.views_key = None
-        self.sub_title = self._describe(config)
+        self.sub_title = run_title(config)
         runs = ", ".join(o.title for o in config.race_settings())
         self.say(f"starting {runs}: loading PyTorch and {config.dataset} (a few seconds)...")
         self.starting = True
@@ -432,16 +436,8 @@ class TrainScreen(Screen):
             # the run could not start (or broke): the engine's one-line reason, the form as
             # it was; drawn last, so the "training" line cannot cover it
             self.starting = False
-            error = worker.error
-            # an error with no words (a bare assert deep in a library) still gets a line
-            message = (
-                str(error).strip().split("\n")[0] or f"training failed: {type(error).__name__}"
-            )
-            for run in self.metrics.runs():
-                # a run that broke after it started ends in the log too: the status line and
-                # the board say error, not 'starting' or 'training'
-                if ending_of(self.metrics, run) is None:
-                    self.metrics.append(Point(run=run, kind="error", message=message))
+            message = failure_line(worker.error)
+            end_unfinished_runs(self.metrics, message)
             self.errors_seen = len(self.metrics.points(kind="error"))
             self.redraw(force=True)
             self.say(message, "error")
@@ -453,23 +449,7 @@ class TrainScreen(Screen):
 
     def say_outcome(self) -> None:
         """One line on how the run ended: the test accuracies, or why it failed."""
-        rows = board_rows(self.metrics)
-        errors = [f"{row.run}: {row.status}" for row in rows if row.status.startswith("error")]
-        if errors and len(errors) == len(rows):
-            self.say("; ".join(errors), "error")
-            return
-        now = progress(self.metrics)
-        if now is not None and now.state == "stopped":
-            head = f"stopped at step {now.step:,} of {now.total_steps:,}"
-        else:
-            head = f"done in {clock(now.elapsed)}" if now is not None else "done"
-        scores = ", ".join(
-            f"{row.run} {row.test_accuracy:.1%}" for row in rows if row.test_accuracy is not None
-        )
-        parts = [f"{head}: test accuracy {scores}" if scores else head, *errors]
-        hint = "" if self.form.display else ", s the settings"
-        parts.append(f"the tabs show the network{hint}")
-        self.say("; ".join(parts), "error" if errors else "info")
+        self.say(*outcome_line(self.metrics, settings_shown=self.form.display))
 
     # -----------------------------------------------------------------------------------------
     # drawing from the log
@@ -502,7 +482,7 @@ class TrainScreen(Screen):
         errors = self.metrics.points(kind="error")
         if len(errors) > self.errors_seen:
             self.errors_seen = len(errors)
-            self.say("; ".join(f"{p.run}: {p.message or 'failed'}" for p in errors), "error")
+            self.say(errors_line(self.metrics), "error")
 
     # -----------------------------------------------------------------------------------------
     # the model's views
@@ -589,46 +569,19 @@ class TrainScreen(Screen):
         self.views = views
         filters = self.query_one("#train-filters", TrainFilters)
         if not views.maps_only:
-            self._show_predictions(views)
-            self._show_confusion(views)
-            if views.filter_shape:
-                count, channels, height, width = views.filter_shape
-                filters.show_filters(
-                    f"{views.run}: the first conv layer's {count} filters,"
-                    f" {channels}x{height}x{width} each (grey 0, bright positive, dark negative)",
-                    views.filters,
-                )
-            else:
-                filters.show_filters(f"{views.run}: this stack has no conv layer", [])
-        if views.map_shape:
-            count, height, width = views.map_shape
-            filters.show_maps(
-                f"(a {views.truth}), then its {count} maps, {height}x{width}",
-                views.image,
-                views.maps,
+            predictions = self.query_one("#train-predictions", TrainPredictions)
+            predictions.show(predictions_heading(views), views.tiles)
+            heading = confusion_heading(views)
+            if heading is not None and views.matrix is not None:
+                self.query_one("#confusion-heading", Static).update(heading)
+                self.query_one("#train-confusion", TrainConfusion).show(views.matrix, views.labels)
+            filters.show_filters(
+                filters_heading(views), views.filters if views.filter_shape else []
             )
+        if views.map_shape:
+            filters.show_maps(maps_heading(views), views.image, views.maps)
         else:
-            filters.show_maps("(no conv layer: no feature maps)", None, [])
-
-    def _show_predictions(self, views: ModelViews) -> None:
-        right = sum(tile.correct for tile in views.tiles)
-        heading = (
-            f"{views.run}: {right} of these {len(views.tiles)} test images right; the top-3"
-            " guesses under each (green: right, red: wrong). A click shows its feature maps."
-        )
-        self.query_one("#train-predictions", TrainPredictions).show(heading, views.tiles)
-
-    def _show_confusion(self, views: ModelViews) -> None:
-        if views.matrix is None:
-            return
-        total = int(views.matrix.sum())
-        right = int(np.trace(views.matrix))
-        accuracy = right / total if total else 0.0
-        self.query_one("#confusion-heading", Static).update(
-            f"{views.run}: {right:,} of {total:,} test images right ({accuracy:.1%});"
-            " rows: true class, columns: the network's guess"
-        )
-        self.query_one("#train-confusion", TrainConfusion).show(views.matrix, views.labels)
+            filters.show_maps(maps_heading(views), None, [])
 
     @on(TrainPredictions.ImageChosen)
     def show_maps_of_clicked(self, event: TrainPredictions.ImageChosen) -> None:

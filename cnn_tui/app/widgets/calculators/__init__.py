@@ -1,1 +1,2 @@
-"""Widgets of the calculators screen: the receptive-field table."""
+"""Widgets of the calculators screen: one panel per tab (size, parameters, receptive field,
+summary) and the receptive-field table."""
