@@ -21,7 +21,6 @@ from textual.worker import get_current_worker
 from ...core.plain_text import visible
 from ...core.safe_files import file_signature, same_file
 from ...core.stacks.layers import (
-    Concat,
     Layer,
     Shape,
     Stack,
@@ -32,31 +31,33 @@ from ...core.stacks.layers import (
     row_count,
 )
 from ...core.stacks.spec_parser import parse_layers
-from ...core.stacks.stack_edit import (
-    EditHistory,
-    Layers,
-    delete_layer,
-    duplicate_layer,
-    editable_branches,
-    get_layer,
-    insert_layer,
-    move_layer,
-    replace_layer,
-)
-from ...core.stacks.stack_edit import (
-    Path as EditPath,
-)
+from ...core.stacks.stack_edit import EditHistory, Layers
+from ...core.stacks.stack_edit import Path as EditPath
 from ...core.stacks.stack_file import load_stack, save_stack
 from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
 from ...core.stacks.torch_bridge import export_source
 from ...core.stacks.zoo import PRESETS, get_preset
+from ...core.views.builder_edits import (
+    RowEdit,
+    add_title,
+    delete_edit,
+    dense_note,
+    duplicate_edit,
+    fold_note,
+    fold_target,
+    insert_edit,
+    insert_point,
+    move_edit,
+    not_a_layer_note,
+    replace_edit,
+    row_index,
+    short_label,
+)
 from ...core.views.builder_rows import (
     TableEntry,
     build_entries,
     default_folds,
     number_of,
-    shifted,
-    swapped,
     too_big,
     too_deep,
 )
@@ -397,7 +398,7 @@ class BuilderScreen(Screen):
         table.show_lines([entry.line for entry in self.entries])
         table.set_stale(not self.fields_ok)
         if select is not None:
-            index = self._index_of(select)
+            index = row_index(self.entries, select)
         table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
         self._show_totals(result)
         self._show_message()
@@ -416,16 +417,6 @@ class BuilderScreen(Screen):
         """Whether the stack differs from the one last opened, saved or started (the subtitle's
         'edited'): quitting asks first."""
         return self.layers != self.baseline
-
-    def _index_of(self, number: str) -> int:
-        """The row numbered number, else its parent block's row, else the input line."""
-        numbers = [entry.number for entry in self.entries]
-        while True:
-            if number in numbers:
-                return numbers.index(number)
-            if "." not in number:
-                return 0
-            number = number.rsplit(".", 2)[0]
 
     def _show_totals(self, result: Tally) -> None:
         totals = self.query_one("#builder-totals", CalcResult)
@@ -700,61 +691,31 @@ class BuilderScreen(Screen):
         index = self.table.cursor_row
         return self.entries[index] if 0 <= index < len(self.entries) else self.entries[0]
 
-    def _insert_point(self, entry: TableEntry, after: bool) -> tuple[EditPath, Shape | None] | None:
-        """Where a new layer goes for the cursor row, and the shape it will receive."""
-        if entry.kind == "input":
-            return (0,), self.input_shape
-        if entry.kind == "shortcut" and entry.path is not None:
-            return (*entry.path, 1, 0), entry.incoming
-        if entry.kind == "dense" or entry.path is None:
-            self.say(self._dense_note(entry), "error")
-            return None
-        path = entry.path
-        if after:
-            return (*path[:-1], path[-1] + 1), entry.outgoing
-        return path, entry.incoming
-
-    def _dense_note(self, entry: TableEntry) -> str:
-        block = number_of(entry.path) if entry.path is not None else "?"
-        return (
-            f"the layers of a dense block are generated: edit (or add around) the block,"
-            f" row {block}"
-        )
-
     def action_add_layer(self, after: bool = True) -> None:
         entry = self.cursor_entry()
-        point = self._insert_point(entry, after)
+        point = insert_point(entry, after, self.input_shape)
         if point is None:
+            self.say(dense_note(entry), "error")
             return
         path, incoming = point
-        number = number_of(path)
-        if entry.kind == "input":
-            title = "Add the first layer" if not self.layers else "Insert a layer before layer 1"
-        elif entry.kind == "shortcut":
-            title = f"Add a projection shortcut to block {number_of(path[:-2])}"
-        elif after:
-            title = f"Add a layer after layer {entry.number} {_short(entry.layer)}"
-        else:
-            title = f"Insert a layer before layer {entry.number} {_short(entry.layer)}"
+        title = add_title(entry, after, path, empty=not self.layers)
 
         def insert(layer: Layer | None) -> None:
             if layer is None:
                 self.say("nothing added")
                 return
             try:
-                layers = insert_layer(self.layers, path, layer)
+                edit = insert_edit(self.layers, self.folds, path, layer)
             except StackError as exc:
                 self.say(exc.describe(), "error")
                 return
-            self.say(f"added {_short(layer)} as layer {number}")
-            self.apply_edit(
-                layers,
-                f"add {_short(layer)} as layer {number}",
-                select=number,
-                folds=shifted(self.folds, path, 1),
-            )
+            self._apply_row_edit(edit)
 
         self.app.push_screen(LayerForm(title, None, incoming), insert)
+
+    def _apply_row_edit(self, edit: RowEdit) -> None:
+        self.say(edit.note)
+        self.apply_edit(edit.layers, edit.what, select=edit.select, folds=edit.folds)
 
     def action_edit_layer(self) -> None:
         entry = self.cursor_entry()
@@ -766,24 +727,17 @@ class BuilderScreen(Screen):
             self.action_add_layer(after=True)
             return
         if entry.kind == "dense" or entry.path is None or entry.layer is None:
-            self.say(self._dense_note(entry), "error")
+            self.say(dense_note(entry), "error")
             return
-        path, old = entry.path, entry.layer
+        old = entry.layer
 
         def replace(layer: Layer | None) -> None:
             if layer is None or layer == old:
                 self.say("nothing changed")
                 return
-            folds = self.folds
-            if layer.kind != old.kind:
-                # a new kind of layer: folds inside the old block mean nothing now
-                folds = {p for p in self.folds if p[: len(path)] != path}
-            layers = replace_layer(self.layers, path, layer)
-            what = f"change layer {entry.number} {_short(old)} to {_short(layer)}"
-            self.say(f"changed layer {entry.number} to {_short(layer)}")
-            self.apply_edit(layers, what, select=entry.number, folds=folds)
+            self._apply_row_edit(replace_edit(self.layers, self.folds, entry, old, layer))
 
-        title = f"Edit layer {entry.number} {_short(old)}"
+        title = f"Edit layer {entry.number} {short_label(old)}"
         self.app.push_screen(LayerForm(title, old, entry.incoming), replace)
 
     @on(DataTable.RowSelected, "#builder-table")
@@ -796,100 +750,49 @@ class BuilderScreen(Screen):
         entry = self.cursor_entry()
         if entry.kind == "layer" and entry.path is not None and entry.layer is not None:
             return entry
-        if entry.kind == "input":
-            self.say(f"the input is not a layer to {doing}: set its shape above", "error")
-        elif entry.kind == "shortcut":
-            self.say("the identity shortcut is no layer: a adds a projection there", "error")
-        else:
-            self.say(self._dense_note(entry), "error")
+        self.say(not_a_layer_note(entry, doing), "error")
         return None
 
     def action_delete_layer(self) -> None:
         entry = self._layer_entry("delete")
-        if entry is None or entry.path is None:
+        if entry is None:
             return
-        path = entry.path
-        if len(path) > 1:
-            block = get_layer(self.layers, path[:-2])
-            branch = editable_branches(block)[path[-2]]
-            if isinstance(block, Concat) and len(branch) == 1:
-                self.say(
-                    f"a cat branch needs a layer: delete block {number_of(path[:-2])} instead",
-                    "error",
-                )
-                return
         try:
-            layers = delete_layer(self.layers, path)
+            edit = delete_edit(self.layers, self.folds, entry)
         except StackError as exc:
             self.say(exc.describe(), "error")
             return
-        siblings_left = path[-1] > 0
-        select = entry.number
-        if not _has_path(layers, path):
-            select = number_of((*path[:-1], path[-1] - 1)) if siblings_left else entry.number
-        self.say(f"deleted layer {entry.number} {_short(entry.layer)}")
-        self.apply_edit(
-            layers,
-            f"delete layer {entry.number} {_short(entry.layer)}",
-            select=select,
-            folds=shifted(self.folds, path, -1),
-        )
+        self._apply_row_edit(edit)
 
     def action_duplicate_layer(self) -> None:
         entry = self._layer_entry("copy")
-        if entry is None or entry.path is None:
-            return
-        path = entry.path
-        layers = duplicate_layer(self.layers, path)
-        copy = (*path[:-1], path[-1] + 1)
-        folds = shifted(self.folds, copy, 1)
-        if path in self.folds:
-            folds.add(copy)
-        number = number_of(copy)
-        self.say(f"copied layer {entry.number} {_short(entry.layer)} to layer {number}")
-        self.apply_edit(
-            layers, f"copy layer {entry.number} {_short(entry.layer)}", select=number, folds=folds
-        )
+        if entry is not None:
+            self._apply_row_edit(duplicate_edit(self.layers, self.folds, entry))
 
     def action_move_layer(self, step: int) -> None:
         entry = self._layer_entry("move")
-        if entry is None or entry.path is None:
+        if entry is None:
             return
-        layers, path = move_layer(self.layers, entry.path, step)
-        if path == entry.path:
-            where = "first" if step < 0 else "last"
-            self.say(f"layer {entry.number} is already {where} in its branch")
-            return
-        number = number_of(path)
-        direction = "up" if step < 0 else "down"
-        self.say(f"moved {_short(entry.layer)} {direction} to layer {number}")
-        self.apply_edit(
-            layers,
-            f"move {_short(entry.layer)} {direction} to layer {number}",
-            select=number,
-            folds=swapped(self.folds, entry.path, path),
-        )
+        edit = move_edit(self.layers, self.folds, entry, step)
+        if isinstance(edit, str):
+            self.say(edit)  # already first or last
+        else:
+            self._apply_row_edit(edit)
 
     def action_toggle_block(self) -> None:
-        entry = self.cursor_entry()
-        path = entry.path
-        if path is None:
-            self.say("space folds a block (res, cat, dense); the input line is none")
-            return
-        if entry.kind in ("dense", "shortcut") or (entry.layer and entry.layer.is_block):
-            self._toggle(path)  # the block itself (a dense or shortcut row holds its block's path)
-        elif len(path) > 1:
-            self._toggle(path[:-2])  # a child: fold the block it sits in
+        block = fold_target(self.cursor_entry())
+        if isinstance(block, str):
+            self.say(block)
         else:
-            self.say("space folds a block (res, cat, dense); this row is a single layer")
+            self._toggle(block)
 
     def _toggle(self, block: EditPath) -> None:
-        if block in self.folds:
-            self.folds.discard(block)
-            self.say(f"block {number_of(block)} expanded")
-        else:
+        folded = block not in self.folds
+        if folded:
             self.folds.add(block)
-            self.say(f"block {number_of(block)} folded: space shows its layers again")
+        else:
+            self.folds.discard(block)
+        self.say(fold_note(block, folded))
         self.refresh_stack(select=number_of(block))
 
     @on(BuilderTable.MarkerClicked)
@@ -1033,19 +936,3 @@ class BuilderScreen(Screen):
             self._default_path(".py") if self.saved_path else Path(f"./{event.name or 'net'}.py")
         )
         self.app.push_screen(ExportDialog(event.source, default, title), saved)
-
-
-def _short(layer: Layer | None) -> str:
-    """A layer's label, a block's cut to its kind: 'conv(20,5)', 'res[...]'."""
-    if layer is None:
-        return ""
-    label = layer.label()
-    return label if len(label) <= 30 else f"{layer.kind}[...]"
-
-
-def _has_path(layers: Layers, path: EditPath) -> bool:
-    try:
-        get_layer(layers, path)
-    except StackError:
-        return False
-    return True
