@@ -10,12 +10,10 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Header, Input, Select
 from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
@@ -26,15 +24,13 @@ from ...core.stacks.layers import (
     Stack,
     StackError,
     format_layers,
-    format_shape,
-    parse_shape,
     row_count,
 )
 from ...core.stacks.spec_parser import parse_layers
 from ...core.stacks.stack_edit import EditHistory, Layers
 from ...core.stacks.stack_edit import Path as EditPath
 from ...core.stacks.stack_file import load_stack, save_stack
-from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
+from ...core.stacks.tally import Tally, tally
 from ...core.stacks.torch_bridge import export_source
 from ...core.stacks.zoo import PRESETS, get_preset
 from ...core.views.builder_edits import (
@@ -61,23 +57,19 @@ from ...core.views.builder_rows import (
     too_big,
     too_deep,
 )
-from ...core.views.fields import FieldError, read_whole
+from ...core.views.fields import FieldError
 from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
 from ..widgets.builder.export_dialog import ExportDialog
 from ..widgets.builder.file_dialog import StackFileDialog, typed_path
 from ..widgets.builder.layer_form import LayerForm
+from ..widgets.builder.message_line import BuilderMessage
+from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
 from ..widgets.builder.stack_table import BuilderTable
 from ..widgets.common.result_panel import CalcResult, ResultLine
 
 Settings = tuple[Shape, str, str]
 """A stack's input shape, name and description: opening a preset or file replaces them."""
-
-EMPTY_CHOICE = "empty"
-"""The preset menu's first entry: a stack with no layers."""
-
-DEFAULT_INPUT: Shape = (1, 28, 28)
-"""An empty stack starts on MNIST digits, as the lecture's first network does."""
 
 COMPACT_BELOW = 34
 """On screens shorter than this the totals leave out the memory breakdown and the output line
@@ -265,8 +257,6 @@ class BuilderScreen(Screen):
         """The table's rows, in order."""
         self.result: Tally | None = None
         """The tally shown."""
-        self.note = ("", "info")
-        """What the last action did (or why it could not), with its tone: 'info' or 'error'."""
         self.baseline: Layers = ()
         """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
         self.saved_path: Path | None = None
@@ -278,68 +268,14 @@ class BuilderScreen(Screen):
         """Files that did not load: never overwritten, so they can be repaired."""
         self.compact = False
         """Whether the totals are shortened for a short screen."""
-        self.preset_choice = EMPTY_CHOICE
-        """What the preset menu shows: the preset last opened, or 'empty'."""
 
     # -----------------------------------------------------------------------------------------
     # layout
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="builder-controls"):
-            with Horizontal(classes="builder-row"):
-                yield Label("preset", classes="builder-label")
-                yield Select(
-                    [(EMPTY_CHOICE, EMPTY_CHOICE), *((name, name) for name in PRESETS)],
-                    value=EMPTY_CHOICE,
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-preset",
-                    tooltip="Open a network from the zoo (the stack it replaces can be undone)",
-                )
-                yield Label("spec", classes="builder-label")
-                yield Input(
-                    "",
-                    placeholder="layers, e.g. conv(20,5) relu maxpool(2); enter applies",
-                    compact=True,
-                    id="builder-spec",
-                    tooltip="The stack in one line; type layers, a preset or a .json file and "
-                    "press enter to replace the stack",
-                )
-            with Horizontal(classes="builder-row"):
-                yield Label("input", classes="builder-label")
-                yield Input(
-                    format_shape(DEFAULT_INPUT),
-                    compact=True,
-                    select_on_focus=True,
-                    id="builder-input",
-                    tooltip="Input shape per image: CxHxW like 3x224x224, or a feature count",
-                )
-                yield Label("batch", classes="builder-label")
-                yield Input(
-                    "1",
-                    compact=True,
-                    select_on_focus=True,
-                    id="builder-batch",
-                    tooltip="Images per batch, for the memory figures",
-                )
-                yield Label("dtype", classes="builder-label")
-                yield Select(
-                    [(name, name) for name in DTYPE_BYTES if name != "fp64"],
-                    value="fp32",
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-dtype",
-                )
-                yield Label("optimizer", classes="builder-label")
-                yield Select(
-                    [(name, name) for name in OPTIMIZER_STATE],
-                    value="sgd",
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-optimizer",
-                )
-        yield Static("", id="builder-message")
+        yield BuilderSettings(id="builder-controls")
+        yield BuilderMessage(id="builder-message")
         yield BuilderTable(id="builder-table")
         yield CalcResult(id="builder-totals")
         yield Footer()
@@ -348,19 +284,22 @@ class BuilderScreen(Screen):
     def table(self) -> BuilderTable:
         return self.query_one("#builder-table", BuilderTable)
 
+    @property
+    def settings(self) -> BuilderSettings:
+        return self.query_one("#builder-controls", BuilderSettings)
+
+    @property
+    def message(self) -> BuilderMessage:
+        return self.query_one("#builder-message", BuilderMessage)
+
     def on_mount(self) -> None:
         self.query_one("#builder-totals", CalcResult).tooltip = MEMORY_NOTE
-        sizes = ", ".join(f"{name} {size}" for name, size in DTYPE_BYTES.items())
-        self.query_one("#builder-dtype", Select).tooltip = f"bytes per number: {sizes}"
-        state = ", ".join(f"{name} {extra}" for name, extra in OPTIMIZER_STATE.items())
-        optimizer = self.query_one("#builder-optimizer", Select)
-        optimizer.tooltip = f"extra numbers kept per parameter: {state}"
         self.compact = self.app.size.height < COMPACT_BELOW
         if self.start_with:
             self.open_text(self.start_with, first=True)
         self.refresh_stack(select="")
         failing = self.result is not None and self.result.error is not None
-        if not self.note[0] and not failing:
+        if not self.message.note[0] and not failing:
             # a first hint; a failing layer's message says enough on its own
             self.say(
                 "an empty stack: press a to add a layer, or pick a preset"
@@ -401,13 +340,8 @@ class BuilderScreen(Screen):
             index = row_index(self.entries, select)
         table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
         self._show_totals(result)
-        self._show_message()
-        spec = self.query_one("#builder-spec", Input)
-        if not spec.has_focus:
-            with self.prevent(Input.Changed):
-                spec.value = format_layers(self.layers)
-                spec.cursor_position = 0  # show the start of the stack, not its end
-                spec.remove_class("-invalid")
+        self.message.show_error(result.error.describe() if result.error is not None else "")
+        self.settings.show_spec(format_layers(self.layers))
         edited = self.layers != self.baseline
         name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
         self.sub_title = f"{name}, edited" if edited else name
@@ -428,26 +362,12 @@ class BuilderScreen(Screen):
 
     def say(self, text: str, tone: str = "info") -> None:
         """Set the message line's note (what happened, or why not) and show it."""
-        self.note = (text, tone)
-        self._show_message()
-
-    def _show_message(self) -> None:
-        text, tone = self.note
-        parts: list[Content] = []
-        # Content.styled never parses markup; visible() keeps control characters off the screen
-        if text:
-            parts.append(
-                Content.styled(visible(text), "$text-error bold" if tone == "error" else "")
-            )
-        error = self.result.error if self.result is not None else None
-        if error is not None:
-            parts.append(Content.styled(visible(error.describe()), "$text-error bold"))
-        self.query_one("#builder-message", Static).update(Content("  ·  ").join(parts))
+        self.message.say(text, tone)
 
     @property
     def message_text(self) -> str:
         """The message line as plain text."""
-        return str(self.query_one("#builder-message", Static).render())
+        return self.message.text
 
     # -----------------------------------------------------------------------------------------
     # the history
@@ -484,11 +404,8 @@ class BuilderScreen(Screen):
     def _use_settings(self, settings: Settings) -> None:
         shape, self.stack_name, self.description = settings
         self.input_shape = shape
-        field = self.query_one("#builder-input", Input)
-        with self.prevent(Input.Changed):
-            field.value = format_shape(shape)
+        self.settings.show_shape(shape)
         self.fields_ok = True
-        field.remove_class("-invalid")
 
     def action_undo(self) -> None:
         what, settings = self.history.undo_with(self._settings())
@@ -531,7 +448,7 @@ class BuilderScreen(Screen):
         )
         if not self._replace(stack.layers, what, settings, first):
             return False
-        self._show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
+        self.settings.show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
         return True
 
     def _read_text(self, text: str) -> tuple[Stack, bool, str]:
@@ -587,34 +504,21 @@ class BuilderScreen(Screen):
     def _forget_failure(self, path: Path) -> None:
         self.failed_loads = [p for p in self.failed_loads if not same_file(p, path)]
 
-    @on(Input.Submitted, "#builder-spec")
-    def apply_typed_spec(self, event: Input.Submitted) -> None:
+    @on(BuilderSettings.SpecSubmitted)
+    def apply_typed_spec(self, event: BuilderSettings.SpecSubmitted) -> None:
         event.stop()
-        field = event.input
-        if self.open_text(event.value):
-            with self.prevent(Input.Changed):
-                field.value = format_layers(self.layers)
-                field.cursor_position = 0
-            field.remove_class("-invalid")
+        applied = self.open_text(event.text)
+        self.settings.show_typed_spec(applied, format_layers(self.layers))
+        if applied:
             self.table.focus()
-        else:
-            field.add_class("-invalid")
 
-    @on(Input.Changed, "#builder-spec")
-    def typing_a_spec(self, event: Input.Changed) -> None:
+    @on(BuilderSettings.PresetPicked)
+    def pick_preset(self, event: BuilderSettings.PresetPicked) -> None:
         event.stop()
-        event.input.remove_class("-invalid")
-
-    @on(Select.Changed, "#builder-preset")
-    def pick_preset(self, event: Select.Changed) -> None:
-        event.stop()
-        if event.value == self.preset_choice or event.value != event.select.value:
-            return  # the menu reporting its first value late, or a value set from here
-        self.preset_choice = str(event.value)
-        if event.value == EMPTY_CHOICE:
+        if event.choice == EMPTY_CHOICE:
             self.action_new_stack()
         else:
-            self.open_text(str(event.value))
+            self.open_text(event.choice)
         self.table.focus()
 
     def action_new_stack(self) -> None:
@@ -622,33 +526,16 @@ class BuilderScreen(Screen):
         self.baseline = ()
         self.say("a new, empty stack: press a to add a layer (u brings the old one back)")
         self.apply_edit((), "start a new stack", select="", settings=(self.input_shape, "", ""))
-        self._show_preset(EMPTY_CHOICE)
-
-    def _show_preset(self, choice: str) -> None:
-        self.preset_choice = choice
-        self.query_one("#builder-preset", Select).value = choice
+        self.settings.show_preset(EMPTY_CHOICE)
 
     # -----------------------------------------------------------------------------------------
     # the settings row
 
-    @on(Input.Changed, "#builder-input, #builder-batch")
-    def read_settings(self, event: Input.Changed) -> None:
+    @on(BuilderSettings.SizesChanged)
+    def read_settings(self, event: BuilderSettings.SizesChanged) -> None:
         event.stop()
-        shape_field = self.query_one("#builder-input", Input)
-        batch_field = self.query_one("#builder-batch", Input)
         try:
-            try:
-                shape = parse_shape(shape_field.value)
-            except StackError as exc:
-                shape_field.add_class("-invalid")
-                raise FieldError("input shape", exc.reason.removeprefix("input shape ")) from None
-            shape_field.remove_class("-invalid")
-            try:
-                batch = read_whole("batch", batch_field.value)
-            except FieldError:
-                batch_field.add_class("-invalid")
-                raise
-            batch_field.remove_class("-invalid")
+            shape, batch = self.settings.read_sizes()
         except FieldError as exc:
             self.fields_ok = False
             self.say(str(exc), "error")
@@ -663,11 +550,10 @@ class BuilderScreen(Screen):
             self.say("")  # the field's complaint is answered
         self.refresh_stack()
 
-    @on(Select.Changed, "#builder-dtype, #builder-optimizer")
-    def read_choices(self, event: Select.Changed) -> None:
+    @on(BuilderSettings.ChoicesChanged)
+    def read_choices(self, event: BuilderSettings.ChoicesChanged) -> None:
         event.stop()
-        dtype = str(self.query_one("#builder-dtype", Select).value)
-        optimizer = str(self.query_one("#builder-optimizer", Select).value)
+        dtype, optimizer = self.settings.choices()
         if (dtype, optimizer) != (self.dtype, self.optimizer):
             self.dtype, self.optimizer = dtype, optimizer
             self.refresh_stack()
@@ -858,7 +744,7 @@ class BuilderScreen(Screen):
             settings = (stack.input_shape, stack.name, stack.description)
             if self._replace(stack.layers, f"file {path.name}", settings, first=False):
                 self._remember_file(path)
-                self._show_preset(EMPTY_CHOICE)
+                self.settings.show_preset(EMPTY_CHOICE)
 
         self.app.push_screen(
             StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
@@ -872,7 +758,7 @@ class BuilderScreen(Screen):
             return False
         self.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
         self._remember_file(source)
-        self._show_preset(EMPTY_CHOICE)
+        self.settings.show_preset(EMPTY_CHOICE)
         where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
         self.say(f"reopened the unsaved stack{where}")
         self.refresh_stack()
