@@ -17,7 +17,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Select
 from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
-from ...core.safe_files import file_signature, same_file
 from ...core.stacks.layers import (
     Layer,
     Shape,
@@ -26,13 +25,11 @@ from ...core.stacks.layers import (
     format_layers,
     row_count,
 )
-from ...core.stacks.spec_parser import parse_layers
 from ...core.stacks.stack_edit import EditHistory, Layers
 from ...core.stacks.stack_edit import Path as EditPath
-from ...core.stacks.stack_file import load_stack, save_stack
+from ...core.stacks.stack_file import save_stack
 from ...core.stacks.tally import Tally, tally
 from ...core.stacks.torch_bridge import export_source
-from ...core.stacks.zoo import PRESETS, get_preset
 from ...core.views.builder_edits import (
     RowEdit,
     add_title,
@@ -49,6 +46,7 @@ from ...core.views.builder_edits import (
     row_index,
     short_label,
 )
+from ...core.views.builder_files import StackFiles
 from ...core.views.builder_rows import (
     TableEntry,
     build_entries,
@@ -61,7 +59,7 @@ from ...core.views.fields import FieldError
 from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
 from ..widgets.builder.export_dialog import ExportDialog
-from ..widgets.builder.file_dialog import StackFileDialog, typed_path
+from ..widgets.builder.file_dialog import StackFileDialog
 from ..widgets.builder.layer_form import LayerForm
 from ..widgets.builder.message_line import BuilderMessage
 from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
@@ -259,13 +257,8 @@ class BuilderScreen(Screen):
         """The tally shown."""
         self.baseline: Layers = ()
         """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
-        self.saved_path: Path | None = None
-        """Where the stack was last saved to or opened from."""
-        self.saved_signature: tuple[int, int, int] | None = None
-        """That file's (inode, size, mtime) then: saving asks when another program (a second
-        builder, an editor) has written it since."""
-        self.failed_loads: list[Path] = []
-        """Files that did not load: never overwritten, so they can be repaired."""
+        self.files = StackFiles()
+        """Where the stack was last saved or opened, and the files that failed to load."""
         self.compact = False
         """Whether the totals are shortened for a short screen."""
 
@@ -437,7 +430,7 @@ class BuilderScreen(Screen):
         first: the stack the screen opens with, which undo does not go back past."""
         text = text.strip()
         try:
-            stack, own_shape, what = self._read_text(text)
+            stack, own_shape, what = self.files.read_text(text, self.input_shape, self.stack_name)
         except StackError as exc:
             self.say(f"spec: {exc.describe()}", "error")
             return False
@@ -450,36 +443,6 @@ class BuilderScreen(Screen):
             return False
         self.settings.show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
         return True
-
-    def _read_text(self, text: str) -> tuple[Stack, bool, str]:
-        """(stack, whether it brings its own input shape, how to name the change)."""
-        if not text:
-            raise StackError("type layers like conv(20,5) relu maxpool(2), or a preset name")
-        if text.lower().endswith(".json"):
-            path = typed_path(text)
-            try:
-                stack = load_stack(path)
-            except StackError:
-                self._remember_failure(path)
-                raise
-            self._forget_failure(path)
-            self._remember_file(path)
-            return stack, True, f"file {path.name}"
-        try:
-            preset = get_preset(text)
-        except StackError:
-            pass
-        else:
-            return preset.stack(), True, f"preset {preset.name}"
-        try:
-            layers = parse_layers(text)
-        except StackError as exc:
-            if text.isidentifier():
-                # a lone word that is no layer was most likely meant as a preset
-                names = ", ".join(PRESETS)
-                raise StackError(f"{text!r} is neither a layer nor a preset ({names})") from exc
-            raise
-        return Stack(layers, self.input_shape, self.stack_name), False, "a typed spec"
 
     def _replace(self, layers: Layers, what: str, settings: Settings, first: bool) -> bool:
         """Put opened layers in place of the stack, blocks folded when they are many."""
@@ -496,13 +459,6 @@ class BuilderScreen(Screen):
         self.say(f"opened {what}")
         self.apply_edit(layers, f"open {what}", select="", settings=settings)
         return True
-
-    def _remember_failure(self, path: Path) -> None:
-        if not any(same_file(path, failed) for failed in self.failed_loads):
-            self.failed_loads.append(path)
-
-    def _forget_failure(self, path: Path) -> None:
-        self.failed_loads = [p for p in self.failed_loads if not same_file(p, path)]
 
     @on(BuilderSettings.SpecSubmitted)
     def apply_typed_spec(self, event: BuilderSettings.SpecSubmitted) -> None:
@@ -692,14 +648,10 @@ class BuilderScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # files
 
-    def _remember_file(self, path: Path | None) -> None:
-        self.saved_path = path
-        self.saved_signature = file_signature(path) if path is not None else None
-
-    def _default_path(self, suffix: str) -> Path:
-        if self.saved_path is not None:
-            return self.saved_path.with_suffix(suffix)
-        return Path(f"./{self.stack_name or 'stack'}{suffix}")
+    @property
+    def saved_path(self) -> Path | None:
+        """Where the stack was last saved to or opened from."""
+        return self.files.saved_path
 
     def action_save(self) -> None:
         if not self.layers:
@@ -718,15 +670,15 @@ class BuilderScreen(Screen):
                 self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
                 return
             self.stack_name = name
-            self._remember_file(path)
+            self.files.remember_file(path)
             self.baseline = self.layers
             self.say(f"saved {len(self.layers)} layers to {path}")
             self.refresh_stack()
 
-        known = (self.saved_path, self.saved_signature) if self.saved_path else None
-        self.app.push_screen(
-            StackFileDialog("save", self._default_path(".json"), self.failed_loads, known), save
-        )
+        files = self.files
+        known = (files.saved_path, files.saved_signature) if files.saved_path else None
+        default = files.default_path(".json", self.stack_name)
+        self.app.push_screen(StackFileDialog("save", default, files.failed_loads, known), save)
 
     def action_open(self) -> None:
         def open_file(path: Path | None) -> None:
@@ -734,21 +686,18 @@ class BuilderScreen(Screen):
                 self.say("nothing opened")
                 return
             try:
-                stack = load_stack(path)
+                stack = self.files.load(path)
             except StackError as exc:
                 # the file stays as it is, and saving will not overwrite it
-                self._remember_failure(path)
                 self.say(exc.describe(), "error")
                 return
-            self._forget_failure(path)
             settings = (stack.input_shape, stack.name, stack.description)
             if self._replace(stack.layers, f"file {path.name}", settings, first=False):
-                self._remember_file(path)
+                self.files.remember_file(path)
                 self.settings.show_preset(EMPTY_CHOICE)
 
-        self.app.push_screen(
-            StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
-        )
+        default = self.files.default_path(".json", self.stack_name)
+        self.app.push_screen(StackFileDialog("open", default, self.files.failed_loads), open_file)
 
     def open_recovered(self, stack: Stack, source: Path | None) -> bool:
         """Put back a stack kept when a signal ended the app: marked unsaved (it never was),
@@ -757,7 +706,7 @@ class BuilderScreen(Screen):
         if not self._replace(stack.layers, "the recovered stack", settings, first=False):
             return False
         self.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
-        self._remember_file(source)
+        self.files.remember_file(source)
         self.settings.show_preset(EMPTY_CHOICE)
         where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
         self.say(f"reopened the unsaved stack{where}")
@@ -818,7 +767,5 @@ class BuilderScreen(Screen):
             self.say(f"wrote the PyTorch source to {path}" if path else "source not saved")
 
         title = f"PyTorch source of {event.name or 'the stack'}"
-        default = (
-            self._default_path(".py") if self.saved_path else Path(f"./{event.name or 'net'}.py")
-        )
+        default = self.files.default_path(".py", event.name or "net")
         self.app.push_screen(ExportDialog(event.source, default, title), saved)
