@@ -56,7 +56,6 @@ from ...core.views.builder_rows import (
     too_deep,
 )
 from ...core.views.fields import FieldError
-from ...core.views.report import MEMORY_NOTE, summary_totals
 from ..messages import UseStackInTrain
 from ..widgets.builder.export_dialog import ExportDialog
 from ..widgets.builder.file_dialog import StackFileDialog
@@ -64,17 +63,10 @@ from ..widgets.builder.layer_form import LayerForm
 from ..widgets.builder.message_line import BuilderMessage
 from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
 from ..widgets.builder.stack_table import BuilderTable
-from ..widgets.common.result_panel import CalcResult, ResultLine
+from ..widgets.builder.totals import BuilderTotals
 
 Settings = tuple[Shape, str, str]
 """A stack's input shape, name and description: opening a preset or file replaces them."""
-
-COMPACT_BELOW = 34
-"""On screens shorter than this the totals leave out the memory breakdown and the output line
-(the last row of the table shows the output shape), so the table keeps its height."""
-
-TOTALS_LABEL_LIMIT = 24
-"""Layer labels in the most-memory / most-params lines are clipped to this."""
 
 ROW_ACTIONS = frozenset(
     {
@@ -259,8 +251,6 @@ class BuilderScreen(Screen):
         """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
         self.files = StackFiles()
         """Where the stack was last saved or opened, and the files that failed to load."""
-        self.compact = False
-        """Whether the totals are shortened for a short screen."""
 
     # -----------------------------------------------------------------------------------------
     # layout
@@ -270,7 +260,7 @@ class BuilderScreen(Screen):
         yield BuilderSettings(id="builder-controls")
         yield BuilderMessage(id="builder-message")
         yield BuilderTable(id="builder-table")
-        yield CalcResult(id="builder-totals")
+        yield BuilderTotals(id="builder-totals")
         yield Footer()
 
     @property
@@ -282,12 +272,15 @@ class BuilderScreen(Screen):
         return self.query_one("#builder-controls", BuilderSettings)
 
     @property
+    def totals(self) -> BuilderTotals:
+        return self.query_one("#builder-totals", BuilderTotals)
+
+    @property
     def message(self) -> BuilderMessage:
         return self.query_one("#builder-message", BuilderMessage)
 
     def on_mount(self) -> None:
-        self.query_one("#builder-totals", CalcResult).tooltip = MEMORY_NOTE
-        self.compact = self.app.size.height < COMPACT_BELOW
+        self.totals.fit_height(self.app.size.height)
         if self.start_with:
             self.open_text(self.start_with, first=True)
         self.refresh_stack(select="")
@@ -302,11 +295,7 @@ class BuilderScreen(Screen):
         self.table.focus()
 
     def on_resize(self, event: Resize) -> None:
-        compact = event.size.height < COMPACT_BELOW
-        if compact != self.compact:
-            self.compact = compact
-            if self.result is not None:
-                self._show_totals(self.result)
+        self.totals.fit_height(event.size.height)
 
     # -----------------------------------------------------------------------------------------
     # showing the stack
@@ -332,7 +321,7 @@ class BuilderScreen(Screen):
         if select is not None:
             index = row_index(self.entries, select)
         table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
-        self._show_totals(result)
+        self.totals.show_tally(result, self.fields_ok)
         self.message.show_error(result.error.describe() if result.error is not None else "")
         self.settings.show_spec(format_layers(self.layers))
         edited = self.layers != self.baseline
@@ -344,14 +333,6 @@ class BuilderScreen(Screen):
         """Whether the stack differs from the one last opened, saved or started (the subtitle's
         'edited'): quitting asks first."""
         return self.layers != self.baseline
-
-    def _show_totals(self, result: Tally) -> None:
-        totals = self.query_one("#builder-totals", CalcResult)
-        lines = summary_totals(result, label_limit=TOTALS_LABEL_LIMIT)
-        if self.compact:
-            lines = [(label, text) for label, text in lines if label not in ("", "output")]
-        totals.show([ResultLine(label, text) for label, text in lines])
-        totals.set_stale(result.error is not None or not self.fields_ok)
 
     def say(self, text: str, tone: str = "info") -> None:
         """Set the message line's note (what happened, or why not) and show it."""
@@ -496,7 +477,7 @@ class BuilderScreen(Screen):
             self.fields_ok = False
             self.say(str(exc), "error")
             self.table.set_stale(True)
-            self.query_one("#builder-totals", CalcResult).set_stale(True)
+            self.totals.set_stale(True)
             return
         was_ok, self.fields_ok = self.fields_ok, True
         if was_ok and (shape, batch) == (self.input_shape, self.batch):
