@@ -10,73 +10,59 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Header, Input, Select
 from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
-from ...core.safe_files import file_signature, same_file
-from ...core.stacks.blocks import Concat, format_layers
+from ...core.stacks.blocks import format_layers
 from ...core.stacks.layers import Layer
-from ...core.stacks.shapes import Shape, StackError, format_shape, parse_shape
-from ...core.stacks.spec_parser import parse_layers
+from ...core.stacks.shapes import Shape, StackError
 from ...core.stacks.stack import Stack, row_count
-from ...core.stacks.stack_edit import (
-    EditHistory,
-    Layers,
-    delete_layer,
-    duplicate_layer,
-    editable_branches,
-    get_layer,
-    insert_layer,
-    move_layer,
-    replace_layer,
-)
-from ...core.stacks.stack_edit import (
-    Path as EditPath,
-)
-from ...core.stacks.stack_file import load_stack, save_stack
-from ...core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE, Tally, tally
+from ...core.stacks.stack_edit import EditHistory, Layers
+from ...core.stacks.stack_edit import Path as EditPath
+from ...core.stacks.stack_file import save_stack
+from ...core.stacks.tally import Tally, tally
 from ...core.stacks.torch_bridge import export_source
-from ...core.stacks.zoo import PRESETS, get_preset
+from ...core.views.builder_edits import (
+    RowEdit,
+    add_title,
+    delete_edit,
+    dense_note,
+    duplicate_edit,
+    fold_note,
+    fold_target,
+    insert_edit,
+    insert_point,
+    move_edit,
+    not_a_layer_note,
+    replace_edit,
+    row_index,
+    short_label,
+)
+from ...core.views.builder_files import StackFiles
 from ...core.views.builder_rows import (
     TableEntry,
     build_entries,
     default_folds,
     number_of,
-    shifted,
-    swapped,
     too_big,
     too_deep,
 )
-from ...core.views.fields import FieldError, read_whole
-from ...core.views.report import MEMORY_NOTE, summary_totals
+from ...core.views.fields import FieldError
 from ..messages import UseStackInTrain
 from ..widgets.builder.export_dialog import ExportDialog
-from ..widgets.builder.file_dialog import StackFileDialog, typed_path
+from ..widgets.builder.file_dialog import StackFileDialog
 from ..widgets.builder.layer_form import LayerForm
+from ..widgets.builder.message_line import BuilderMessage
+from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
 from ..widgets.builder.stack_table import BuilderTable
-from ..widgets.common.result_panel import CalcResult, ResultLine
+from ..widgets.builder.totals import BuilderTotals
 
 Settings = tuple[Shape, str, str]
 """A stack's input shape, name and description: opening a preset or file replaces them."""
-
-EMPTY_CHOICE = "empty"
-"""The preset menu's first entry: a stack with no layers."""
-
-DEFAULT_INPUT: Shape = (1, 28, 28)
-"""An empty stack starts on MNIST digits, as the lecture's first network does."""
-
-COMPACT_BELOW = 34
-"""On screens shorter than this the totals leave out the memory breakdown and the output line
-(the last row of the table shows the output shape), so the table keeps its height."""
-
-TOTALS_LABEL_LIMIT = 24
-"""Layer labels in the most-memory / most-params lines are clipped to this."""
 
 ROW_ACTIONS = frozenset(
     {
@@ -257,102 +243,45 @@ class BuilderScreen(Screen):
         """The table's rows, in order."""
         self.result: Tally | None = None
         """The tally shown."""
-        self.note = ("", "info")
-        """What the last action did (or why it could not), with its tone: 'info' or 'error'."""
         self.baseline: Layers = ()
         """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
-        self.saved_path: Path | None = None
-        """Where the stack was last saved to or opened from."""
-        self.saved_signature: tuple[int, int, int] | None = None
-        """That file's (inode, size, mtime) then: saving asks when another program (a second
-        builder, an editor) has written it since."""
-        self.failed_loads: list[Path] = []
-        """Files that did not load: never overwritten, so they can be repaired."""
-        self.compact = False
-        """Whether the totals are shortened for a short screen."""
-        self.preset_choice = EMPTY_CHOICE
-        """What the preset menu shows: the preset last opened, or 'empty'."""
+        self.files = StackFiles()
+        """Where the stack was last saved or opened, and the files that failed to load."""
 
     # -----------------------------------------------------------------------------------------
     # layout
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="builder-controls"):
-            with Horizontal(classes="builder-row"):
-                yield Label("preset", classes="builder-label")
-                yield Select(
-                    [(EMPTY_CHOICE, EMPTY_CHOICE), *((name, name) for name in PRESETS)],
-                    value=EMPTY_CHOICE,
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-preset",
-                    tooltip="Open a network from the zoo (the stack it replaces can be undone)",
-                )
-                yield Label("spec", classes="builder-label")
-                yield Input(
-                    "",
-                    placeholder="layers, e.g. conv(20,5) relu maxpool(2); enter applies",
-                    compact=True,
-                    id="builder-spec",
-                    tooltip="The stack in one line; type layers, a preset or a .json file and "
-                    "press enter to replace the stack",
-                )
-            with Horizontal(classes="builder-row"):
-                yield Label("input", classes="builder-label")
-                yield Input(
-                    format_shape(DEFAULT_INPUT),
-                    compact=True,
-                    select_on_focus=True,
-                    id="builder-input",
-                    tooltip="Input shape per image: CxHxW like 3x224x224, or a feature count",
-                )
-                yield Label("batch", classes="builder-label")
-                yield Input(
-                    "1",
-                    compact=True,
-                    select_on_focus=True,
-                    id="builder-batch",
-                    tooltip="Images per batch, for the memory figures",
-                )
-                yield Label("dtype", classes="builder-label")
-                yield Select(
-                    [(name, name) for name in DTYPE_BYTES if name != "fp64"],
-                    value="fp32",
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-dtype",
-                )
-                yield Label("optimizer", classes="builder-label")
-                yield Select(
-                    [(name, name) for name in OPTIMIZER_STATE],
-                    value="sgd",
-                    allow_blank=False,
-                    compact=True,
-                    id="builder-optimizer",
-                )
-        yield Static("", id="builder-message")
+        yield BuilderSettings(id="builder-controls")
+        yield BuilderMessage(id="builder-message")
         yield BuilderTable(id="builder-table")
-        yield CalcResult(id="builder-totals")
+        yield BuilderTotals(id="builder-totals")
         yield Footer()
 
     @property
     def table(self) -> BuilderTable:
         return self.query_one("#builder-table", BuilderTable)
 
+    @property
+    def settings(self) -> BuilderSettings:
+        return self.query_one("#builder-controls", BuilderSettings)
+
+    @property
+    def totals(self) -> BuilderTotals:
+        return self.query_one("#builder-totals", BuilderTotals)
+
+    @property
+    def message(self) -> BuilderMessage:
+        return self.query_one("#builder-message", BuilderMessage)
+
     def on_mount(self) -> None:
-        self.query_one("#builder-totals", CalcResult).tooltip = MEMORY_NOTE
-        sizes = ", ".join(f"{name} {size}" for name, size in DTYPE_BYTES.items())
-        self.query_one("#builder-dtype", Select).tooltip = f"bytes per number: {sizes}"
-        state = ", ".join(f"{name} {extra}" for name, extra in OPTIMIZER_STATE.items())
-        optimizer = self.query_one("#builder-optimizer", Select)
-        optimizer.tooltip = f"extra numbers kept per parameter: {state}"
-        self.compact = self.app.size.height < COMPACT_BELOW
+        self.totals.fit_height(self.app.size.height)
         if self.start_with:
             self.open_text(self.start_with, first=True)
         self.refresh_stack(select="")
         failing = self.result is not None and self.result.error is not None
-        if not self.note[0] and not failing:
+        if not self.message.note[0] and not failing:
             # a first hint; a failing layer's message says enough on its own
             self.say(
                 "an empty stack: press a to add a layer, or pick a preset"
@@ -362,11 +291,7 @@ class BuilderScreen(Screen):
         self.table.focus()
 
     def on_resize(self, event: Resize) -> None:
-        compact = event.size.height < COMPACT_BELOW
-        if compact != self.compact:
-            self.compact = compact
-            if self.result is not None:
-                self._show_totals(self.result)
+        self.totals.fit_height(event.size.height)
 
     # -----------------------------------------------------------------------------------------
     # showing the stack
@@ -390,16 +315,11 @@ class BuilderScreen(Screen):
         table.show_lines([entry.line for entry in self.entries])
         table.set_stale(not self.fields_ok)
         if select is not None:
-            index = self._index_of(select)
+            index = row_index(self.entries, select)
         table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
-        self._show_totals(result)
-        self._show_message()
-        spec = self.query_one("#builder-spec", Input)
-        if not spec.has_focus:
-            with self.prevent(Input.Changed):
-                spec.value = format_layers(self.layers)
-                spec.cursor_position = 0  # show the start of the stack, not its end
-                spec.remove_class("-invalid")
+        self.totals.show_tally(result, self.fields_ok)
+        self.message.show_error(result.error.describe() if result.error is not None else "")
+        self.settings.show_spec(format_layers(self.layers))
         edited = self.layers != self.baseline
         name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
         self.sub_title = f"{name}, edited" if edited else name
@@ -410,46 +330,14 @@ class BuilderScreen(Screen):
         'edited'): quitting asks first."""
         return self.layers != self.baseline
 
-    def _index_of(self, number: str) -> int:
-        """The row numbered number, else its parent block's row, else the input line."""
-        numbers = [entry.number for entry in self.entries]
-        while True:
-            if number in numbers:
-                return numbers.index(number)
-            if "." not in number:
-                return 0
-            number = number.rsplit(".", 2)[0]
-
-    def _show_totals(self, result: Tally) -> None:
-        totals = self.query_one("#builder-totals", CalcResult)
-        lines = summary_totals(result, label_limit=TOTALS_LABEL_LIMIT)
-        if self.compact:
-            lines = [(label, text) for label, text in lines if label not in ("", "output")]
-        totals.show([ResultLine(label, text) for label, text in lines])
-        totals.set_stale(result.error is not None or not self.fields_ok)
-
     def say(self, text: str, tone: str = "info") -> None:
         """Set the message line's note (what happened, or why not) and show it."""
-        self.note = (text, tone)
-        self._show_message()
-
-    def _show_message(self) -> None:
-        text, tone = self.note
-        parts: list[Content] = []
-        # Content.styled never parses markup; visible() keeps control characters off the screen
-        if text:
-            parts.append(
-                Content.styled(visible(text), "$text-error bold" if tone == "error" else "")
-            )
-        error = self.result.error if self.result is not None else None
-        if error is not None:
-            parts.append(Content.styled(visible(error.describe()), "$text-error bold"))
-        self.query_one("#builder-message", Static).update(Content("  ·  ").join(parts))
+        self.message.say(text, tone)
 
     @property
     def message_text(self) -> str:
         """The message line as plain text."""
-        return str(self.query_one("#builder-message", Static).render())
+        return self.message.text
 
     # -----------------------------------------------------------------------------------------
     # the history
@@ -486,11 +374,8 @@ class BuilderScreen(Screen):
     def _use_settings(self, settings: Settings) -> None:
         shape, self.stack_name, self.description = settings
         self.input_shape = shape
-        field = self.query_one("#builder-input", Input)
-        with self.prevent(Input.Changed):
-            field.value = format_shape(shape)
+        self.settings.show_shape(shape)
         self.fields_ok = True
-        field.remove_class("-invalid")
 
     def action_undo(self) -> None:
         what, settings = self.history.undo_with(self._settings())
@@ -522,7 +407,7 @@ class BuilderScreen(Screen):
         first: the stack the screen opens with, which undo does not go back past."""
         text = text.strip()
         try:
-            stack, own_shape, what = self._read_text(text)
+            stack, own_shape, what = self.files.read_text(text, self.input_shape, self.stack_name)
         except StackError as exc:
             self.say(f"spec: {exc.describe()}", "error")
             return False
@@ -533,38 +418,8 @@ class BuilderScreen(Screen):
         )
         if not self._replace(stack.layers, what, settings, first):
             return False
-        self._show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
+        self.settings.show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
         return True
-
-    def _read_text(self, text: str) -> tuple[Stack, bool, str]:
-        """(stack, whether it brings its own input shape, how to name the change)."""
-        if not text:
-            raise StackError("type layers like conv(20,5) relu maxpool(2), or a preset name")
-        if text.lower().endswith(".json"):
-            path = typed_path(text)
-            try:
-                stack = load_stack(path)
-            except StackError:
-                self._remember_failure(path)
-                raise
-            self._forget_failure(path)
-            self._remember_file(path)
-            return stack, True, f"file {path.name}"
-        try:
-            preset = get_preset(text)
-        except StackError:
-            pass
-        else:
-            return preset.stack(), True, f"preset {preset.name}"
-        try:
-            layers = parse_layers(text)
-        except StackError as exc:
-            if text.isidentifier():
-                # a lone word that is no layer was most likely meant as a preset
-                names = ", ".join(PRESETS)
-                raise StackError(f"{text!r} is neither a layer nor a preset ({names})") from exc
-            raise
-        return Stack(layers, self.input_shape, self.stack_name), False, "a typed spec"
 
     def _replace(self, layers: Layers, what: str, settings: Settings, first: bool) -> bool:
         """Put opened layers in place of the stack, blocks folded when they are many."""
@@ -582,41 +437,21 @@ class BuilderScreen(Screen):
         self.apply_edit(layers, f"open {what}", select="", settings=settings)
         return True
 
-    def _remember_failure(self, path: Path) -> None:
-        if not any(same_file(path, failed) for failed in self.failed_loads):
-            self.failed_loads.append(path)
-
-    def _forget_failure(self, path: Path) -> None:
-        self.failed_loads = [p for p in self.failed_loads if not same_file(p, path)]
-
-    @on(Input.Submitted, "#builder-spec")
-    def apply_typed_spec(self, event: Input.Submitted) -> None:
+    @on(BuilderSettings.SpecSubmitted)
+    def apply_typed_spec(self, event: BuilderSettings.SpecSubmitted) -> None:
         event.stop()
-        field = event.input
-        if self.open_text(event.value):
-            with self.prevent(Input.Changed):
-                field.value = format_layers(self.layers)
-                field.cursor_position = 0
-            field.remove_class("-invalid")
+        applied = self.open_text(event.text)
+        self.settings.show_typed_spec(applied, format_layers(self.layers))
+        if applied:
             self.table.focus()
-        else:
-            field.add_class("-invalid")
 
-    @on(Input.Changed, "#builder-spec")
-    def typing_a_spec(self, event: Input.Changed) -> None:
+    @on(BuilderSettings.PresetPicked)
+    def pick_preset(self, event: BuilderSettings.PresetPicked) -> None:
         event.stop()
-        event.input.remove_class("-invalid")
-
-    @on(Select.Changed, "#builder-preset")
-    def pick_preset(self, event: Select.Changed) -> None:
-        event.stop()
-        if event.value == self.preset_choice or event.value != event.select.value:
-            return  # the menu reporting its first value late, or a value set from here
-        self.preset_choice = str(event.value)
-        if event.value == EMPTY_CHOICE:
+        if event.choice == EMPTY_CHOICE:
             self.action_new_stack()
         else:
-            self.open_text(str(event.value))
+            self.open_text(event.choice)
         self.table.focus()
 
     def action_new_stack(self) -> None:
@@ -624,38 +459,21 @@ class BuilderScreen(Screen):
         self.baseline = ()
         self.say("a new, empty stack: press a to add a layer (u brings the old one back)")
         self.apply_edit((), "start a new stack", select="", settings=(self.input_shape, "", ""))
-        self._show_preset(EMPTY_CHOICE)
-
-    def _show_preset(self, choice: str) -> None:
-        self.preset_choice = choice
-        self.query_one("#builder-preset", Select).value = choice
+        self.settings.show_preset(EMPTY_CHOICE)
 
     # -----------------------------------------------------------------------------------------
     # the settings row
 
-    @on(Input.Changed, "#builder-input, #builder-batch")
-    def read_settings(self, event: Input.Changed) -> None:
+    @on(BuilderSettings.SizesChanged)
+    def read_settings(self, event: BuilderSettings.SizesChanged) -> None:
         event.stop()
-        shape_field = self.query_one("#builder-input", Input)
-        batch_field = self.query_one("#builder-batch", Input)
         try:
-            try:
-                shape = parse_shape(shape_field.value)
-            except StackError as exc:
-                shape_field.add_class("-invalid")
-                raise FieldError("input shape", exc.reason.removeprefix("input shape ")) from None
-            shape_field.remove_class("-invalid")
-            try:
-                batch = read_whole("batch", batch_field.value)
-            except FieldError:
-                batch_field.add_class("-invalid")
-                raise
-            batch_field.remove_class("-invalid")
+            shape, batch = self.settings.read_sizes()
         except FieldError as exc:
             self.fields_ok = False
             self.say(str(exc), "error")
             self.table.set_stale(True)
-            self.query_one("#builder-totals", CalcResult).set_stale(True)
+            self.totals.set_stale(True)
             return
         was_ok, self.fields_ok = self.fields_ok, True
         if was_ok and (shape, batch) == (self.input_shape, self.batch):
@@ -665,11 +483,10 @@ class BuilderScreen(Screen):
             self.say("")  # the field's complaint is answered
         self.refresh_stack()
 
-    @on(Select.Changed, "#builder-dtype, #builder-optimizer")
-    def read_choices(self, event: Select.Changed) -> None:
+    @on(BuilderSettings.ChoicesChanged)
+    def read_choices(self, event: BuilderSettings.ChoicesChanged) -> None:
         event.stop()
-        dtype = str(self.query_one("#builder-dtype", Select).value)
-        optimizer = str(self.query_one("#builder-optimizer", Select).value)
+        dtype, optimizer = self.settings.choices()
         if (dtype, optimizer) != (self.dtype, self.optimizer):
             self.dtype, self.optimizer = dtype, optimizer
             self.refresh_stack()
@@ -693,61 +510,31 @@ class BuilderScreen(Screen):
         index = self.table.cursor_row
         return self.entries[index] if 0 <= index < len(self.entries) else self.entries[0]
 
-    def _insert_point(self, entry: TableEntry, after: bool) -> tuple[EditPath, Shape | None] | None:
-        """Where a new layer goes for the cursor row, and the shape it will receive."""
-        if entry.kind == "input":
-            return (0,), self.input_shape
-        if entry.kind == "shortcut" and entry.path is not None:
-            return (*entry.path, 1, 0), entry.incoming
-        if entry.kind == "dense" or entry.path is None:
-            self.say(self._dense_note(entry), "error")
-            return None
-        path = entry.path
-        if after:
-            return (*path[:-1], path[-1] + 1), entry.outgoing
-        return path, entry.incoming
-
-    def _dense_note(self, entry: TableEntry) -> str:
-        block = number_of(entry.path) if entry.path is not None else "?"
-        return (
-            f"the layers of a dense block are generated: edit (or add around) the block,"
-            f" row {block}"
-        )
-
     def action_add_layer(self, after: bool = True) -> None:
         entry = self.cursor_entry()
-        point = self._insert_point(entry, after)
+        point = insert_point(entry, after, self.input_shape)
         if point is None:
+            self.say(dense_note(entry), "error")
             return
         path, incoming = point
-        number = number_of(path)
-        if entry.kind == "input":
-            title = "Add the first layer" if not self.layers else "Insert a layer before layer 1"
-        elif entry.kind == "shortcut":
-            title = f"Add a projection shortcut to block {number_of(path[:-2])}"
-        elif after:
-            title = f"Add a layer after layer {entry.number} {_short(entry.layer)}"
-        else:
-            title = f"Insert a layer before layer {entry.number} {_short(entry.layer)}"
+        title = add_title(entry, after, path, empty=not self.layers)
 
         def insert(layer: Layer | None) -> None:
             if layer is None:
                 self.say("nothing added")
                 return
             try:
-                layers = insert_layer(self.layers, path, layer)
+                edit = insert_edit(self.layers, self.folds, path, layer)
             except StackError as exc:
                 self.say(exc.describe(), "error")
                 return
-            self.say(f"added {_short(layer)} as layer {number}")
-            self.apply_edit(
-                layers,
-                f"add {_short(layer)} as layer {number}",
-                select=number,
-                folds=shifted(self.folds, path, 1),
-            )
+            self._apply_row_edit(edit)
 
         self.app.push_screen(LayerForm(title, None, incoming), insert)
+
+    def _apply_row_edit(self, edit: RowEdit) -> None:
+        self.say(edit.note)
+        self.apply_edit(edit.layers, edit.what, select=edit.select, folds=edit.folds)
 
     def action_edit_layer(self) -> None:
         entry = self.cursor_entry()
@@ -759,24 +546,17 @@ class BuilderScreen(Screen):
             self.action_add_layer(after=True)
             return
         if entry.kind == "dense" or entry.path is None or entry.layer is None:
-            self.say(self._dense_note(entry), "error")
+            self.say(dense_note(entry), "error")
             return
-        path, old = entry.path, entry.layer
+        old = entry.layer
 
         def replace(layer: Layer | None) -> None:
             if layer is None or layer == old:
                 self.say("nothing changed")
                 return
-            folds = self.folds
-            if layer.kind != old.kind:
-                # a new kind of layer: folds inside the old block mean nothing now
-                folds = {p for p in self.folds if p[: len(path)] != path}
-            layers = replace_layer(self.layers, path, layer)
-            what = f"change layer {entry.number} {_short(old)} to {_short(layer)}"
-            self.say(f"changed layer {entry.number} to {_short(layer)}")
-            self.apply_edit(layers, what, select=entry.number, folds=folds)
+            self._apply_row_edit(replace_edit(self.layers, self.folds, entry, old, layer))
 
-        title = f"Edit layer {entry.number} {_short(old)}"
+        title = f"Edit layer {entry.number} {short_label(old)}"
         self.app.push_screen(LayerForm(title, old, entry.incoming), replace)
 
     @on(DataTable.RowSelected, "#builder-table")
@@ -789,100 +569,49 @@ class BuilderScreen(Screen):
         entry = self.cursor_entry()
         if entry.kind == "layer" and entry.path is not None and entry.layer is not None:
             return entry
-        if entry.kind == "input":
-            self.say(f"the input is not a layer to {doing}: set its shape above", "error")
-        elif entry.kind == "shortcut":
-            self.say("the identity shortcut is no layer: a adds a projection there", "error")
-        else:
-            self.say(self._dense_note(entry), "error")
+        self.say(not_a_layer_note(entry, doing), "error")
         return None
 
     def action_delete_layer(self) -> None:
         entry = self._layer_entry("delete")
-        if entry is None or entry.path is None:
+        if entry is None:
             return
-        path = entry.path
-        if len(path) > 1:
-            block = get_layer(self.layers, path[:-2])
-            branch = editable_branches(block)[path[-2]]
-            if isinstance(block, Concat) and len(branch) == 1:
-                self.say(
-                    f"a cat branch needs a layer: delete block {number_of(path[:-2])} instead",
-                    "error",
-                )
-                return
         try:
-            layers = delete_layer(self.layers, path)
+            edit = delete_edit(self.layers, self.folds, entry)
         except StackError as exc:
             self.say(exc.describe(), "error")
             return
-        siblings_left = path[-1] > 0
-        select = entry.number
-        if not _has_path(layers, path):
-            select = number_of((*path[:-1], path[-1] - 1)) if siblings_left else entry.number
-        self.say(f"deleted layer {entry.number} {_short(entry.layer)}")
-        self.apply_edit(
-            layers,
-            f"delete layer {entry.number} {_short(entry.layer)}",
-            select=select,
-            folds=shifted(self.folds, path, -1),
-        )
+        self._apply_row_edit(edit)
 
     def action_duplicate_layer(self) -> None:
         entry = self._layer_entry("copy")
-        if entry is None or entry.path is None:
-            return
-        path = entry.path
-        layers = duplicate_layer(self.layers, path)
-        copy = (*path[:-1], path[-1] + 1)
-        folds = shifted(self.folds, copy, 1)
-        if path in self.folds:
-            folds.add(copy)
-        number = number_of(copy)
-        self.say(f"copied layer {entry.number} {_short(entry.layer)} to layer {number}")
-        self.apply_edit(
-            layers, f"copy layer {entry.number} {_short(entry.layer)}", select=number, folds=folds
-        )
+        if entry is not None:
+            self._apply_row_edit(duplicate_edit(self.layers, self.folds, entry))
 
     def action_move_layer(self, step: int) -> None:
         entry = self._layer_entry("move")
-        if entry is None or entry.path is None:
+        if entry is None:
             return
-        layers, path = move_layer(self.layers, entry.path, step)
-        if path == entry.path:
-            where = "first" if step < 0 else "last"
-            self.say(f"layer {entry.number} is already {where} in its branch")
-            return
-        number = number_of(path)
-        direction = "up" if step < 0 else "down"
-        self.say(f"moved {_short(entry.layer)} {direction} to layer {number}")
-        self.apply_edit(
-            layers,
-            f"move {_short(entry.layer)} {direction} to layer {number}",
-            select=number,
-            folds=swapped(self.folds, entry.path, path),
-        )
+        edit = move_edit(self.layers, self.folds, entry, step)
+        if isinstance(edit, str):
+            self.say(edit)  # already first or last
+        else:
+            self._apply_row_edit(edit)
 
     def action_toggle_block(self) -> None:
-        entry = self.cursor_entry()
-        path = entry.path
-        if path is None:
-            self.say("space folds a block (res, cat, dense); the input line is none")
-            return
-        if entry.kind in ("dense", "shortcut") or (entry.layer and entry.layer.is_block):
-            self._toggle(path)  # the block itself (a dense or shortcut row holds its block's path)
-        elif len(path) > 1:
-            self._toggle(path[:-2])  # a child: fold the block it sits in
+        block = fold_target(self.cursor_entry())
+        if isinstance(block, str):
+            self.say(block)
         else:
-            self.say("space folds a block (res, cat, dense); this row is a single layer")
+            self._toggle(block)
 
     def _toggle(self, block: EditPath) -> None:
-        if block in self.folds:
-            self.folds.discard(block)
-            self.say(f"block {number_of(block)} expanded")
-        else:
+        folded = block not in self.folds
+        if folded:
             self.folds.add(block)
-            self.say(f"block {number_of(block)} folded: space shows its layers again")
+        else:
+            self.folds.discard(block)
+        self.say(fold_note(block, folded))
         self.refresh_stack(select=number_of(block))
 
     @on(BuilderTable.MarkerClicked)
@@ -896,14 +625,10 @@ class BuilderScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # files
 
-    def _remember_file(self, path: Path | None) -> None:
-        self.saved_path = path
-        self.saved_signature = file_signature(path) if path is not None else None
-
-    def _default_path(self, suffix: str) -> Path:
-        if self.saved_path is not None:
-            return self.saved_path.with_suffix(suffix)
-        return Path(f"./{self.stack_name or 'stack'}{suffix}")
+    @property
+    def saved_path(self) -> Path | None:
+        """Where the stack was last saved to or opened from."""
+        return self.files.saved_path
 
     def action_save(self) -> None:
         if not self.layers:
@@ -922,15 +647,15 @@ class BuilderScreen(Screen):
                 self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
                 return
             self.stack_name = name
-            self._remember_file(path)
+            self.files.remember_file(path)
             self.baseline = self.layers
             self.say(f"saved {len(self.layers)} layers to {path}")
             self.refresh_stack()
 
-        known = (self.saved_path, self.saved_signature) if self.saved_path else None
-        self.app.push_screen(
-            StackFileDialog("save", self._default_path(".json"), self.failed_loads, known), save
-        )
+        files = self.files
+        known = (files.saved_path, files.saved_signature) if files.saved_path else None
+        default = files.default_path(".json", self.stack_name)
+        self.app.push_screen(StackFileDialog("save", default, files.failed_loads, known), save)
 
     def action_open(self) -> None:
         def open_file(path: Path | None) -> None:
@@ -938,21 +663,18 @@ class BuilderScreen(Screen):
                 self.say("nothing opened")
                 return
             try:
-                stack = load_stack(path)
+                stack = self.files.load(path)
             except StackError as exc:
                 # the file stays as it is, and saving will not overwrite it
-                self._remember_failure(path)
                 self.say(exc.describe(), "error")
                 return
-            self._forget_failure(path)
             settings = (stack.input_shape, stack.name, stack.description)
             if self._replace(stack.layers, f"file {path.name}", settings, first=False):
-                self._remember_file(path)
-                self._show_preset(EMPTY_CHOICE)
+                self.files.remember_file(path)
+                self.settings.show_preset(EMPTY_CHOICE)
 
-        self.app.push_screen(
-            StackFileDialog("open", self._default_path(".json"), self.failed_loads), open_file
-        )
+        default = self.files.default_path(".json", self.stack_name)
+        self.app.push_screen(StackFileDialog("open", default, self.files.failed_loads), open_file)
 
     def open_recovered(self, stack: Stack, source: Path | None) -> bool:
         """Put back a stack kept when a signal ended the app: marked unsaved (it never was),
@@ -961,8 +683,8 @@ class BuilderScreen(Screen):
         if not self._replace(stack.layers, "the recovered stack", settings, first=False):
             return False
         self.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
-        self._remember_file(source)
-        self._show_preset(EMPTY_CHOICE)
+        self.files.remember_file(source)
+        self.settings.show_preset(EMPTY_CHOICE)
         where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
         self.say(f"reopened the unsaved stack{where}")
         self.refresh_stack()
@@ -1022,23 +744,5 @@ class BuilderScreen(Screen):
             self.say(f"wrote the PyTorch source to {path}" if path else "source not saved")
 
         title = f"PyTorch source of {event.name or 'the stack'}"
-        default = (
-            self._default_path(".py") if self.saved_path else Path(f"./{event.name or 'net'}.py")
-        )
+        default = self.files.default_path(".py", event.name or "net")
         self.app.push_screen(ExportDialog(event.source, default, title), saved)
-
-
-def _short(layer: Layer | None) -> str:
-    """A layer's label, a block's cut to its kind: 'conv(20,5)', 'res[...]'."""
-    if layer is None:
-        return ""
-    label = layer.label()
-    return label if len(label) <= 30 else f"{layer.kind}[...]"
-
-
-def _has_path(layers: Layers, path: EditPath) -> bool:
-    try:
-        get_layer(layers, path)
-    except StackError:
-        return False
-    return True

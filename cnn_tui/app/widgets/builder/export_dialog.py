@@ -16,8 +16,9 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from ....core.plain_text import visible
 from ....core.safe_files import same_file, write_atomic
+from ....core.views.builder_files import typed_path
 from ..common.message import CalcMessage
-from .file_dialog import shown_path, typed_path
+from .file_dialog import shown_path
 
 
 def python_grammar_installed() -> bool:

@@ -15,18 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DirectoryTree, Input, Label, Static
 
 from ....core.safe_files import file_signature, same_file
+from ....core.views.builder_files import typed_path
 from ..common.message import CalcMessage
 from .json_tree import JsonFileTree
 
 DialogMode = Literal["save", "open"]
-
-
-def typed_path(text: str, suffix: str = "") -> Path:
-    """The path in an input: '~' expanded, suffix added when the name has none."""
-    path = Path(os.path.expanduser(text.strip()))
-    if suffix and path.suffix.lower() != suffix:
-        path = path.with_name(path.name + suffix)
-    return path
 
 
 def shown_path(path: Path) -> str:
