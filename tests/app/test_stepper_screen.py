@@ -512,8 +512,10 @@ def test_snapshot_seed_conv_midway_at_80x24(snap_compare):
     '1 0 1 / 0 1 0 / 1 0 1' and below it the products '1 0 1 / 0 1 0 / 0 0 1'; the output
     '4 3 4 / 2 4 · / · · ·' with the 4 at row 1, column 1 highlighted; below the grids
     'step 5/9  output[0, 1, 1]  (filter 0)  = 4', the equation
-    '1x1 + 1x0 + 1x1 + 0x0 + 1x1 + 1x0 + 0x1 + 1x0 + 1x1 = 4' (wrapped before the 4) and the
-    two size formulas '(5 - 3 + 2*0) / 1 + 1 = 3'; the footer with n Next, p Back, space Play."""
+    '1x1 + 1x0 + 1x1 + 0x0 + 1x1 + 1x0 + 0x1 + 1x0 + 1x1 = 4' wrapped with '1x1 = 4' whole on
+    an indented second line, and the two size formulas '(5 - 3 + 2*0) / 1 + 1 = 3'; the whole
+    preset description above the grids; the settings label 'padding (n/same/full)' uncut; the
+    footer with n Next, p Back, space Play."""
     assert snap_compare(stepper("seed-conv"), press=["n"] * 4, terminal_size=SMALL)
 
 
@@ -523,9 +525,8 @@ def test_snapshot_full_true_convolution_at_120x40(snap_compare):
     '1 2 / 0 -1', the flipped kernel '-1 0 / 2 1' and the products '-1 0 / 0 -1'; the output
     '1 5 7 2 / 0 -2 · ·' and two rows of dots with the -2 highlighted; the settings show
     padding 'full' and mode 'true convolution'; at the bottom 'step 6/16  output[0, 1, 1]',
-    the equation '1x(-1) + 3x0 + 0x2 + (-1)x1 = -2' and the formulas
-    '(3 - 2 + 2*1) / 1 + 1 = 4'; a 'True convolution' toast explaining the flip sits in the
-    bottom right corner, over the right end of those lines."""
+    the equation '1x(-1) + 3x0 + 0x2 + (-1)x1 = -2', the formulas '(3 - 2 + 2*1) / 1 + 1 = 4'
+    and the flip note; no popup covers those lines."""
     assert snap_compare(stepper("seed-full-conv"), press=["n"] * 5, terminal_size=WIDE)
 
 
@@ -536,6 +537,24 @@ def test_snapshot_max_pool_at_80x24(snap_compare):
     kernel grid; the settings show max pool, window size 2, stride 2 and a ceil mode box;
     'step 3/4  output[0, 1, 0]  (channel 0)  = 3' and 'max(3, 2, 1, 2) = 3' below."""
     assert snap_compare(stepper("seed-maxpool"), press=["n"] * 2, terminal_size=SMALL)
+
+
+def test_snapshot_sensor_smoothing_at_step_11_at_80x24(snap_compare):
+    """The 1-D signal at step 11 at 80x24, settings folded away: the whole description; the
+    16 readings in one row, '1.52 2.04 1.79 2.31' shaded as the window; kernel
+    '0.4 0.3 0.2 0.1', flipped '0.1 0.2 0.3 0.4' and the four products in a row; the output
+    row filled to 2.021 with two dots to come; a plot of the readings (dots) against the
+    outputs so far (discs); 'step 11/13', the whole equation '= 2.021', the length formula and
+    'kernel flipped on both axes: true convolution'."""
+    assert snap_compare(stepper("sensor-smoothing"), press=["n"] * 10, terminal_size=SMALL)
+
+
+def test_snapshot_rgb_two_filters_at_80x24(snap_compare):
+    """Three channels, two filters at 80x24, settings folded away: input c0 and c1 (zero
+    padded) each with 'kernel f0 cN' and products beside them, the two output maps 'output f0'
+    and 'output f1' on the right; 'step 2/18 ... = 6  c0-c1 of 3 (])'; the per-channel sums,
+    the total '= 6' and both formulas; the footer shows '] More'."""
+    assert snap_compare(stepper("rgb-two-filters"), press=["n"], terminal_size=SMALL)
 
 
 def test_lecture_final_grids_match_the_engine():
