@@ -189,3 +189,16 @@ async def test_enter_in_a_field_applies_it_and_keeps_focus_and_grids_take_digits
         assert isinstance(pilot.app.screen, StepperScreen)  # the digit was a number, not a mode
         assert source.values[0, 0] == 3
         assert pilot.app.focused is source
+
+
+async def test_a_two_channel_signal_at_80x24_shows_a_channel_a_page():
+    async with stepper("sensor-smoothing").run_test(size=SMALL) as pilot:
+        screen = screen_of(pilot)
+        await type_into(pilot, "channels", "2")
+        await pilot.press("enter", "escape")
+        await wait_for(pilot, lambda: screen.inputs.shape[0] == 2 and screen.pages == [0, 1])
+        assert on_screen(pilot, "input-0") and on_screen(pilot, "products-0")
+        assert not on_screen(pilot, "input-1")
+        await pilot.press("right_square_bracket")
+        assert on_screen(pilot, "input-1") and on_screen(pilot, "products-1")
+        assert on_screen(pilot, "formula")

@@ -18,18 +18,16 @@ from ...core.convolution.stepper import Step, StepperError, Trace, format_number
 from ...core.plain_text import visible
 from ...core.views.stepper_config import StepperConfig
 from ...core.views.stepper_layout import (
-    INPUT_MARK,
-    OUTPUT_MARK,
     channels_that_fit,
     page_starts,
     resized,
-    signal_plot,
     with_channels,
     wrap_sum,
 )
 from ...core.views.stepper_trace import config_from_preset, trace_from_config
 from ..widgets.stepper.number_grid import NumberGrid
 from ..widgets.stepper.settings import StepperSettings
+from ..widgets.stepper.signal_plot import SignalPlot
 
 STEP_KEYS = Binding.Group("Step")
 """Next and back share one footer entry: 'n p Step'."""
@@ -43,6 +41,7 @@ FLIP_NOTE = (
 )
 
 TALL = 32
+SETTINGS = StepperSettings.WIDTH
 """Screens at least this tall stack the kernel over the products and explain the flip in full."""
 
 STARTER_2D = PRESETS["seed-conv"]
@@ -183,10 +182,14 @@ class StepperScreen(Screen):
             for k in range(outputs)
         ]
         if one_d:
-            # a signal reads left to right: its rows, what multiplies them, the output, a plot
-            side_row = Horizontal(classes="signal-side")
-            await grids.mount_all([*inputs, side_row, *outs, Static(id="signal-plot")])
-            await side_row.mount_all([grid for side in sides for grid in side])
+            # a signal reads left to right: each channel's row over what multiplies it, then
+            # the output and a plot of the first channel against it
+            columns = [Vertical(classes="channel-column") for _ in range(channels)]
+            await grids.mount_all([*columns, *outs, SignalPlot(id="signal-plot")])
+            for column, first, side in zip(columns, inputs, sides, strict=True):
+                side_row = Horizontal(classes="signal-side")
+                await column.mount_all([first, side_row])
+                await side_row.mount_all(side)
             return
         row = Horizontal(id="grid-row")
         await grids.mount(row)
@@ -216,16 +219,14 @@ class StepperScreen(Screen):
         self.fit()
         self.refresh_view()
 
-    def _width_of(self, grid_id: str) -> int:
-        grid = self._grid(grid_id)
-        return grid.get_content_width(Size(0, 0), Size(0, 0)) if grid is not None else 0
-
-    def _height_of(self, grid_id: str) -> int:
-        grid = self._grid(grid_id)
-        return grid.get_content_height(Size(0, 0), Size(0, 0), 0) if grid is not None else 0
-
-    def _shown_channels(self) -> range:
-        return range(self.page, self._page_end)
+    def _width_of(self, grid_id: str, height: bool = False) -> int:
+        """A grid's content width (or height), 0 when there is no such grid."""
+        grid, none = self._grid(grid_id), Size(0, 0)
+        if grid is None:
+            return 0
+        return (
+            grid.get_content_height(none, none, 0) if height else grid.get_content_width(none, none)
+        )
 
     def _column_widths(self, across: bool, kinds: tuple[str, ...]) -> list[int]:
         """Columns each input channel's column takes, its side grids of `kinds` included."""
@@ -244,8 +245,12 @@ class StepperScreen(Screen):
             return
         width, height = self.size
         kinds = ("kernel", "flipped", "products")
-        stacked = sum(self._height_of(f"{kind}-0") + 1 for kind in kinds if self._grid(f"{kind}-0"))
-        across = height < TALL and stacked > max(self._height_of("input-0") + 1, 10)
+        stacked = sum(
+            self._width_of(f"{kind}-0", height=True) + 1
+            for kind in kinds
+            if self._grid(f"{kind}-0")
+        )
+        across = height < TALL and stacked > max(self._width_of("input-0", height=True) + 1, 10)
         self.set_class(across, "-across")
         outputs = self.trace.output.shape[0] if self.trace is not None else 1
         output_width = max(self._width_of(f"output-{k}") for k in range(outputs))
@@ -256,16 +261,20 @@ class StepperScreen(Screen):
             widths = self._column_widths(across, kinds[1:])
         for kernel in self.query(".side-column NumberGrid"):
             kernel.display = not (fold_kernel and (kernel.id or "").startswith("kernel-"))
-        if self.query("#signal-plot"):
-            widths, output_width = [self._width_of("input-0")], 0
+        one_d = bool(self.query("#signal-plot"))
+        if one_d:  # rows under each other: as wide as the widest, a channel a page when short
+            row = max(self._width_of(f"input-{c}") for c in range(self.inputs.shape[0]))
+            widths, output_width = [row] * self.inputs.shape[0], 0
         settings = self.query_one(StepperSettings)
         show = self.settings_choice
         if show is None:
-            show = sum(widths) + output_width <= room - StepperSettings.WIDTH
+            show = (max(widths) if one_d else sum(widths)) + output_width <= room - SETTINGS
         if settings.display != show:
             settings.display = show
             self.call_after_refresh(self.refresh_view)  # the sums wrap to the new width
-        room -= StepperSettings.WIDTH if show else 0
+        room -= SETTINGS if show else 0
+        if one_d:  # every channel's row when tall, one a page when short
+            widths = [room + 1 if height < TALL else 0] * len(widths)
         self.pages = page_starts(widths, output_width, room)
         self.page = max(start for start in self.pages if start <= self.page)
         shown = channels_that_fit(widths, output_width, room, self.page)
@@ -392,23 +401,14 @@ class StepperScreen(Screen):
         self._show_text(trace, step)
 
     def _show_plot(self, trace: Trace, partial: np.ndarray) -> None:
-        found = self.query("#signal-plot")
-        source = self._grid("input-0")
-        if not found or source is None:
-            return
-        ((left, _),) = trace.padding
-        span = (self.kernels.shape[-1] - 1) * trace.dilation[0]
-        cell = source.min_cell_width
-        rows = signal_plot(
-            self.inputs[0, 0],
-            partial[0],
-            offset=span - left,
-            stride=trace.stride[0],
-            cell=cell,
-        )
-        indent = " " * (left * (cell + 1))
-        legend = f"{INPUT_MARK} input c0   {OUTPUT_MARK} output so far, under its newest reading"
-        found.first(Static).update(Content("\n".join([legend, *(indent + r for r in rows)])))
+        found, source = self.query(SignalPlot), self._grid("input-0")
+        if found and source is not None:
+            ((left, _),) = trace.padding
+            span = (self.kernels.shape[-1] - 1) * trace.dilation[0]
+            found.first().show(
+                self.inputs[0, 0], partial[0], left=left, span=span, stride=trace.stride[0],
+                cell=source.min_cell_width,
+            )  # fmt: skip
 
     def _show_window_grid(self, channel: int, step: Step, pool: bool, one_d: bool) -> None:
         grid = self._grid(f"products-{channel}")
@@ -437,7 +437,7 @@ class StepperScreen(Screen):
         if self.speed_changed and not self.timer:
             playing = f"  speed {speed}"
         if len(self.pages) > 1:
-            shown = self._shown_channels()
+            shown = range(self.page, self._page_end)
             last = f"-c{shown[-1]}" if len(shown) > 1 else ""
             playing += f"  [dim]c{shown[0]}{last} of {self.inputs.shape[0]} (])[/dim]"
         self.query_one("#step-info", Static).update(
