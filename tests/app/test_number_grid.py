@@ -415,7 +415,7 @@ def test_uneven_padding_and_a_padding_value():
     grid.padding = ((0, 1), (2, 0))
     assert grid.rendered_lines() == ["0 0 1 2", "0 0 0 0"]
     grid.padding_value = float("-inf")
-    assert grid.rendered_lines() == ["-inf -inf    1    2", "-inf -inf -inf -inf"]
+    assert grid.rendered_lines() == ["-∞ -∞  1  2", "-∞ -∞ -∞ -∞"]  # a max pool's padding
 
 
 def test_not_yet_computed_cells_show_a_dot():

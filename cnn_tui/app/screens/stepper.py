@@ -6,8 +6,9 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Static
@@ -16,9 +17,17 @@ from ...core.convolution.presets import PRESETS
 from ...core.convolution.stepper import Step, StepperError, Trace, format_number
 from ...core.plain_text import visible
 from ...core.views.stepper_config import StepperConfig
+from ...core.views.stepper_layout import (
+    channels_that_fit,
+    page_starts,
+    resized,
+    with_channels,
+    wrap_sum,
+)
 from ...core.views.stepper_trace import config_from_preset, trace_from_config
 from ..widgets.stepper.number_grid import NumberGrid
 from ..widgets.stepper.settings import StepperSettings
+from ..widgets.stepper.signal_plot import SignalPlot
 
 STEP_KEYS = Binding.Group("Step")
 """Next and back share one footer entry: 'n p Step'."""
@@ -31,18 +40,12 @@ FLIP_NOTE = (
     "(A*B)_ij = sum A_st B_(i-s, j-t). Frameworks skip the flip (cross-correlation)."
 )
 
+TALL = 32
+SETTINGS = StepperSettings.WIDTH
+"""Screens at least this tall stack the kernel over the products and explain the flip in full."""
+
 STARTER_2D = PRESETS["seed-conv"]
 STARTER_1D = PRESETS["sensor-smoothing"]
-
-
-def _resized(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Crop or zero-pad the trailing axes of array to shape."""
-    out = np.zeros(array.shape[: array.ndim - len(shape)] + shape)
-    common = tuple(
-        slice(0, min(a, b)) for a, b in zip(array.shape[-len(shape) :], shape, strict=True)
-    )
-    out[(..., *common)] = array[(..., *common)]
-    return out
 
 
 class StepperScreen(Screen):
@@ -79,6 +82,21 @@ class StepperScreen(Screen):
             id="settings",
         ),
         Binding(
+            "right_square_bracket",
+            "page(1)",
+            "More",
+            tooltip="Show the next input channels (they do not all fit)",
+            id="page",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Back channels",
+            tooltip="Show the previous input channels",
+            id="page_back",
+            show=False,
+        ),
+        Binding(
             "escape",
             "leave_field",
             "Stop editing",
@@ -107,6 +125,15 @@ class StepperScreen(Screen):
         self.first_flipped: Trace | None = None
         """The first trace with a flipped kernel: it carries the full explanation."""
         self._layout_key: tuple | None = None
+        self._page_end = 1
+        self.settings_choice: bool | None = None
+        """Settings shown (True) or hidden (False) by `s`; None: shown when there is room."""
+        self.page = 0
+        """The first input channel shown."""
+        self.pages: list[int] = [0]
+        """The first channel of every page (one page when all channels fit)."""
+        self.speed_changed = False
+        """Say the new speed on the step line (a popup would cover the formulas)."""
 
     # -----------------------------------------------------------------------------------------
     # layout
@@ -117,7 +144,7 @@ class StepperScreen(Screen):
             yield StepperSettings(id="settings")
             with Vertical(id="stage"):
                 yield Static(id="preset-info")
-                yield HorizontalScroll(id="grids")
+                yield Vertical(id="grids")
                 yield Static(id="step-info")
                 yield Static(id="equation")
                 yield Static(id="formula")
@@ -143,51 +170,118 @@ class StepperScreen(Screen):
             return
         self._layout_key = key
         pool, one_d, channels, outputs, flipped = key
-        grids = self.query_one("#grids", HorizontalScroll)
+        grids = self.query_one("#grids", Vertical)
         await grids.remove_children()
-        columns = []
-        for c in range(channels):
-            # input on the left, what multiplies it stacked on its right: fits 80x24
-            side = (
-                [NumberGrid(self.kernels[0, c], title="kernel", transpose=one_d, id=f"kernel-{c}")]
-                if not pool
-                else []
-            )
-            if flipped:
-                side.append(
-                    NumberGrid(
-                        self.kernels[0, c],
-                        title="flipped",
-                        editable=False,
-                        transpose=one_d,
-                        id=f"flipped-{c}",
-                    )
-                )
-            side.append(
-                NumberGrid(
-                    np.zeros((1, 1)),
-                    title="window" if pool else "products",
-                    editable=False,
-                    transpose=one_d,
-                    id=f"products-{c}",
-                )
-            )
-            column = Horizontal(classes="channel-column")
-            first = NumberGrid(
-                self.inputs[c], title=f"input c{c}", transpose=one_d, id=f"input-{c}"
-            )
-            columns.append((column, [first, Vertical(*side, classes="side-column")]))
-        output_column = Vertical(classes="output-column")
+        sides = [self._side_grids(c, pool, flipped) for c in range(channels)]
+        inputs = [
+            NumberGrid(self.inputs[c], title=f"input c{c}", id=f"input-{c}")
+            for c in range(channels)
+        ]
         outs = [
-            NumberGrid(
-                np.zeros((1, 1)), title="output", editable=False, transpose=one_d, id=f"output-{k}"
-            )
+            NumberGrid(np.zeros((1, 1)), title="output", editable=False, id=f"output-{k}")
             for k in range(outputs)
         ]
-        await grids.mount_all([c for c, _ in columns] + [output_column])
-        for column, parts in columns:
-            await column.mount_all(parts)
+        if one_d:
+            # a signal reads left to right: each channel's row over what multiplies it, then
+            # the output and a plot of the first channel against it
+            columns = [Vertical(classes="channel-column") for _ in range(channels)]
+            await grids.mount_all([*columns, *outs, SignalPlot(id="signal-plot")])
+            for column, first, side in zip(columns, inputs, sides, strict=True):
+                side_row = Horizontal(classes="signal-side")
+                await column.mount_all([first, side_row])
+                await side_row.mount_all(side)
+            return
+        row = Horizontal(id="grid-row")
+        await grids.mount(row)
+        columns = [Horizontal(classes="channel-column") for _ in range(channels)]
+        output_column = Vertical(classes="output-column")
+        await row.mount_all([*columns, output_column])
+        for column, first, side in zip(columns, inputs, sides, strict=True):
+            # input on the left, what multiplies it beside it (stacked when there is height)
+            await column.mount_all([first, Vertical(*side, classes="side-column")])
         await output_column.mount_all(outs)
+
+    def _side_grids(self, c: int, pool: bool, flipped: bool) -> list[NumberGrid]:
+        """The kernel (conv), its flipped copy (true convolution) and the products or window."""
+        side = [] if pool else [NumberGrid(self.kernels[0, c], title="kernel", id=f"kernel-{c}")]
+        if flipped:
+            side.append(
+                NumberGrid(self.kernels[0, c], title="flipped", editable=False, id=f"flipped-{c}")
+            )
+        title = "window" if pool else "products"
+        side.append(NumberGrid(np.zeros((1, 1)), title=title, editable=False, id=f"products-{c}"))
+        return side
+
+    # -----------------------------------------------------------------------------------------
+    # fitting the step into the terminal
+
+    def on_resize(self) -> None:
+        self.fit()
+        self.refresh_view()
+
+    def _width_of(self, grid_id: str, height: bool = False) -> int:
+        """A grid's content width (or height), 0 when there is no such grid."""
+        grid, none = self._grid(grid_id), Size(0, 0)
+        if grid is None:
+            return 0
+        return (
+            grid.get_content_height(none, none, 0) if height else grid.get_content_width(none, none)
+        )
+
+    def _column_widths(self, across: bool, kinds: tuple[str, ...]) -> list[int]:
+        """Columns each input channel's column takes, its side grids of `kinds` included."""
+        widths = []
+        for c in range(self.inputs.shape[0]):
+            side = [self._width_of(f"{kind}-{c}") for kind in kinds if self._grid(f"{kind}-{c}")]
+            side_width = sum(w + 2 for w in side) if across else max(side, default=0)
+            widths.append(self._width_of(f"input-{c}") + 3 + side_width + 1 + 4)
+        return widths
+
+    def fit(self) -> None:
+        """Fold the settings away when the step needs their room (unless `s` said otherwise),
+        lay the kernel beside the input when the screen is short (folding the kernel, which
+        the sum spells out, when even one channel does not fit), and page the channels."""
+        if not self.size.width:
+            return
+        width, height = self.size
+        kinds = ("kernel", "flipped", "products")
+        stacked = sum(
+            self._width_of(f"{kind}-0", height=True) + 1
+            for kind in kinds
+            if self._grid(f"{kind}-0")
+        )
+        across = height < TALL and stacked > max(self._width_of("input-0", height=True) + 1, 10)
+        self.set_class(across, "-across")
+        outputs = self.trace.output.shape[0] if self.trace is not None else 1
+        output_width = max(self._width_of(f"output-{k}") for k in range(outputs))
+        room = width - 1  # the stage's left padding
+        widths = self._column_widths(across, kinds)
+        fold_kernel = across and max(widths) + output_width > room
+        if fold_kernel:
+            widths = self._column_widths(across, kinds[1:])
+        for kernel in self.query(".side-column NumberGrid"):
+            kernel.display = not (fold_kernel and (kernel.id or "").startswith("kernel-"))
+        one_d = bool(self.query("#signal-plot"))
+        if one_d:  # rows under each other: as wide as the widest, a channel a page when short
+            row = max(self._width_of(f"input-{c}") for c in range(self.inputs.shape[0]))
+            widths, output_width = [row] * self.inputs.shape[0], 0
+        settings = self.query_one(StepperSettings)
+        show = self.settings_choice
+        if show is None:
+            show = (max(widths) if one_d else sum(widths)) + output_width <= room - SETTINGS
+        if settings.display != show:
+            settings.display = show
+            self.call_after_refresh(self.refresh_view)  # the sums wrap to the new width
+        room -= SETTINGS if show else 0
+        if one_d:  # every channel's row when tall, one a page when short
+            widths = [room + 1 if height < TALL else 0] * len(widths)
+        self.pages = page_starts(widths, output_width, room)
+        self.page = max(start for start in self.pages if start <= self.page)
+        shown = channels_that_fit(widths, output_width, room, self.page)
+        self._page_end = shown.stop
+        for c, column in enumerate(self.query(".channel-column")):
+            column.display = c in shown
+        self.refresh_bindings()
 
     # -----------------------------------------------------------------------------------------
     # state changes
@@ -218,12 +312,14 @@ class StepperScreen(Screen):
             if rebuild:
                 await self._rebuild_grids()
             self.refresh_view()
+            self.fit()
             return
         self.trace = trace
         self.index = min(self.index, len(trace) - 1)
         self.show_message("")
         await self._rebuild_grids()
         self.refresh_view()
+        self.fit()
 
     def show_message(self, text: str) -> None:
         message = self.query_one("#message", Static)
@@ -267,6 +363,10 @@ class StepperScreen(Screen):
             accent = None
             if winner is not None and winner[0] == c:
                 accent = (0, winner[1]) if one_d else tuple(winner[1:])
+            # a max pool's padding is -inf (never the winner); every other kind pads with 0
+            grid.padding_value = -np.inf if trace.operation == "maxpool" else 0.0
+            if one_d:  # equal cells, so the plot's columns sit under the readings
+                grid.min_cell_width = max(len(format_number(v)) for v in self.inputs[c].flat)
             grid.set_display(
                 padding=padding,
                 window=frozenset(windows.get(c, set())),
@@ -297,7 +397,18 @@ class StepperScreen(Screen):
             grid.set_display(
                 accent=((0, here[0]) if one_d else tuple(here)) if k == focus else None
             )
+        self._show_plot(trace, partial)
         self._show_text(trace, step)
+
+    def _show_plot(self, trace: Trace, partial: np.ndarray) -> None:
+        found, source = self.query(SignalPlot), self._grid("input-0")
+        if found and source is not None:
+            ((left, _),) = trace.padding
+            span = (self.kernels.shape[-1] - 1) * trace.dilation[0]
+            found.first().show(
+                self.inputs[0, 0], partial[0], left=left, span=span, stride=trace.stride[0],
+                cell=source.min_cell_width,
+            )  # fmt: skip
 
     def _show_window_grid(self, channel: int, step: Step, pool: bool, one_d: bool) -> None:
         grid = self._grid(f"products-{channel}")
@@ -321,12 +432,23 @@ class StepperScreen(Screen):
         where = ", ".join(str(p) for p in step.output_position)
         what = "channel" if trace.operation.endswith("pool") else "filter"
         total = len(trace)
-        playing = f"  playing {format_number(SPEEDS[self.speed])}/s" if self.timer else ""
+        speed = f"{format_number(SPEEDS[self.speed])}/s"
+        playing = f"  playing {speed}" if self.timer else ""
+        if self.speed_changed and not self.timer:
+            playing = f"  speed {speed}"
+        if len(self.pages) > 1:
+            shown = range(self.page, self._page_end)
+            last = f"-c{shown[-1]}" if len(shown) > 1 else ""
+            playing += f"  [dim]c{shown[0]}{last} of {self.inputs.shape[0]} (])[/dim]"
         self.query_one("#step-info", Static).update(
             f"[b]step {step.index + 1}/{total}[/b]  output[{where}]  "
             f"({what} {step.output_position[0]})  = [b]{format_number(step.value)}[/b]{playing}"
         )
-        self.query_one("#equation", Static).update("\n".join(step.explain()))
+        # a wrapped sum keeps '= result' together on its last line
+        equation = self.query_one("#equation", Static)
+        width = equation.content_region.width
+        lines = [wrapped for line in step.explain() for wrapped in wrap_sum(line, width)]
+        equation.update(Content("\n".join(lines)))
         axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
         lines = []
         explanations = [report.explanation for report in trace.size_reports]
@@ -345,7 +467,8 @@ class StepperScreen(Screen):
             if self.first_flipped is None:
                 self.first_flipped = trace
             short = "kernel flipped on both axes: true convolution"
-            lines.append(f"[dim]{FLIP_NOTE if trace is self.first_flipped else short}[/dim]")
+            full = trace is self.first_flipped and self.size.height >= TALL
+            lines.append(f"[dim]{FLIP_NOTE if full else short}[/dim]")
         self.query_one("#formula", Static).update("\n".join(lines))
 
     def _grid(self, grid_id: str) -> NumberGrid | None:
@@ -358,6 +481,7 @@ class StepperScreen(Screen):
     def action_step(self, delta: int) -> None:
         if self.trace is None:
             return
+        self.speed_changed = False
         self.index = max(0, min(len(self.trace) - 1, self.index + delta))
         self.refresh_view()
 
@@ -368,6 +492,7 @@ class StepperScreen(Screen):
         self.refresh_view()
 
     def action_play(self) -> None:
+        self.speed_changed = False
         if self.timer is not None:
             self.stop_playing()
         else:
@@ -393,12 +518,23 @@ class StepperScreen(Screen):
         if self.timer is not None:
             self.stop_playing()
             self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
-        self.notify(f"{format_number(SPEEDS[self.speed])} steps per second", timeout=1.5)
+        self.speed_changed = True
         self.refresh_view()
 
     def action_toggle_settings(self) -> None:
-        settings = self.query_one(StepperSettings)
-        settings.display = not settings.display
+        self.settings_choice = not self.query_one(StepperSettings).display
+        self.fit()
+
+    def action_page(self, delta: int) -> None:
+        at = self.pages.index(self.page) if self.page in self.pages else 0
+        self.page = self.pages[(at + delta) % len(self.pages)]
+        self.fit()
+        self.refresh_view()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "page":
+            return len(self.pages) > 1  # in the footer only while channels are paged
+        return True
 
     def action_leave_field(self) -> None:
         self.set_focus(None)
@@ -428,19 +564,11 @@ class StepperScreen(Screen):
                 STARTER_1D.name if one_d_after else STARTER_2D.name
             )
             self.inputs, self.kernels = inputs, kernels
-        self.inputs = self._with_channels(self.inputs, new.channels)
-        kernels = self._with_channels(self.kernels.transpose(1, 0, 2, 3), new.channels)
-        self.kernels = self._with_channels(kernels.transpose(1, 0, 2, 3), new.filters)
+        self.inputs = with_channels(self.inputs, new.channels)
+        kernels = with_channels(self.kernels.transpose(1, 0, 2, 3), new.channels)
+        self.kernels = with_channels(kernels.transpose(1, 0, 2, 3), new.filters)
         self.config = new
         await self.recompute()
-
-    def _with_channels(self, array: np.ndarray, count: int) -> np.ndarray:
-        """Keep the first `count` slices of axis 0; new ones are small random integers."""
-        if array.shape[0] >= count:
-            return array[:count].copy()
-        rng = np.random.default_rng(array.shape[0])
-        extra = rng.integers(-1, 3, size=(count - array.shape[0], *array.shape[1:]))
-        return np.concatenate([array, extra.astype(float)])
 
     @on(NumberGrid.Changed)
     async def _grid_edited(self, event: NumberGrid.Changed) -> None:
@@ -453,11 +581,11 @@ class StepperScreen(Screen):
             self.show_message("a 1-D signal has one row")
         if kind == "input":
             if values.shape != self.inputs.shape[1:]:
-                self.inputs = _resized(self.inputs, values.shape)
+                self.inputs = resized(self.inputs, values.shape)
             self.inputs[int(number)] = values
         elif kind == "kernel":
             if values.shape != self.kernels.shape[2:]:
-                self.kernels = _resized(self.kernels, values.shape)
+                self.kernels = resized(self.kernels, values.shape)
             focus = self.step.output_position[0] if self.step else 0
             self.kernels[focus, int(number)] = values
         else:

@@ -32,6 +32,11 @@ TYPABLE = frozenset("0123456789-.")
 """Characters that start or extend an edit; 'e' only extends one (it cannot begin a number)."""
 
 
+def _shown(value: float) -> str:
+    """A cell's text: infinities as the narrow -∞ and ∞ (a max pool's padding)."""
+    return ("∞" if value > 0 else "-∞") if math.isinf(value) else format_number(value)
+
+
 class NumberGrid(Widget, can_focus=True):
     """A grid of numbers: type into cells, resize, fill; shows padding, window and accent."""
 
@@ -195,10 +200,10 @@ class NumberGrid(Widget, can_focus=True):
     cursor: reactive[Cell] = reactive((0, 0))
     """The cell being edited, in value coordinates (drawn only while focused)."""
     padding_value: reactive[float] = reactive(0.0, layout=True)
+    """What a padding cell holds: 0 for zero padding, -inf for a max pool's (drawn -∞)."""
     min_cell_width: reactive[int] = reactive(1, layout=True)
     """Every column at least this wide: an output grid set to its final widths does not shift
     as it fills in."""
-    """What a padding cell shows: 0 for zero padding (the stepper might show -inf for max pool)."""
 
     def __init__(
         self,
@@ -351,11 +356,11 @@ class NumberGrid(Widget, can_focus=True):
     def cell_text(self, row: int, col: int) -> str:
         """What is displayed at input coordinates (row, col), padding included."""
         if not self._is_data((row, col)):
-            return format_number(self.padding_value)
+            return _shown(self.padding_value)
         if self._edit is not None and (row, col) == self.cursor:
             return self._edit
         value = self.values[row, col]
-        return NOT_COMPUTED if math.isnan(value) else format_number(value)
+        return NOT_COMPUTED if math.isnan(value) else _shown(value)
 
     def _layout(self) -> tuple[list[list[Cell]], list[list[str]], list[int]]:
         cells = self._display_cells()

@@ -30,16 +30,19 @@ MODES: tuple[tuple[str, str], ...] = (
 class StepperSettings(VerticalScroll):
     """The settings column: edits post Changed with a whole config, or Invalid naming the field."""
 
-    DEFAULT_CSS = """
-    StepperSettings {
-        width: 24;
+    WIDTH = 26
+    """Columns the settings take: the stepper folds them away when the step needs the room."""
+
+    DEFAULT_CSS = f"""
+    StepperSettings {{
+        width: {WIDTH};
         height: 1fr;
         padding: 0 1;
         border-right: vkey $primary 50%;
-        & Label { color: $text-muted; margin-top: 1; }
-        & Input, & Select { width: 100%; }
-        & .-hidden { display: none; }
-    }
+        & Label {{ color: $text-muted; margin-top: 1; }}
+        & Input, & Select {{ width: 100%; }}
+        & .-hidden {{ display: none; }}
+    }}
     """
 
     @dataclass
@@ -106,7 +109,7 @@ class StepperSettings(VerticalScroll):
             compact=True,
             tooltip="A step, or HxW such as 2x1; blank for pooling: the window size",
         )
-        yield Label("padding (n / same / full)")
+        yield Label("padding (n/same/full)")
         yield Input(
             "0",
             id="padding",
@@ -165,6 +168,12 @@ class StepperSettings(VerticalScroll):
         event.stop()
         if event.value is not Select.NULL:
             self.post_message(self.PresetChosen(self, str(event.value)))
+
+    @on(Input.Submitted)
+    def _field_submitted(self, event: Input.Submitted) -> None:
+        # enter applies the field (as typing already did) and keeps focus in it
+        event.stop()
+        self._field_edited(event)
 
     @on(Input.Changed)
     @on(Select.Changed, "#operation, #mode")
