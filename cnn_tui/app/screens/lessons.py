@@ -44,6 +44,8 @@ class LessonsScreen(Screen[None]):
             id="leave",
             show=False,
         ),
+        Binding("tab", "next_stop(1)", "Next field", show=False),
+        Binding("shift+tab", "next_stop(-1)", "Previous field", show=False),
     ]
 
     def __init__(
@@ -63,6 +65,9 @@ class LessonsScreen(Screen[None]):
         self.course: Course | None = None
         self.progress: Progress = load_progress(progress_path)
         self.lesson: Lesson | None = None
+        self.left_field: Widget | None = None
+        """The answer field (or button) escape left: tab from the reader comes back to it
+        while it is on screen."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -139,9 +144,14 @@ class LessonsScreen(Screen[None]):
         index = lesson_list.get_option_index(lesson.id)
         if lesson_list.highlighted != index:
             lesson_list.highlighted = index
+        self._say_status(lesson)
+
+    def _say_status(self, lesson: Lesson, news: str = "") -> None:
+        """The status line: whether the lesson is done (said again whenever that changes)."""
         entry = self.progress.for_lesson(self.course_key, lesson)
         state = "done" if entry.done else "not done yet"
-        self.say(f"Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
+        lead = f"{news} · " if news else ""
+        self.say(f"{lead}Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
 
     def _widgets_for(self, lesson: Lesson) -> list[Widget]:
         entry = self.progress.for_lesson(self.course_key, lesson)
@@ -195,7 +205,7 @@ class LessonsScreen(Screen[None]):
             return
         done = not self.progress.for_lesson(self.course_key, self.lesson).done
         if self._set_done(self.lesson, done):
-            self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
+            self._say_status(self.lesson)
 
     def _set_done(self, lesson: Lesson, done: bool) -> bool:
         """Mark a lesson (kept for this session either way); False, said in red, if not saved."""
@@ -232,7 +242,37 @@ class LessonsScreen(Screen[None]):
             self.query_one("#lesson-reader", VerticalScroll).focus()
 
     def action_leave_field(self) -> None:
-        self.query_one("#lesson-reader", VerticalScroll).focus()
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        focused = self.focused
+        if focused is not None and reader in focused.ancestors:
+            self.left_field = focused
+        reader.focus(scroll_visible=False)  # the lesson stays where it was being read
+
+    def action_next_stop(self, step: int) -> None:
+        """Tab and shift+tab: from the reader, the nearest field or button at the place being
+        read (not the first of the lesson); from anywhere else, the next one in order."""
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        target = None
+        if self.focused is reader:
+            stops = [w for w in self.focus_chain if reader in w.ancestors]
+            target = self._stop_at_reading(reader, stops, step)
+        if target is not None:
+            target.focus()
+        elif step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def _stop_at_reading(
+        self, reader: VerticalScroll, stops: list[Widget], step: int
+    ) -> Widget | None:
+        view = reader.region
+        left = self.left_field
+        if left in stops and left is not None and view.overlaps(left.region):
+            return left
+        if step > 0:
+            return next((w for w in stops if w.region.y >= view.y), None)
+        return next((w for w in reversed(stops) if w.region.y < view.bottom), None)
 
     # -- exercises and Try it -------------------------------------------------------------------
 
@@ -249,6 +289,8 @@ class LessonsScreen(Screen[None]):
         if not entry.done and {e.id for e in lesson.exercises} <= set(entry.passed):
             if self._set_done(lesson, True) and saved:
                 self.notify(f"Lesson {lesson.order} done: every exercise passed")
+                if lesson is self.lesson:
+                    self._say_status(lesson, "every exercise passed")
         else:
             self._refresh_list()
 
