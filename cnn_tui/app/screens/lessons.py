@@ -3,25 +3,36 @@ exercises that check answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Footer, Header, OptionList, Static
 
+from ...core.course.first_screen import first_screen
 from ...core.course.lesson_answers import LessonState
-from ...core.course.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
+from ...core.course.lessons import (
+    Course,
+    Exercise,
+    Lesson,
+    LessonError,
+    Segment,
+    TryIt,
+    load_course,
+)
 from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
 from ..messages import OpenTryIt
 from ..widgets.lessons.exercise import ExerciseCard
 from ..widgets.lessons.lesson_list import LessonList, lesson_label
+from ..widgets.lessons.lesson_markdown import LessonMarkdown
 from ..widgets.lessons.try_it import TryItCard
 
 NARROW = 100
@@ -48,6 +59,13 @@ class LessonsScreen(Screen[None]):
         Binding("shift+tab", "next_stop(-1)", "Previous field", show=False),
     ]
 
+    class Shown(Message):
+        """A lesson is on screen whole (its first screen comes first, the rest after)."""
+
+        def __init__(self, lesson: Lesson) -> None:
+            super().__init__()
+            self.lesson = lesson
+
     def __init__(
         self,
         course_dir: str | Path | None = None,
@@ -65,6 +83,10 @@ class LessonsScreen(Screen[None]):
         self.course: Course | None = None
         self.progress: Progress = load_progress(progress_path)
         self.lesson: Lesson | None = None
+        self.opening = 0
+        """Counts lessons opened: the rest of an earlier one is not added to a later one."""
+        self.complete = False
+        """Whether the lesson shown is whole (its rest added after the first paint)."""
         self.left_field: Widget | None = None
         """The answer field (or button) escape left: tab from the reader comes back to it
         while it is on screen."""
@@ -135,16 +157,54 @@ class LessonsScreen(Screen[None]):
     # -- reading -------------------------------------------------------------------------------
 
     async def open_lesson(self, lesson: Lesson) -> None:
+        """Show a lesson: what fills the first screen at once, the rest after that paint."""
         self.lesson = lesson
+        self.opening += 1
+        self.complete = False
         reader = self.query_one("#lesson-reader", VerticalScroll)
         await reader.remove_children()
-        await reader.mount_all(self._widgets_for(lesson))
+        split = first_screen(lesson.segments, self.app.size.height)
+        shown = [self._heading(lesson), *self._widgets_for(lesson, lesson.segments[: split.first])]
+        head = None
+        if split.tail:
+            head = self._markdown(split.head)
+            shown.append(head)
+        await reader.mount_all(shown)
         reader.scroll_home(animate=False)
         lesson_list = self.query_one(LessonList)
         index = lesson_list.get_option_index(lesson.id)
         if lesson_list.highlighted != index:
             lesson_list.highlighted = index
         self._say_status(lesson)
+        later = lesson.segments[split.first + (1 if split.tail else 0) :]
+        self.call_after_refresh(self._show_rest, self.opening, head, split.head, split.tail, later)
+
+    async def _show_rest(
+        self,
+        opening: int,
+        head: LessonMarkdown | None,
+        head_text: str,
+        tail: str,
+        later: tuple[Segment, ...],
+    ) -> None:
+        """The rest of the lesson, once its first screen is painted (unless another lesson
+        was opened meanwhile)."""
+        if opening != self.opening or self.lesson is None:
+            return
+        if head is not None and tail:
+            if not head.is_attached:
+                return  # the screen is closing
+            # the whole segment again, parsed as one: the same blocks as without the split
+            await head.update(visible(head_text + tail, keep="\n\t"))
+        if opening != self.opening:
+            return
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        if not reader.is_attached:
+            return
+        await reader.mount_all(self._widgets_for(self.lesson, later))
+        if opening == self.opening:
+            self.complete = True
+            self.post_message(self.Shown(self.lesson))
 
     def _say_status(self, lesson: Lesson, news: str = "") -> None:
         """The status line: whether the lesson is done (said again whenever that changes)."""
@@ -153,8 +213,7 @@ class LessonsScreen(Screen[None]):
         lead = f"{news} · " if news else ""
         self.say(f"{lead}Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
 
-    def _widgets_for(self, lesson: Lesson) -> list[Widget]:
-        entry = self.progress.for_lesson(self.course_key, lesson)
+    def _heading(self, lesson: Lesson) -> Static:
         objectives = "\n".join(f"• {visible(o)}" for o in lesson.objectives)
         # the title and objectives are the file's text: shown as written, never as markup
         heading = Content.assemble(
@@ -163,10 +222,18 @@ class LessonsScreen(Screen[None]):
             ("You will be able to:", "dim"),
             f"\n{objectives}",
         )
-        widgets: list[Widget] = [Static(heading, classes="lesson-heading")]
-        for segment in lesson.segments:
+        return Static(heading, classes="lesson-heading")
+
+    @staticmethod
+    def _markdown(text: str) -> LessonMarkdown:
+        return LessonMarkdown(visible(text, keep="\n\t"), classes="lesson-text")
+
+    def _widgets_for(self, lesson: Lesson, segments: Sequence[Segment]) -> list[Widget]:
+        entry = self.progress.for_lesson(self.course_key, lesson)
+        widgets: list[Widget] = []
+        for segment in segments:
             if isinstance(segment, MarkdownSegment):
-                widgets.append(Markdown(visible(segment.text, keep="\n\t"), classes="lesson-text"))
+                widgets.append(self._markdown(segment.text))
             elif isinstance(segment, TryIt):
                 widgets.append(TryItCard(segment))
             elif isinstance(segment, Exercise):
@@ -205,7 +272,7 @@ class LessonsScreen(Screen[None]):
             return
         done = not self.progress.for_lesson(self.course_key, self.lesson).done
         if self._set_done(self.lesson, done):
-            self._say_status(self.lesson)
+            self.say(f"{self.lesson.title}: {'done' if done else 'not done'}")
 
     def _set_done(self, lesson: Lesson, done: bool) -> bool:
         """Mark a lesson (kept for this session either way); False, said in red, if not saved."""
