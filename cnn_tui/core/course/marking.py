@@ -115,14 +115,15 @@ def _mark_number(exercise: Exercise, response: str, value: Any, hint: str) -> Ve
         return Verdict(
             False, "type a number, or arithmetic such as 5*5*3+1 (1,200 and 1.2e8 are fine)"
         )
-    worked = "" if parse_number(typed) is not None else f" ({typed} = {format_answer(given)})"
+    plain = parse_number(typed) is not None
+    said = typed if plain else f"{typed} = {format_answer(given)}"  # arithmetic, worked out
     whole = isinstance(value, int) and not isinstance(value, bool) and not exercise.tolerance
     if whole and not given.is_integer():
-        return Verdict(False, f"{typed}{worked} is not a whole number: the answer is one.{hint}")
+        return Verdict(False, f"{said} is not a whole number: the answer is one.{hint}")
     if _numbers_match(typed, given, float(value), exercise.tolerance):
-        return Verdict(True, f"right: {format_answer(value)}{worked}")
+        return Verdict(True, f"right: {format_answer(value)}" + ("" if plain else f" ({said})"))
     direction = "too high" if given > float(value) else "too low"
-    return Verdict(False, f"{typed}{worked} is {direction}.{hint}")
+    return Verdict(False, f"{said} is {direction}.{hint}")
 
 
 def correct_choice(exercise: Exercise, lesson: Lesson | None = None) -> int:
