@@ -353,8 +353,9 @@ class CnnTuiApp(App[None]):
         builder, train, stepper = self.opened.builder, self.opened.train, self.opened.stepper
         if builder is not None and builder.is_mounted:
             state.stack = builder.stack()
-        if train is not None and train.result is not None:
-            state.training = train.result.summary()
+        if train is not None and train.finished:  # every run finished this session counts
+            state.training = train.finished[-1].summary()
+            state.earlier_training = tuple(r.summary() for r in train.finished[:-1])
         if stepper is not None and stepper.is_mounted:
             state.stepper = {"preset": stepper.preset_name, **asdict(stepper.config)}
         return state

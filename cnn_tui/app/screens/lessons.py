@@ -3,25 +3,36 @@ exercises that check answers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Markdown, OptionList, Static
+from textual.widgets import Footer, Header, OptionList, Static
 
+from ...core.course.first_screen import first_screen
 from ...core.course.lesson_answers import LessonState
-from ...core.course.lessons import Course, Exercise, Lesson, LessonError, TryIt, load_course
+from ...core.course.lessons import (
+    Course,
+    Exercise,
+    Lesson,
+    LessonError,
+    Segment,
+    TryIt,
+    load_course,
+)
 from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
 from ..messages import OpenTryIt
 from ..widgets.lessons.exercise import ExerciseCard
 from ..widgets.lessons.lesson_list import LessonList, lesson_label
+from ..widgets.lessons.lesson_markdown import LessonMarkdown
 from ..widgets.lessons.try_it import TryItCard
 
 NARROW = 100
@@ -44,7 +55,16 @@ class LessonsScreen(Screen[None]):
             id="leave",
             show=False,
         ),
+        Binding("tab", "next_stop(1)", "Next field", show=False),
+        Binding("shift+tab", "next_stop(-1)", "Previous field", show=False),
     ]
+
+    class Shown(Message):
+        """A lesson is on screen whole (its first screen comes first, the rest after)."""
+
+        def __init__(self, lesson: Lesson) -> None:
+            super().__init__()
+            self.lesson = lesson
 
     def __init__(
         self,
@@ -63,6 +83,13 @@ class LessonsScreen(Screen[None]):
         self.course: Course | None = None
         self.progress: Progress = load_progress(progress_path)
         self.lesson: Lesson | None = None
+        self.opening = 0
+        """Counts lessons opened: the rest of an earlier one is not added to a later one."""
+        self.complete = False
+        """Whether the lesson shown is whole (its rest added after the first paint)."""
+        self.left_field: Widget | None = None
+        """The answer field (or button) escape left: tab from the reader comes back to it
+        while it is on screen."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,21 +157,63 @@ class LessonsScreen(Screen[None]):
     # -- reading -------------------------------------------------------------------------------
 
     async def open_lesson(self, lesson: Lesson) -> None:
+        """Show a lesson: what fills the first screen at once, the rest after that paint."""
         self.lesson = lesson
+        self.opening += 1
+        self.complete = False
         reader = self.query_one("#lesson-reader", VerticalScroll)
         await reader.remove_children()
-        await reader.mount_all(self._widgets_for(lesson))
+        split = first_screen(lesson.segments, self.app.size.height)
+        shown = [self._heading(lesson), *self._widgets_for(lesson, lesson.segments[: split.first])]
+        head = None
+        if split.tail:
+            head = self._markdown(split.head)
+            shown.append(head)
+        await reader.mount_all(shown)
         reader.scroll_home(animate=False)
         lesson_list = self.query_one(LessonList)
         index = lesson_list.get_option_index(lesson.id)
         if lesson_list.highlighted != index:
             lesson_list.highlighted = index
+        self._say_status(lesson)
+        later = lesson.segments[split.first + (1 if split.tail else 0) :]
+        self.call_after_refresh(self._show_rest, self.opening, head, split.head, split.tail, later)
+
+    async def _show_rest(
+        self,
+        opening: int,
+        head: LessonMarkdown | None,
+        head_text: str,
+        tail: str,
+        later: tuple[Segment, ...],
+    ) -> None:
+        """The rest of the lesson, once its first screen is painted (unless another lesson
+        was opened meanwhile)."""
+        if opening != self.opening or self.lesson is None:
+            return
+        if head is not None and tail:
+            if not head.is_attached:
+                return  # the screen is closing
+            # the whole segment again, parsed as one: the same blocks as without the split
+            await head.update(visible(head_text + tail, keep="\n\t"))
+        if opening != self.opening:
+            return
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        if not reader.is_attached:
+            return
+        await reader.mount_all(self._widgets_for(self.lesson, later))
+        if opening == self.opening:
+            self.complete = True
+            self.post_message(self.Shown(self.lesson))
+
+    def _say_status(self, lesson: Lesson, news: str = "") -> None:
+        """The status line: whether the lesson is done (said again whenever that changes)."""
         entry = self.progress.for_lesson(self.course_key, lesson)
         state = "done" if entry.done else "not done yet"
-        self.say(f"Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
+        lead = f"{news} · " if news else ""
+        self.say(f"{lead}Lesson {lesson.order}: {state} · n/p next/previous, d done, l list")
 
-    def _widgets_for(self, lesson: Lesson) -> list[Widget]:
-        entry = self.progress.for_lesson(self.course_key, lesson)
+    def _heading(self, lesson: Lesson) -> Static:
         objectives = "\n".join(f"• {visible(o)}" for o in lesson.objectives)
         # the title and objectives are the file's text: shown as written, never as markup
         heading = Content.assemble(
@@ -153,10 +222,18 @@ class LessonsScreen(Screen[None]):
             ("You will be able to:", "dim"),
             f"\n{objectives}",
         )
-        widgets: list[Widget] = [Static(heading, classes="lesson-heading")]
-        for segment in lesson.segments:
+        return Static(heading, classes="lesson-heading")
+
+    @staticmethod
+    def _markdown(text: str) -> LessonMarkdown:
+        return LessonMarkdown(visible(text, keep="\n\t"), classes="lesson-text")
+
+    def _widgets_for(self, lesson: Lesson, segments: Sequence[Segment]) -> list[Widget]:
+        entry = self.progress.for_lesson(self.course_key, lesson)
+        widgets: list[Widget] = []
+        for segment in segments:
             if isinstance(segment, MarkdownSegment):
-                widgets.append(Markdown(visible(segment.text, keep="\n\t"), classes="lesson-text"))
+                widgets.append(self._markdown(segment.text))
             elif isinstance(segment, TryIt):
                 widgets.append(TryItCard(segment))
             elif isinstance(segment, Exercise):
@@ -232,7 +309,37 @@ class LessonsScreen(Screen[None]):
             self.query_one("#lesson-reader", VerticalScroll).focus()
 
     def action_leave_field(self) -> None:
-        self.query_one("#lesson-reader", VerticalScroll).focus()
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        focused = self.focused
+        if focused is not None and reader in focused.ancestors:
+            self.left_field = focused
+        reader.focus(scroll_visible=False)  # the lesson stays where it was being read
+
+    def action_next_stop(self, step: int) -> None:
+        """Tab and shift+tab: from the reader, the nearest field or button at the place being
+        read (not the first of the lesson); from anywhere else, the next one in order."""
+        reader = self.query_one("#lesson-reader", VerticalScroll)
+        target = None
+        if self.focused is reader:
+            stops = [w for w in self.focus_chain if reader in w.ancestors]
+            target = self._stop_at_reading(reader, stops, step)
+        if target is not None:
+            target.focus()
+        elif step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()
+
+    def _stop_at_reading(
+        self, reader: VerticalScroll, stops: list[Widget], step: int
+    ) -> Widget | None:
+        view = reader.region
+        left = self.left_field
+        if left in stops and left is not None and view.overlaps(left.region):
+            return left
+        if step > 0:
+            return next((w for w in stops if w.region.y >= view.y), None)
+        return next((w for w in reversed(stops) if w.region.y < view.bottom), None)
 
     # -- exercises and Try it -------------------------------------------------------------------
 
@@ -249,6 +356,8 @@ class LessonsScreen(Screen[None]):
         if not entry.done and {e.id for e in lesson.exercises} <= set(entry.passed):
             if self._set_done(lesson, True) and saved:
                 self.notify(f"Lesson {lesson.order} done: every exercise passed")
+                if lesson is self.lesson:
+                    self._say_status(lesson, "every exercise passed")
         else:
             self._refresh_list()
 

@@ -167,6 +167,8 @@ class TrainScreen(Screen):
         """Filled by the engine once the run is set up: its data and its networks."""
         self.result: TrainResult | None = None
         """How the last run ended, once it has."""
+        self.finished: list[TrainResult] = []
+        """Every run that finished on this screen in this app session, oldest first."""
         self.drawn: tuple[int, bool] = (-1, False)
         """The log version and pause state the board and status line show."""
         self.plots_drawn = -1
@@ -428,6 +430,7 @@ class TrainScreen(Screen):
         state = worker.state
         if state == WorkerState.SUCCESS:
             self.result = worker.result
+            self.finished.append(worker.result)
             self.redraw(force=True)
             self.say_outcome()
             if self.tabs.active in VIEW_TABS:

@@ -373,6 +373,9 @@ class LessonState:
     """The builder's current stack."""
     training: dict[str, Any] | None = None
     """The last finished training run's summary (TrainResult.summary())."""
+    earlier_training: tuple[dict[str, Any], ...] = ()
+    """The summaries of the runs that finished before it in this app session, oldest first;
+    a task passes when any finished run meets it, whichever screen started it."""
     stepper: dict[str, Any] = field(default_factory=dict)
     """The stepper's settings: preset, operation, mode, stride, padding, ..."""
 
@@ -445,9 +448,30 @@ def _check_trained(
             f"min_accuracy must be a fraction above 0 and up to 1, got {min_accuracy!r}"
         )
     _whole_argument("race", race, least=1)
-    summary = state.training
-    if not summary:
-        return Verdict(False, "no finished training run yet: open the Train screen with 4")
+    if not state.training:
+        return Verdict(
+            False,
+            "no training run has finished in this app session yet: start one on the Train "
+            "screen (4) and let it finish (runs from the command line or an earlier session "
+            "do not count)",
+        )
+    last = _judge_run(state.training, min_accuracy, model, dataset, race)
+    if not last.correct:
+        for summary in reversed(state.earlier_training):
+            earlier = _judge_run(summary, min_accuracy, model, dataset, race)
+            if earlier.correct:
+                return Verdict(True, f"an earlier run this session: {earlier.message}")
+    return last
+
+
+def _judge_run(
+    summary: dict[str, Any],
+    min_accuracy: float | None,
+    model: str | None,
+    dataset: str | None,
+    race: int | None,
+) -> Verdict:
+    """One finished run's summary against a trained() check's conditions."""
     if model is not None and summary.get("model") != model:
         return Verdict(False, f"the last run trained {summary.get('model')}, not {model}")
     if dataset is not None and summary.get("dataset") != dataset:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from ..stacks.shapes import StackError
-from .answer_expressions import ExpressionLimitError, parse, reason
+from .answer_expressions import ERRORS, ExpressionLimitError, evaluate, parse, reason
 from .lesson_answers import CHECKS, LessonState, Verdict, check_task, compute
 from .lessons import Exercise, Lesson, LessonError
 
@@ -46,10 +46,31 @@ def _decimals(text: str) -> int:
     return len(cleaned.split(".", 1)[1]) if "." in cleaned and "e" not in cleaned.lower() else 0
 
 
-def _numbers_match(response: str, value: float, tolerance: float) -> bool:
-    given = parse_number(response)
-    if given is None:
-        return False
+_ARITHMETIC = re.compile(r"[\d.eE+\-*/%()]+")
+"""What an answer typed as arithmetic may hold: digits, decimal points, exponents, operators
+and brackets (no names: nothing but arithmetic is evaluated)."""
+
+
+def typed_number(text: str) -> float | None:
+    """A typed answer's value: a number as parse_number reads it, or arithmetic such as
+    '5*5*3+1' worked out by the course's safe evaluator (with its limits on length, nesting
+    and work); None when it is neither."""
+    number = parse_number(text)
+    if number is not None:
+        return number
+    cleaned = re.sub(r"[\s,_']", "", text.strip())
+    if not _ARITHMETIC.fullmatch(cleaned):
+        return None
+    try:
+        value = evaluate(parse(cleaned), {})
+    except ERRORS:  # 1/0, 10**10**10, '(((' ...: not a number
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _numbers_match(response: str, given: float, value: float, tolerance: float) -> bool:
     if tolerance:
         return abs(given - value) <= tolerance * max(abs(value), 1e-12)
     if float(value).is_integer():
@@ -84,12 +105,25 @@ def mark(exercise: Exercise, response: str, lesson: Lesson | None = None) -> Ver
         if given in (wanted, channels_last):
             return Verdict(True, f"right: {value} (channels x height x width)")
         return Verdict(False, f"not {response.strip()}.{hint}")
-    if parse_number(response) is None:
-        return Verdict(False, "type a number (commas and 1.2e8 are fine)")
-    if _numbers_match(response, float(value), exercise.tolerance):
-        return Verdict(True, f"right: {format_answer(value)}")
-    direction = "too high" if (parse_number(response) or 0) > float(value) else "too low"
-    return Verdict(False, f"{response.strip()} is {direction}.{hint}")
+    return _mark_number(exercise, response, value, hint)
+
+
+def _mark_number(exercise: Exercise, response: str, value: Any, hint: str) -> Verdict:
+    typed = response.strip()
+    given = typed_number(typed)
+    if given is None:
+        return Verdict(
+            False, "type a number, or arithmetic such as 5*5*3+1 (1,200 and 1.2e8 are fine)"
+        )
+    plain = parse_number(typed) is not None
+    said = typed if plain else f"{typed} = {format_answer(given)}"  # arithmetic, worked out
+    whole = isinstance(value, int) and not isinstance(value, bool) and not exercise.tolerance
+    if whole and not given.is_integer():
+        return Verdict(False, f"{said} is not a whole number: the answer is one.{hint}")
+    if _numbers_match(typed, given, float(value), exercise.tolerance):
+        return Verdict(True, f"right: {format_answer(value)}" + ("" if plain else f" ({said})"))
+    direction = "too high" if given > float(value) else "too low"
+    return Verdict(False, f"{said} is {direction}.{hint}")
 
 
 def correct_choice(exercise: Exercise, lesson: Lesson | None = None) -> int:

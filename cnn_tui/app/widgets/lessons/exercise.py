@@ -11,16 +11,19 @@ from collections.abc import Callable
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, RadioSet, Static
+from textual.widgets import Button, Input, Label, Static
 from textual.worker import get_current_worker
 
 from ....core.course.lesson_answers import LessonState, Verdict, check_task
 from ....core.course.lessons import Exercise, Lesson, LessonError
 from ....core.course.marking import expected_text, mark
 from ....core.plain_text import visible
+from .answer_input import AnswerInput
 from .choice import ChoiceButton
+from .choice_set import ChoiceSet
 
 KIND_TITLES = {
     "number": "Predict the number",
@@ -31,7 +34,14 @@ KIND_TITLES = {
 
 
 class ExerciseCard(Vertical):
-    """A question with a place to answer and a verdict line; tasks ask the screen to check."""
+    """A question with a place to answer and a verdict line; tasks ask the screen to check.
+
+    The answer (a field, or the set of choices) is the card's one tab stop: enter checks it and
+    ctrl+r shows the answer; the buttons are for the mouse. A task's Check is its tab stop."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "reveal", "Show answer", tooltip="Show the answer and why"),
+    ]
 
     DEFAULT_CSS = """
     ExerciseCard {
@@ -70,6 +80,9 @@ class ExerciseCard(Vertical):
         margin-left: 1;
         width: auto;
         min-width: 8;
+    }
+    ExerciseCard .exercise-check {
+        text-style: bold;
     }
     ExerciseCard .exercise-verdict {
         height: auto;
@@ -137,16 +150,21 @@ class ExerciseCard(Vertical):
         # lesson text is shown as written: brackets such as G[i][j] are not markup
         yield Static(visible(e.question, keep="\n"), classes="exercise-question", markup=False)
         if e.kind == "choice":
-            with RadioSet(classes="exercise-choices"):
+            with ChoiceSet(classes="exercise-choices"):
                 for choice in e.choices:
                     yield ChoiceButton(Text(visible(choice.text)))
         with Horizontal(classes="exercise-row"):
             if e.kind in ("number", "shape"):
                 placeholder = "a number" if e.kind == "number" else "a shape, e.g. 6x28x28"
-                yield Input(placeholder=placeholder, classes="exercise-answer")
-            yield Button("Check", variant="primary", classes="exercise-check")
+                yield AnswerInput(placeholder=placeholder, classes="exercise-answer")
+            # not blue: only focus is highlighted; the label says which key does the same
+            check = Button("Check ⏎", classes="exercise-check")
+            check.can_focus = e.kind == "task"  # elsewhere the answer is the one tab stop
+            yield check
             if e.kind != "task":
-                yield Button("Show answer", classes="exercise-reveal")
+                reveal = Button("Show answer ^r", classes="exercise-reveal")
+                reveal.can_focus = False
+                yield reveal
         yield Static("", classes="exercise-verdict", markup=False)
         yield Static("", classes="exercise-explain", markup=False)
 
@@ -169,20 +187,29 @@ class ExerciseCard(Vertical):
         event.stop()
         self.check()
 
+    def on_choice_set_picked(self, event: ChoiceSet.Picked) -> None:
+        event.stop()
+        self.check("" if event.index < 0 else str(event.index + 1))
+
+    def action_reveal(self) -> None:
+        if self.exercise.kind != "task":
+            self.reveal()
+
     def response(self) -> str:
         if self.exercise.kind == "choice":
-            chosen = self.query_one(RadioSet).pressed_index
+            chosen = self.query_one(ChoiceSet).pressed_index
             return "" if chosen < 0 else str(chosen + 1)
         if self.exercise.kind == "task":
             return ""
         return self.query_one(Input).value
 
-    def check(self) -> None:
-        """Check the answer in a worker (a task asks the screen for the app's state first)."""
+    def check(self, answer: str | None = None) -> None:
+        """Check the answer (None: the one given now) in a worker (a task asks the screen for
+        the app's state first)."""
         if self.exercise.kind == "task":
             self.post_message(self.CheckTask(self))
             return
-        answer = self.response()
+        answer = self.response() if answer is None else answer
         if not answer.strip():
             self.serial += 1  # a check still running is no longer wanted
             what = "pick an option" if self.exercise.kind == "choice" else "type your answer"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -11,18 +13,33 @@ from ....core.course.progress import Progress
 from ....core.plain_text import visible
 
 
-def lesson_label(lesson: Lesson, progress: Progress, course: str) -> Text:
-    """'✓ 3 Convolution in two dimensions  2/4', cut with an ellipsis to the list's width."""
+LABEL_WIDTH = 25
+"""The columns a label may use: the list is 30 wide, less its border, padding and scrollbar."""
+
+
+def lesson_label(
+    lesson: Lesson, progress: Progress, course: str, width: int = LABEL_WIDTH
+) -> Text:
+    """'✓  3 2/6 Convolution in two dimensions': a long title wraps under itself, indented
+    past the number and score (never cut)."""
     entry = progress.for_lesson(course, lesson)
     total = len(lesson.exercises)
     passed = len(set(entry.passed) & {e.id for e in lesson.exercises})
-    text = Text(no_wrap=True, overflow="ellipsis")
+    text = Text(overflow="fold")
     text.append("✓" if entry.done else " ", style="bold green")
     text.append(f"{lesson.order:>3} ")
     if total:
         style = "green" if passed == total else "dim"
         text.append(f"{passed}/{total} ", style=style)
-    text.append(visible(lesson.title))  # a Text is never parsed as markup; ESC still needs this
+    indent = text.cell_len
+    # a Text is never parsed as markup; ESC still needs visible()
+    lines = textwrap.wrap(
+        visible(lesson.title),
+        max(width - indent, 8),
+        break_long_words=False,  # one long word is folded by the list instead
+        break_on_hyphens=False,
+    )
+    text.append(("\n" + " " * indent).join(lines))
     return text
 
 
