@@ -3,29 +3,26 @@ updates live; edit in a form, undo, save, open, and export PyTorch source."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select
-from textual.worker import get_current_worker
 
 from ...core.plain_text import visible
 from ...core.stacks.blocks import format_layers
 from ...core.stacks.layers import Layer
 from ...core.stacks.shapes import Shape, StackError
-from ...core.stacks.stack import Stack, row_count
+from ...core.stacks.stack import Stack
 from ...core.stacks.stack_edit import EditHistory, Layers
 from ...core.stacks.stack_edit import Path as EditPath
 from ...core.stacks.stack_file import save_stack
 from ...core.stacks.tally import Tally, tally
-from ...core.stacks.torch_bridge import export_source
+from ...core.views.builder_document import BuilderDocument, Settings
 from ...core.views.builder_edits import (
     RowEdit,
     add_title,
@@ -42,27 +39,16 @@ from ...core.views.builder_edits import (
     row_index,
     short_label,
 )
-from ...core.views.builder_files import StackFiles
-from ...core.views.builder_rows import (
-    TableEntry,
-    build_entries,
-    default_folds,
-    number_of,
-    too_big,
-    too_deep,
-)
+from ...core.views.builder_rows import TableEntry, build_entries, number_of
 from ...core.views.fields import FieldError
 from ..messages import UseStackInTrain
-from ..widgets.builder.export_dialog import ExportDialog
 from ..widgets.builder.file_dialog import StackFileDialog
 from ..widgets.builder.layer_form import LayerForm
 from ..widgets.builder.message_line import BuilderMessage
 from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
+from ..widgets.builder.stack_export import StackExport
 from ..widgets.builder.stack_table import BuilderTable
 from ..widgets.builder.totals import BuilderTotals
-
-Settings = tuple[Shape, str, str]
-"""A stack's input shape, name and description: opening a preset or file replaces them."""
 
 ROW_ACTIONS = frozenset(
     {
@@ -205,48 +191,21 @@ class BuilderScreen(Screen):
         ),
     ]
 
-    @dataclass
-    class ExportReady(Message):
-        """The export worker has the stack's source."""
-
-        source: str
-        name: str
-        """The stack's name, for the default file name."""
-
-    @dataclass
-    class ExportFailed(Message):
-        """The export worker could not write the source."""
-
-        reason: str
-
     def __init__(self, stack: str | None = None) -> None:
         super().__init__()
         self.start_with = stack
         """A preset name, spec or .json file to open with; None for an empty stack."""
-        self.history: EditHistory[Settings] = EditHistory(())
-        """The layers now, with every earlier version for undo (and, beside the edits that
-        replaced them, the input shape, name and description before)."""
-        self.input_shape: Shape = DEFAULT_INPUT
-        """The last valid input shape typed or loaded."""
-        self.stack_name = ""
-        """The stack's name: the preset's or file's; '' for an untitled stack."""
-        self.description = ""
-        """The loaded preset's or file's description, saved with the stack."""
+        self.doc = BuilderDocument(DEFAULT_INPUT)
+        """The stack: its layers and their history, settings, folds and files."""
         self.batch = 1
         self.dtype = "fp32"
         self.optimizer = "sgd"
         self.fields_ok = True
         """False while the input shape or batch field holds something unusable."""
-        self.folds: set[EditPath] = set()
-        """Paths of the blocks whose children are hidden."""
         self.entries: list[TableEntry] = []
         """The table's rows, in order."""
         self.result: Tally | None = None
         """The tally shown."""
-        self.baseline: Layers = ()
-        """The layers as last opened, saved or started; the subtitle says 'edited' otherwise."""
-        self.files = StackFiles()
-        """Where the stack was last saved or opened, and the files that failed to load."""
 
     # -----------------------------------------------------------------------------------------
     # layout
@@ -258,6 +217,7 @@ class BuilderScreen(Screen):
         yield BuilderTable(id="builder-table")
         yield BuilderTotals(id="builder-totals")
         yield Footer()
+        yield StackExport(id="builder-export")
 
     @property
     def table(self) -> BuilderTable:
@@ -297,11 +257,23 @@ class BuilderScreen(Screen):
     # showing the stack
 
     @property
+    def history(self) -> EditHistory[Settings]:
+        return self.doc.history
+
+    @property
     def layers(self) -> Layers:
-        return self.history.current
+        return self.doc.layers
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.doc.input_shape
+
+    @property
+    def stack_name(self) -> str:
+        return self.doc.stack_name
 
     def stack(self) -> Stack:
-        return Stack(self.layers, self.input_shape, self.stack_name, self.description)
+        return self.doc.stack()
 
     def refresh_stack(self, select: str | None = None) -> None:
         """Tally the stack and redraw table, totals and message; the cursor goes to the row
@@ -310,7 +282,7 @@ class BuilderScreen(Screen):
         result = tally(self.stack(), batch=self.batch, dtype=self.dtype, optimizer=self.optimizer)
         self.result = result
         index = table.cursor_row
-        self.entries = build_entries(self.layers, result, self.folds)
+        self.entries = build_entries(self.layers, result, self.doc.folds)
         table.result = result
         table.show_lines([entry.line for entry in self.entries])
         table.set_stale(not self.fields_ok)
@@ -320,7 +292,7 @@ class BuilderScreen(Screen):
         self.totals.show_tally(result, self.fields_ok)
         self.message.show_error(result.error.describe() if result.error is not None else "")
         self.settings.show_spec(format_layers(self.layers))
-        edited = self.layers != self.baseline
+        edited = self.doc.edited
         name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
         self.sub_title = f"{name}, edited" if edited else name
 
@@ -328,7 +300,7 @@ class BuilderScreen(Screen):
     def has_unsaved_edits(self) -> bool:
         """Whether the stack differs from the one last opened, saved or started (the subtitle's
         'edited'): quitting asks first."""
-        return self.layers != self.baseline
+        return self.doc.edited
 
     def say(self, text: str, tone: str = "info") -> None:
         """Set the message line's note (what happened, or why not) and show it."""
@@ -350,50 +322,38 @@ class BuilderScreen(Screen):
         settings: Settings | None = None,
         folds: set[EditPath] | None = None,
     ) -> None:
-        """Make layers current through the history (so undo takes it back) and redraw.
-
-        settings: a new input shape, name and description that come with the change (opening
-        a preset or file); undo restores the old ones with the old layers.
-        folds: the folded blocks' paths as the change moves them."""
-        refusal = too_big(layers) or too_deep(layers)
+        """Make layers current through the history (so undo takes it back) and redraw; see
+        BuilderDocument.apply."""
+        refusal = self.doc.apply(layers, what, settings, folds)
         if refusal:
             self.say(refusal, "error")
             return
-        if folds is not None:
-            self.folds = folds
-        changed = layers != self.layers
-        if changed:
-            self.history.apply(layers, what, self._settings() if settings is not None else None)
         if settings is not None:
-            self._use_settings(settings)
+            self._show_settings()
         self.refresh_stack(select)
 
-    def _settings(self) -> Settings:
-        return (self.input_shape, self.stack_name, self.description)
-
-    def _use_settings(self, settings: Settings) -> None:
-        shape, self.stack_name, self.description = settings
-        self.input_shape = shape
-        self.settings.show_shape(shape)
+    def _show_settings(self) -> None:
+        """The input shape (and so the stack's sizes) were replaced: the field shows it."""
+        self.settings.show_shape(self.input_shape)
         self.fields_ok = True
 
     def action_undo(self) -> None:
-        what, settings = self.history.undo_with(self._settings())
+        what, restored = self.doc.undo()
         if not what:
             self.say("nothing to undo")
             return
-        if settings is not None:
-            self._use_settings(settings)
+        if restored:
+            self._show_settings()
         self.say(f"undid: {what} (ctrl+y or U redoes it)")
         self.refresh_stack()
 
     def action_redo(self) -> None:
-        what, settings = self.history.redo_with(self._settings())
+        what, restored = self.doc.redo()
         if not what:
             self.say("nothing to redo")
             return
-        if settings is not None:
-            self._use_settings(settings)
+        if restored:
+            self._show_settings()
         self.say(f"redid: {what}")
         self.refresh_stack()
 
@@ -405,17 +365,11 @@ class BuilderScreen(Screen):
         reason on the message line) when it cannot be read. A typed spec keeps the input shape.
 
         first: the stack the screen opens with, which undo does not go back past."""
-        text = text.strip()
         try:
-            stack, own_shape, what = self.files.read_text(text, self.input_shape, self.stack_name)
+            stack, settings, what = self.doc.read_text(text.strip())
         except StackError as exc:
             self.say(f"spec: {exc.describe()}", "error")
             return False
-        settings = (
-            (stack.input_shape, stack.name, stack.description)
-            if own_shape
-            else (self.input_shape, self.stack_name, self.description)
-        )
         if not self._replace(stack.layers, what, settings, first):
             return False
         self.settings.show_preset(stack.name if what.startswith("preset") else EMPTY_CHOICE)
@@ -423,18 +377,14 @@ class BuilderScreen(Screen):
 
     def _replace(self, layers: Layers, what: str, settings: Settings, first: bool) -> bool:
         """Put opened layers in place of the stack, blocks folded when they are many."""
-        refusal = too_big(layers) or too_deep(layers)
+        refusal = self.doc.replace(layers, what, settings, first)
         if refusal:
-            self.say(f"{what}: {refusal}", "error")
+            self.say(refusal, "error")
             return False
-        self.folds = default_folds(layers, row_count(layers))
-        self.baseline = layers
-        if first:
-            self.history = EditHistory(layers)
-            self._use_settings(settings)
-            return True
-        self.say(f"opened {what}")
-        self.apply_edit(layers, f"open {what}", select="", settings=settings)
+        self._show_settings()
+        if not first:
+            self.say(f"opened {what}")
+            self.refresh_stack(select="")
         return True
 
     @on(BuilderSettings.SpecSubmitted)
@@ -455,10 +405,10 @@ class BuilderScreen(Screen):
         self.table.focus()
 
     def action_new_stack(self) -> None:
-        self.folds = set()
-        self.baseline = ()
         self.say("a new, empty stack: press a to add a layer (u brings the old one back)")
-        self.apply_edit((), "start a new stack", select="", settings=(self.input_shape, "", ""))
+        self.doc.start_new()
+        self._show_settings()
+        self.refresh_stack(select="")
         self.settings.show_preset(EMPTY_CHOICE)
 
     # -----------------------------------------------------------------------------------------
@@ -478,7 +428,7 @@ class BuilderScreen(Screen):
         was_ok, self.fields_ok = self.fields_ok, True
         if was_ok and (shape, batch) == (self.input_shape, self.batch):
             return  # a field reporting its first value, or the same value retyped
-        self.input_shape, self.batch = shape, batch
+        self.doc.input_shape, self.batch = shape, batch
         if not was_ok:
             self.say("")  # the field's complaint is answered
         self.refresh_stack()
@@ -524,7 +474,7 @@ class BuilderScreen(Screen):
                 self.say("nothing added")
                 return
             try:
-                edit = insert_edit(self.layers, self.folds, path, layer)
+                edit = insert_edit(self.layers, self.doc.folds, path, layer)
             except StackError as exc:
                 self.say(exc.describe(), "error")
                 return
@@ -554,7 +504,7 @@ class BuilderScreen(Screen):
             if layer is None or layer == old:
                 self.say("nothing changed")
                 return
-            self._apply_row_edit(replace_edit(self.layers, self.folds, entry, old, layer))
+            self._apply_row_edit(replace_edit(self.layers, self.doc.folds, entry, old, layer))
 
         title = f"Edit layer {entry.number} {short_label(old)}"
         self.app.push_screen(LayerForm(title, old, entry.incoming), replace)
@@ -577,7 +527,7 @@ class BuilderScreen(Screen):
         if entry is None:
             return
         try:
-            edit = delete_edit(self.layers, self.folds, entry)
+            edit = delete_edit(self.layers, self.doc.folds, entry)
         except StackError as exc:
             self.say(exc.describe(), "error")
             return
@@ -586,13 +536,13 @@ class BuilderScreen(Screen):
     def action_duplicate_layer(self) -> None:
         entry = self._layer_entry("copy")
         if entry is not None:
-            self._apply_row_edit(duplicate_edit(self.layers, self.folds, entry))
+            self._apply_row_edit(duplicate_edit(self.layers, self.doc.folds, entry))
 
     def action_move_layer(self, step: int) -> None:
         entry = self._layer_entry("move")
         if entry is None:
             return
-        edit = move_edit(self.layers, self.folds, entry, step)
+        edit = move_edit(self.layers, self.doc.folds, entry, step)
         if isinstance(edit, str):
             self.say(edit)  # already first or last
         else:
@@ -606,11 +556,7 @@ class BuilderScreen(Screen):
             self._toggle(block)
 
     def _toggle(self, block: EditPath) -> None:
-        folded = block not in self.folds
-        if folded:
-            self.folds.add(block)
-        else:
-            self.folds.discard(block)
+        folded = self.doc.toggle_fold(block)
         self.say(fold_note(block, folded))
         self.refresh_stack(select=number_of(block))
 
@@ -628,7 +574,7 @@ class BuilderScreen(Screen):
     @property
     def saved_path(self) -> Path | None:
         """Where the stack was last saved to or opened from."""
-        return self.files.saved_path
+        return self.doc.files.saved_path
 
     def action_save(self) -> None:
         if not self.layers:
@@ -640,19 +586,19 @@ class BuilderScreen(Screen):
                 self.say("not saved")
                 return
             name = self.stack_name or path.stem
-            stack = Stack(self.layers, self.input_shape, name, self.description)
+            stack = Stack(self.layers, self.input_shape, name, self.doc.description)
             try:
                 save_stack(stack, path)
             except OSError as exc:
                 self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
                 return
-            self.stack_name = name
-            self.files.remember_file(path)
-            self.baseline = self.layers
+            self.doc.stack_name = name
+            self.doc.files.remember_file(path)
+            self.doc.baseline = self.layers
             self.say(f"saved {len(self.layers)} layers to {path}")
             self.refresh_stack()
 
-        files = self.files
+        files = self.doc.files
         known = (files.saved_path, files.saved_signature) if files.saved_path else None
         default = files.default_path(".json", self.stack_name)
         self.app.push_screen(StackFileDialog("save", default, files.failed_loads, known), save)
@@ -663,18 +609,19 @@ class BuilderScreen(Screen):
                 self.say("nothing opened")
                 return
             try:
-                stack = self.files.load(path)
+                stack = self.doc.files.load(path)
             except StackError as exc:
                 # the file stays as it is, and saving will not overwrite it
                 self.say(exc.describe(), "error")
                 return
             settings = (stack.input_shape, stack.name, stack.description)
             if self._replace(stack.layers, f"file {path.name}", settings, first=False):
-                self.files.remember_file(path)
+                self.doc.files.remember_file(path)
                 self.settings.show_preset(EMPTY_CHOICE)
 
-        default = self.files.default_path(".json", self.stack_name)
-        self.app.push_screen(StackFileDialog("open", default, self.files.failed_loads), open_file)
+        files = self.doc.files
+        default = files.default_path(".json", self.stack_name)
+        self.app.push_screen(StackFileDialog("open", default, files.failed_loads), open_file)
 
     def open_recovered(self, stack: Stack, source: Path | None) -> bool:
         """Put back a stack kept when a signal ended the app: marked unsaved (it never was),
@@ -682,8 +629,8 @@ class BuilderScreen(Screen):
         settings = (stack.input_shape, stack.name, stack.description)
         if not self._replace(stack.layers, "the recovered stack", settings, first=False):
             return False
-        self.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
-        self.files.remember_file(source)
+        self.doc.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
+        self.doc.files.remember_file(source)
         self.settings.show_preset(EMPTY_CHOICE)
         where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
         self.say(f"reopened the unsaved stack{where}")
@@ -713,36 +660,9 @@ class BuilderScreen(Screen):
             self.say("fix the failing layer first: PyTorch needs every layer to fit", "error")
             return
         self.say("writing PyTorch source (loading torch takes a few seconds the first time)...")
-        self.export_in_background(self.stack())
+        self.query_one(StackExport).export(self.stack(), self.doc.files)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
-    def export_in_background(self, stack: Stack) -> None:
-        # export_source imports torch (seconds): never on the UI thread, never at start-up
-        try:
-            source = export_source(stack)
-        except (StackError, ValueError) as exc:
-            self.post_message(self.ExportFailed(str(exc)))
-            return
-        except ImportError as exc:
-            self.post_message(self.ExportFailed(f"PyTorch is not available ({exc})"))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.ExportReady(source, stack.name))
-
-    @on(ExportFailed)
-    def show_export_failure(self, event: ExportFailed) -> None:
+    @on(StackExport.Said)
+    def say_how_the_export_went(self, event: StackExport.Said) -> None:
         event.stop()
-        self.say(f"export: {event.reason}", "error")
-
-    @on(ExportReady)
-    def show_export(self, event: ExportReady) -> None:
-        event.stop()
-        lines = event.source.count("\n")
-        self.say(f"exported {event.name or 'the stack'}: {lines} lines of PyTorch source")
-
-        def saved(path: Path | None) -> None:
-            self.say(f"wrote the PyTorch source to {path}" if path else "source not saved")
-
-        title = f"PyTorch source of {event.name or 'the stack'}"
-        default = self.files.default_path(".py", event.name or "net")
-        self.app.push_screen(ExportDialog(event.source, default, title), saved)
+        self.say(event.text, event.tone)
