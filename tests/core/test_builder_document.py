@@ -4,6 +4,7 @@ replacing the stack, names."""
 from __future__ import annotations
 
 from cnn_tui.core.stacks.spec_parser import parse_layers
+from cnn_tui.core.stacks.stack_file import load_stack
 from cnn_tui.core.views.builder_document import BuilderDocument
 
 SHAPE = (1, 28, 28)
@@ -67,3 +68,22 @@ def test_too_big_a_stack_is_refused_and_folds_toggle():
     assert not doc.history.can_undo
     assert doc.toggle_fold((0,)) is True and doc.folds == {(0,)}
     assert doc.toggle_fold((0,)) is False and doc.folds == set()
+
+
+def test_saving_names_an_untitled_stack_for_its_file_and_clears_edited(tmp_path):
+    doc = BuilderDocument(SHAPE)
+    doc.apply(parse_layers("conv(4,3) relu"), "add conv")
+    assert doc.subtitle() == "untitled, edited"
+    path = tmp_path / "mine.json"
+    doc.save(path)
+    assert doc.stack_name == "mine" and doc.files.saved_path == path
+    assert not doc.edited and doc.subtitle() == "mine"
+    assert load_stack(path).layers == doc.layers
+    doc.mark_recovered(None)
+    assert doc.edited and doc.files.saved_path is None
+    assert doc.subtitle() == "mine, edited"
+
+
+def test_a_name_with_control_characters_is_shown_not_sent():
+    doc = BuilderDocument(SHAPE, stack_name="a\x1b[2Jb")
+    assert doc.subtitle() == "a\\x1b[2Jb"

@@ -3,6 +3,7 @@ updates live; edit in a form, undo, save, open, and export PyTorch source."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,36 +14,34 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Select
 
-from ...core.plain_text import visible
 from ...core.stacks.blocks import format_layers
 from ...core.stacks.layers import Layer
 from ...core.stacks.shapes import Shape, StackError
 from ...core.stacks.stack import Stack
 from ...core.stacks.stack_edit import EditHistory, Layers
 from ...core.stacks.stack_edit import Path as EditPath
-from ...core.stacks.stack_file import save_stack
 from ...core.stacks.tally import Tally, tally
 from ...core.views.builder_document import BuilderDocument, Settings
 from ...core.views.builder_edits import (
     RowEdit,
-    add_title,
+    add_plan,
     delete_edit,
     dense_note,
     duplicate_edit,
     fold_note,
     fold_target,
     insert_edit,
-    insert_point,
     move_edit,
     not_a_layer_note,
     replace_edit,
     row_index,
     short_label,
+    start_hint,
 )
 from ...core.views.builder_rows import TableEntry, build_entries, number_of
 from ...core.views.fields import FieldError
 from ..messages import UseStackInTrain
-from ..widgets.builder.file_dialog import StackFileDialog
+from ..widgets.builder.file_flow import StackFileFlow
 from ..widgets.builder.layer_form import LayerForm
 from ..widgets.builder.message_line import BuilderMessage
 from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderSettings
@@ -218,6 +217,7 @@ class BuilderScreen(Screen):
         yield BuilderTotals(id="builder-totals")
         yield Footer()
         yield StackExport(id="builder-export")
+        yield StackFileFlow(id="builder-files")
 
     @property
     def table(self) -> BuilderTable:
@@ -242,12 +242,7 @@ class BuilderScreen(Screen):
         self.refresh_stack(select="")
         failing = self.result is not None and self.result.error is not None
         if not self.message.note[0] and not failing:
-            # a first hint; a failing layer's message says enough on its own
-            self.say(
-                "an empty stack: press a to add a layer, or pick a preset"
-                if not self.layers
-                else "e (or enter) edits the cursor row, a adds after it; ? lists every key"
-            )
+            self.say(start_hint(self.layers))  # a failing layer's message says enough alone
         self.table.focus()
 
     def on_resize(self, event: Resize) -> None:
@@ -278,23 +273,15 @@ class BuilderScreen(Screen):
     def refresh_stack(self, select: str | None = None) -> None:
         """Tally the stack and redraw table, totals and message; the cursor goes to the row
         numbered `select` (or its nearest survivor), else stays at its place."""
-        table = self.table
         result = tally(self.stack(), batch=self.batch, dtype=self.dtype, optimizer=self.optimizer)
         self.result = result
-        index = table.cursor_row
         self.entries = build_entries(self.layers, result, self.doc.folds)
-        table.result = result
-        table.show_lines([entry.line for entry in self.entries])
-        table.set_stale(not self.fields_ok)
-        if select is not None:
-            index = row_index(self.entries, select)
-        table.move_cursor(row=max(0, min(index, len(self.entries) - 1)), animate=False)
+        row = row_index(self.entries, select) if select is not None else None
+        self.table.show_rows(result, [entry.line for entry in self.entries], self.fields_ok, row)
         self.totals.show_tally(result, self.fields_ok)
         self.message.show_error(result.error.describe() if result.error is not None else "")
         self.settings.show_spec(format_layers(self.layers))
-        edited = self.doc.edited
-        name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
-        self.sub_title = f"{name}, edited" if edited else name
+        self.sub_title = self.doc.subtitle()
 
     @property
     def has_unsaved_edits(self) -> bool:
@@ -311,26 +298,13 @@ class BuilderScreen(Screen):
         """The message line as plain text."""
         return self.message.text
 
-    # -----------------------------------------------------------------------------------------
-    # the history
+    @on(BuilderMessage.Note)
+    def show_note(self, event: BuilderMessage.Note) -> None:
+        event.stop()
+        self.say(event.text, event.tone)
 
-    def apply_edit(
-        self,
-        layers: Layers,
-        what: str,
-        select: str | None = None,
-        settings: Settings | None = None,
-        folds: set[EditPath] | None = None,
-    ) -> None:
-        """Make layers current through the history (so undo takes it back) and redraw; see
-        BuilderDocument.apply."""
-        refusal = self.doc.apply(layers, what, settings, folds)
-        if refusal:
-            self.say(refusal, "error")
-            return
-        if settings is not None:
-            self._show_settings()
-        self.refresh_stack(select)
+    # -----------------------------------------------------------------------------------------
+    # the history, and opening stacks
 
     def _show_settings(self) -> None:
         """The input shape (and so the stack's sizes) were replaced: the field shows it."""
@@ -338,27 +312,21 @@ class BuilderScreen(Screen):
         self.fields_ok = True
 
     def action_undo(self) -> None:
-        what, restored = self.doc.undo()
-        if not what:
-            self.say("nothing to undo")
-            return
-        if restored:
-            self._show_settings()
-        self.say(f"undid: {what} (ctrl+y or U redoes it)")
-        self.refresh_stack()
+        self._stepped(*self.doc.undo(), "undo", "undid: {} (ctrl+y or U redoes it)")
 
     def action_redo(self) -> None:
-        what, restored = self.doc.redo()
+        self._stepped(*self.doc.redo(), "redo", "redid: {}")
+
+    def _stepped(self, what: str, restored: bool, step: str, note: str) -> None:
+        """Redraw after an undo or redo: what it took back or made again ('' for nothing),
+        whether the settings came with it; note: the message, {} for what."""
         if not what:
-            self.say("nothing to redo")
+            self.say(f"nothing to {step}")
             return
         if restored:
             self._show_settings()
-        self.say(f"redid: {what}")
+        self.say(note.format(what))
         self.refresh_stack()
-
-    # -----------------------------------------------------------------------------------------
-    # opening stacks
 
     def open_text(self, text: str, first: bool = False) -> bool:
         """Replace the stack with a preset, a .json file or a one-line spec; False (and the
@@ -461,30 +429,30 @@ class BuilderScreen(Screen):
         return self.entries[index] if 0 <= index < len(self.entries) else self.entries[0]
 
     def action_add_layer(self, after: bool = True) -> None:
-        entry = self.cursor_entry()
-        point = insert_point(entry, after, self.input_shape)
-        if point is None:
-            self.say(dense_note(entry), "error")
+        plan = add_plan(self.cursor_entry(), after, self.input_shape, empty=not self.layers)
+        if isinstance(plan, str):
+            self.say(plan, "error")
             return
-        path, incoming = point
-        title = add_title(entry, after, path, empty=not self.layers)
+        path, incoming, title = plan
 
         def insert(layer: Layer | None) -> None:
             if layer is None:
                 self.say("nothing added")
                 return
-            try:
-                edit = insert_edit(self.layers, self.doc.folds, path, layer)
-            except StackError as exc:
-                self.say(exc.describe(), "error")
-                return
-            self._apply_row_edit(edit)
+            self._try_row_edit(lambda: insert_edit(self.layers, self.doc.folds, path, layer))
 
         self.app.push_screen(LayerForm(title, None, incoming), insert)
 
-    def _apply_row_edit(self, edit: RowEdit) -> None:
-        self.say(edit.note)
-        self.apply_edit(edit.layers, edit.what, select=edit.select, folds=edit.folds)
+    def _apply_row_edit(self, edit: RowEdit | str) -> None:
+        """Make an edit's layers current through the history (so undo takes it back) and
+        redraw; a str: why there is no edit."""
+        if isinstance(edit, str):
+            self.say(edit)  # e.g. already first or last
+            return
+        refusal = self.doc.apply(edit.layers, edit.what, folds=edit.folds)
+        self.say(refusal or edit.note, "error" if refusal else "info")
+        if not refusal:
+            self.refresh_stack(edit.select)
 
     def action_edit_layer(self) -> None:
         entry = self.cursor_entry()
@@ -524,10 +492,13 @@ class BuilderScreen(Screen):
 
     def action_delete_layer(self) -> None:
         entry = self._layer_entry("delete")
-        if entry is None:
-            return
+        if entry is not None:
+            self._try_row_edit(lambda: delete_edit(self.layers, self.doc.folds, entry))
+
+    def _try_row_edit(self, make_edit: Callable[[], RowEdit]) -> None:
+        """Apply the edit make_edit makes, or say why it cannot be made (a StackError)."""
         try:
-            edit = delete_edit(self.layers, self.doc.folds, entry)
+            edit = make_edit()
         except StackError as exc:
             self.say(exc.describe(), "error")
             return
@@ -540,13 +511,8 @@ class BuilderScreen(Screen):
 
     def action_move_layer(self, step: int) -> None:
         entry = self._layer_entry("move")
-        if entry is None:
-            return
-        edit = move_edit(self.layers, self.doc.folds, entry, step)
-        if isinstance(edit, str):
-            self.say(edit)  # already first or last
-        else:
-            self._apply_row_edit(edit)
+        if entry is not None:
+            self._apply_row_edit(move_edit(self.layers, self.doc.folds, entry, step))
 
     def action_toggle_block(self) -> None:
         block = fold_target(self.cursor_entry())
@@ -563,10 +529,9 @@ class BuilderScreen(Screen):
     @on(BuilderTable.MarkerClicked)
     def fold_clicked_block(self, event: BuilderTable.MarkerClicked) -> None:
         event.stop()
-        if 0 <= event.row < len(self.entries):
-            path = self.entries[event.row].path
-            if path is not None:
-                self._toggle(path)
+        path = self.entries[event.row].path if 0 <= event.row < len(self.entries) else None
+        if path is not None:
+            self._toggle(path)
 
     # -----------------------------------------------------------------------------------------
     # files
@@ -577,51 +542,25 @@ class BuilderScreen(Screen):
         return self.doc.files.saved_path
 
     def action_save(self) -> None:
-        if not self.layers:
-            self.say("nothing to save yet: add a layer first", "error")
-            return
-
-        def save(path: Path | None) -> None:
-            if path is None:
-                self.say("not saved")
-                return
-            name = self.stack_name or path.stem
-            stack = Stack(self.layers, self.input_shape, name, self.doc.description)
-            try:
-                save_stack(stack, path)
-            except OSError as exc:
-                self.say(f"{path}: not saved ({exc.strerror or exc})", "error")
-                return
-            self.doc.stack_name = name
-            self.doc.files.remember_file(path)
-            self.doc.baseline = self.layers
-            self.say(f"saved {len(self.layers)} layers to {path}")
-            self.refresh_stack()
-
-        files = self.doc.files
-        known = (files.saved_path, files.saved_signature) if files.saved_path else None
-        default = files.default_path(".json", self.stack_name)
-        self.app.push_screen(StackFileDialog("save", default, files.failed_loads, known), save)
+        if self._usable("save"):
+            self.query_one(StackFileFlow).save(self.doc)
 
     def action_open(self) -> None:
-        def open_file(path: Path | None) -> None:
-            if path is None:
-                self.say("nothing opened")
-                return
-            try:
-                stack = self.doc.files.load(path)
-            except StackError as exc:
-                # the file stays as it is, and saving will not overwrite it
-                self.say(exc.describe(), "error")
-                return
-            settings = (stack.input_shape, stack.name, stack.description)
-            if self._replace(stack.layers, f"file {path.name}", settings, first=False):
-                self.doc.files.remember_file(path)
-                self.settings.show_preset(EMPTY_CHOICE)
+        self.query_one(StackFileFlow).open(self.doc)
 
-        files = self.doc.files
-        default = files.default_path(".json", self.stack_name)
-        self.app.push_screen(StackFileDialog("open", default, files.failed_loads), open_file)
+    @on(StackFileFlow.Saved)
+    def show_saved_stack(self, event: StackFileFlow.Saved) -> None:
+        event.stop()
+        self.refresh_stack()
+
+    @on(StackFileFlow.Loaded)
+    def open_loaded_file(self, event: StackFileFlow.Loaded) -> None:
+        event.stop()
+        stack, path = event.stack, event.path
+        settings = (stack.input_shape, stack.name, stack.description)
+        if self._replace(stack.layers, f"file {path.name}", settings, first=False):
+            self.doc.files.remember_file(path)
+            self.settings.show_preset(EMPTY_CHOICE)
 
     def open_recovered(self, stack: Stack, source: Path | None) -> bool:
         """Put back a stack kept when a signal ended the app: marked unsaved (it never was),
@@ -629,8 +568,7 @@ class BuilderScreen(Screen):
         settings = (stack.input_shape, stack.name, stack.description)
         if not self._replace(stack.layers, "the recovered stack", settings, first=False):
             return False
-        self.doc.baseline = ()  # the edits were never saved: quitting asks, the subtitle says so
-        self.doc.files.remember_file(source)
+        self.doc.mark_recovered(source)
         self.settings.show_preset(EMPTY_CHOICE)
         where = f" (from {source}; ctrl+s saves it there)" if source else " (ctrl+s saves it)"
         self.say(f"reopened the unsaved stack{where}")
@@ -638,31 +576,24 @@ class BuilderScreen(Screen):
         return True
 
     # -----------------------------------------------------------------------------------------
-    # training
+    # training and export
+
+    def _usable(self, doing: str, needs: str = "") -> bool:
+        """Whether the stack has layers to save, train or export (and, when something `needs`
+        them to, whether every layer fits); else False, saying why not."""
+        if not self.layers:
+            self.say(f"nothing to {doing} yet: add a layer first", "error")
+        elif needs and self.result is not None and self.result.error is not None:
+            self.say(f"fix the failing layer first: {needs} every layer to fit", "error")
+        else:
+            return True
+        return False
 
     def action_train_stack(self) -> None:
-        if not self.layers:
-            self.say("nothing to train yet: add a layer first", "error")
-            return
-        if self.result is not None and self.result.error is not None:
-            self.say("fix the failing layer first: training needs every layer to fit", "error")
-            return
-        self.post_message(UseStackInTrain(self.stack()))
-
-    # -----------------------------------------------------------------------------------------
-    # export
+        if self._usable("train", needs="training needs"):
+            self.post_message(UseStackInTrain(self.stack()))
 
     def action_export(self) -> None:
-        if not self.layers:
-            self.say("nothing to export yet: add a layer first", "error")
-            return
-        if self.result is not None and self.result.error is not None:
-            self.say("fix the failing layer first: PyTorch needs every layer to fit", "error")
-            return
-        self.say("writing PyTorch source (loading torch takes a few seconds the first time)...")
-        self.query_one(StackExport).export(self.stack(), self.doc.files)
-
-    @on(StackExport.Said)
-    def say_how_the_export_went(self, event: StackExport.Said) -> None:
-        event.stop()
-        self.say(event.text, event.tone)
+        if self._usable("export", needs="PyTorch needs"):
+            self.say("writing PyTorch source (loading torch takes a few seconds the first time)...")
+            self.query_one(StackExport).export(self.stack(), self.doc.files)

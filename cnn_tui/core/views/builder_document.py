@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from ..plain_text import visible
 from ..stacks.shapes import Shape
 from ..stacks.stack import Stack, row_count
 from ..stacks.stack_edit import EditHistory, Layers
 from ..stacks.stack_edit import Path as EditPath
+from ..stacks.stack_file import save_stack
 from .builder_files import StackFiles
 from .builder_rows import default_folds, too_big, too_deep
 
@@ -44,6 +47,11 @@ class BuilderDocument:
     def edited(self) -> bool:
         """Whether the layers differ from the ones last opened, saved or started."""
         return self.layers != self.baseline
+
+    def subtitle(self) -> str:
+        """The stack's name ('untitled' without one), and whether it was edited."""
+        name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
+        return f"{name}, edited" if self.edited else name
 
     def stack(self) -> Stack:
         return Stack(self.layers, self.input_shape, self.stack_name, self.description)
@@ -124,6 +132,21 @@ class BuilderDocument:
         self.folds = set()
         self.baseline = ()
         return self.apply((), "start a new stack", settings=(self.input_shape, "", ""))
+
+    def save(self, path: Path) -> None:
+        """Write the stack to path, an untitled one named for the file; OSError when it cannot
+        be written."""
+        name = self.stack_name or path.stem
+        save_stack(Stack(self.layers, self.input_shape, name, self.description), path)
+        self.stack_name = name
+        self.files.remember_file(path)
+        self.baseline = self.layers
+
+    def mark_recovered(self, source: Path | None) -> None:
+        """The stack was put back after a signal ended the app: never saved, so edited (quitting
+        asks, the subtitle says so); saving goes to its own file, source, when it had one."""
+        self.baseline = ()
+        self.files.remember_file(source)
 
     def toggle_fold(self, block: EditPath) -> bool:
         """Fold the block, or unfold it when folded; returns whether it is folded now."""

@@ -15,11 +15,12 @@ from ....core.stacks.stack import Stack
 from ....core.stacks.torch_bridge import export_source
 from ....core.views.builder_files import StackFiles
 from .export_dialog import ExportDialog
+from .message_line import BuilderMessage
 
 
 class StackExport(Widget):
     """Invisible: writes a stack's PyTorch source off the UI thread, opens the export dialog
-    with it, and reports what happened with Said."""
+    with it; notes go to the message line."""
 
     DEFAULT_CSS = """
     StackExport {
@@ -41,14 +42,6 @@ class StackExport(Widget):
 
         reason: str
 
-    @dataclass
-    class Said(Message):
-        """A note for the message line: what the export did, or why not."""
-
-        text: str
-        tone: str = "info"
-        """'info' or 'error'."""
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.files = StackFiles()
@@ -60,7 +53,7 @@ class StackExport(Widget):
         self.export_in_background(stack)
 
     def say(self, text: str, tone: str = "info") -> None:
-        self.post_message(self.Said(text, tone))
+        self.post_message(BuilderMessage.Note(text, tone))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export_in_background(self, stack: Stack) -> None:
