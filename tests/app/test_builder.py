@@ -644,7 +644,7 @@ async def test_help_lists_the_builder_keys():
 
 async def test_export_shows_the_source_and_saves_it(tmp_path, monkeypatch):
     # runs the real export (torch is installed here): the first one imports torch, in seconds
-    from cnn_tui.app.screens import builder as module
+    from cnn_tui.app.widgets.builder import stack_export as module
 
     release = threading.Event()
     real_export = module.export_source

@@ -10,6 +10,7 @@ from cnn_tui.core.stacks.spec_parser import parse_layers
 from cnn_tui.core.stacks.tally import tally
 from cnn_tui.core.views.builder_edits import (
     RowEdit,
+    add_plan,
     add_title,
     delete_edit,
     dense_note,
@@ -23,6 +24,7 @@ from cnn_tui.core.views.builder_edits import (
     replace_edit,
     row_index,
     short_label,
+    start_hint,
 )
 from cnn_tui.core.views.builder_rows import TableEntry, build_entries
 
@@ -69,6 +71,25 @@ def test_insert_points_and_titles_follow_the_cursor_row():
     assert insert_point(dense, True, (1, 28, 28)) is None
     assert dense_note(dense) == (
         "the layers of a dense block are generated: edit (or add around) the block, row 4"
+    )
+
+
+def test_an_add_plan_gives_the_place_shape_and_title_or_why_not():
+    rows = entries_of(SPEC)
+    assert add_plan(rows["1"], True, (1, 28, 28), False) == (
+        (1,),
+        (8, 26, 26),
+        "Add a layer after layer 1 conv(8,3)",
+    )
+    assert add_plan(rows[""], True, (1, 28, 28), True) == ((0,), (1, 28, 28), "Add the first layer")
+    dense = next(e for e in rows.values() if e.kind == "dense")
+    assert add_plan(dense, True, (1, 28, 28), False) == dense_note(dense)
+
+
+def test_the_start_hint_depends_on_whether_there_are_layers():
+    assert start_hint(()) == "an empty stack: press a to add a layer, or pick a preset"
+    assert start_hint(parse_layers("relu")) == (
+        "e (or enter) edits the cursor row, a adds after it; ? lists every key"
     )
 
 

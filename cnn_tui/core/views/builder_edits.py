@@ -73,6 +73,13 @@ def dense_note(entry: TableEntry) -> str:
     return f"the layers of a dense block are generated: edit (or add around) the block, row {block}"
 
 
+def start_hint(layers: Layers) -> str:
+    """The builder's first hint, for an empty stack or one opened with it."""
+    if not layers:
+        return "an empty stack: press a to add a layer, or pick a preset"
+    return "e (or enter) edits the cursor row, a adds after it; ? lists every key"
+
+
 def not_a_layer_note(entry: TableEntry, doing: str) -> str:
     """Why the cursor row (the input line, a shortcut or a dense row) has no layer to act on."""
     if entry.kind == "input":
@@ -108,6 +115,18 @@ def add_title(entry: TableEntry, after: bool, path: EditPath, empty: bool) -> st
     if after:
         return f"Add a layer after layer {entry.number} {short_label(entry.layer)}"
     return f"Insert a layer before layer {entry.number} {short_label(entry.layer)}"
+
+
+def add_plan(
+    entry: TableEntry, after: bool, input_shape: Shape, empty: bool
+) -> tuple[EditPath, Shape | None, str] | str:
+    """Adding a layer at the cursor row: where it goes, the shape it will receive and the
+    form's title; or, on a dense block's generated row, why no layer can go there."""
+    point = insert_point(entry, after, input_shape)
+    if point is None:
+        return dense_note(entry)
+    path, incoming = point
+    return path, incoming, add_title(entry, after, path, empty)
 
 
 def insert_edit(layers: Layers, folds: set[EditPath], path: EditPath, layer: Layer) -> RowEdit:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Static
 
 from ....core.plain_text import visible
@@ -11,6 +14,14 @@ from ....core.plain_text import visible
 class BuilderMessage(Static):
     """The note of the last action (or why it could not be done), then, while a layer does not
     fit, that layer's complaint; both shown as plain text."""
+
+    @dataclass
+    class Note(Message):
+        """A note for the message line from a builder widget: what it did, or why not."""
+
+        text: str
+        tone: str = "info"
+        """'info' or 'error'."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)

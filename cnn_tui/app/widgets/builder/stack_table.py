@@ -9,7 +9,9 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
+from ....core.stacks.tally import Tally
 from ....core.views.builder_rows import COLLAPSED, EXPANDED
+from ....core.views.report import SummaryLine
 from ..common.tally_table import TallyTable
 
 
@@ -59,6 +61,17 @@ class BuilderTable(TallyTable):
         @property
         def control(self) -> BuilderTable:
             return self.table
+
+    def show_rows(
+        self, result: Tally, lines: list[SummaryLine], fields_ok: bool, row: int | None
+    ) -> None:
+        """Show result's lines, dimmed while a field is unusable; the cursor goes to row (None:
+        it stays at its place, or the nearest row left)."""
+        index = self.cursor_row if row is None else row
+        self.result = result
+        self.show_lines(lines)
+        self.set_stale(not fields_ok)
+        self.move_cursor(row=max(0, min(index, len(lines) - 1)), animate=False)
 
     def marker_column(self, row: int) -> int | None:
         """Where the block marker sits inside the layer cell of row, or None for a leaf."""
