@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -29,6 +29,7 @@ from ..core.stacks.recovery import (
 )
 from ..core.stacks.stack import Stack
 from ..core.training.train_config import TrainConfig
+from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
@@ -38,45 +39,6 @@ from .screens.stepper import StepperScreen
 from .screens.train import TrainScreen
 from .widgets.common.quit_confirm import QuitConfirm
 from .widgets.common.recovery_offer import RecoveryOffer
-
-
-@dataclass(frozen=True)
-class Mode:
-    """One top-level screen the student can switch to."""
-
-    name: str
-    """The mode's key in the app, e.g. 'stepper'."""
-    title: str
-    number: int
-    """Its number key (and F-key); fixed across releases so muscle memory holds."""
-    help: str
-
-    @property
-    def keys(self) -> str:
-        """The number key and its F-key; Lessons has only '1', since F1 is help everywhere."""
-        return str(self.number) if self.number == 1 else f"{self.number},f{self.number}"
-
-
-MODES_AVAILABLE: tuple[Mode, ...] = (
-    Mode("lessons", "Lessons", 1, "Self-paced lessons with exercises that check your answers"),
-    Mode("stepper", "Stepper", 2, "Step through a convolution or pooling, one cell at a time"),
-    Mode(
-        "builder",
-        "Builder",
-        3,
-        "Assemble a layer stack and watch its shapes, parameters and memory add up",
-    ),
-    Mode(
-        "train",
-        "Train",
-        4,
-        "Train a stack on digits, MNIST or CIFAR-10 and watch the curves; race optimizers",
-    ),
-    Mode("calculators", "Calculators", 5, "Output sizes, parameter counts, receptive fields"),
-)
-
-MODE_KEYS = Binding.Group("Mode")
-"""The mode keys share one footer entry: '1 2 3 4 5 Mode'."""
 
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that quit at once, without a question (there may be no terminal to answer it):
@@ -106,17 +68,8 @@ class CnnTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        *(
-            Binding(
-                mode.keys,
-                f"switch_mode('{mode.name}')",
-                mode.title,
-                tooltip=mode.help,
-                id=f"mode-{mode.name}",
-                group=MODE_KEYS,
-            )
-            for mode in MODES_AVAILABLE
-        ),
+        *mode_bindings(),
+        *enter_bindings(),
         Binding("question_mark,f1", "help", "Help", tooltip="Every key of this screen", id="help"),
         Binding(
             "ctrl+t", "toggle_theme", "Theme", tooltip="Switch light/dark", id="theme", show=False
@@ -378,6 +331,30 @@ class CnnTuiApp(App[None]):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(self.screen))
+
+    # -- the mode keys and enter --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "digit_mode":
+            return not takes_typed_text(self.focused)
+        if action == "fkey_mode":
+            return takes_typed_text(self.focused)
+        if action == "enter_focused":
+            return bool(parameters) and parameters[0] == enter_kind(self.focused)
+        return True
+
+    async def action_digit_mode(self, name: str) -> None:
+        """A digit: switch mode (refused by check_action while a field takes typed text)."""
+        await self.switch_mode(name)
+
+    async def action_fkey_mode(self, name: str) -> None:
+        await self.switch_mode(name)
+
+    def action_enter_focused(self, kind: str) -> None:
+        """Enter on a widget the footer names it for: the key goes on to the widget as usual
+        (this binding exists so the footer can say what enter does)."""
+        if self.focused is not None:
+            self.focused._forward_event(events.Key("enter", "\r"))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

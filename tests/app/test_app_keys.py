@@ -1,0 +1,115 @@
+"""Pilot tests for the app-wide keys: digits switch screens only while nothing takes typed text
+(F-keys always), and the footer says which and what enter does on the focused widget."""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.widgets import Button, DataTable, Footer, Input, Select
+
+from cnn_tui.app.app import CnnTuiApp
+from cnn_tui.app.screens.builder import BuilderScreen
+from cnn_tui.app.screens.help import HelpScreen, help_rows
+from cnn_tui.app.screens.stepper import StepperScreen
+from cnn_tui.app.screens.train import TrainScreen
+
+SIZE = (80, 24)
+
+
+def footer_text(app: CnnTuiApp) -> str:
+    footer = app.screen.query_one(Footer)
+    return " ".join(str(child.render()) for child in footer.query("*"))
+
+
+async def test_typing_a_shape_in_the_builder_never_switches_screen():
+    app = CnnTuiApp(mode="builder")
+    async with app.run_test(size=SIZE) as pilot:
+        builder = app.screen
+        assert isinstance(builder, BuilderScreen)
+        field = builder.query_one("#builder-input", Input)
+        field.focus()
+        await pilot.pause()
+        field.clear()
+        await pilot.press(*"1x28x28")
+        await pilot.pause()
+        assert app.screen is builder
+        assert field.value == "1x28x28"
+        assert "f2-f5" in footer_text(app) and "1-5" not in footer_text(app)
+        await pilot.press("f2")  # F-keys switch even from a field
+        assert isinstance(app.screen, StepperScreen)
+
+
+async def test_typing_epochs_on_train_never_switches_screen():
+    app = CnnTuiApp(mode="train")
+    async with app.run_test(size=SIZE) as pilot:
+        train = app.screen
+        assert isinstance(train, TrainScreen)
+        field = train.query_one("#train-epochs", Input)
+        field.focus()
+        await pilot.pause()
+        field.clear()
+        await pilot.press("3", "0")
+        await pilot.pause()
+        assert app.screen is train
+        assert field.value == "30"
+
+
+async def test_from_a_table_a_digit_switches():
+    app = CnnTuiApp(mode="builder")
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(DataTable).focus()
+        await pilot.pause()
+        assert "1-5" in footer_text(app)
+        await pilot.press("2")
+        assert isinstance(app.screen, StepperScreen)
+
+
+async def test_the_footer_names_what_enter_does():
+    app = CnnTuiApp(mode="train")
+    async with app.run_test(size=SIZE) as pilot:
+        select = app.screen.query(Select).first()
+        select.focus()
+        await pilot.pause()
+        assert "Open" in footer_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert select.expanded  # enter still does what it did
+        await pilot.press("escape")
+        button = app.screen.query(Button).first()
+        button.focus()
+        await pilot.pause()
+        assert "Press" in footer_text(app)
+
+
+# ---------------------------------------------------------------------------------------------
+# help
+
+
+async def test_help_at_80x24_scrolls_with_the_arrows_at_once_and_lists_app_keys_first():
+    app = CnnTuiApp(mode="stepper")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        box = help_screen.query_one("#help-box", VerticalScroll)
+        assert app.focused is box
+        # one scroll area, nothing wider than it: every line is wrapped, none cut off
+        assert not help_screen.query(DataTable)
+        assert box.max_scroll_x == 0
+        assert box.max_scroll_y > 0
+        await pilot.press("down", "down")
+        assert box.scroll_y == 2
+        # the app-wide rows come first, before any of the screen's
+        actions = [action for _, action, _ in help_rows(help_screen.under)]
+        for action in ("Lessons", "Stepper", "Calculators", "Help", "Theme", "Quit", "palette"):
+            assert actions.index(action) < actions.index("Next")
+        app_rows_text = str(help_screen.query_one("#help-digits").render())
+        assert "F2-F5" in app_rows_text
+
+
+def test_snapshot_help_at_80x24(snap_compare):
+    async def open_help(pilot):
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(CnnTuiApp(mode="stepper"), terminal_size=SIZE, run_before=open_help)
