@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.color import Color
 from textual.containers import VerticalScroll
-from textual.widgets import Button, DataTable, Footer, Input, Select
+from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.builder import BuilderScreen
@@ -113,3 +115,58 @@ def test_snapshot_help_at_80x24(snap_compare):
         await pilot.pause()
 
     assert snap_compare(CnnTuiApp(mode="stepper"), terminal_size=SIZE, run_before=open_help)
+
+
+# ---------------------------------------------------------------------------------------------
+# focus is unmistakable
+
+
+def accent(app: CnnTuiApp) -> Color:
+    return Color.parse(app.get_css_variables()["accent"])
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_the_focused_widget_has_the_accent_and_the_others_do_not(theme):
+    app = CnnTuiApp(mode="train")
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = theme
+        screen = app.screen
+        start = screen.query_one("#train-start", Button)
+        epochs, batch = screen.query_one("#train-epochs", Input), screen.query_one("#train-batch")
+        data = screen.query_one("#train-dataset", Select)
+        download = screen.query_one("#train-download", Checkbox)
+        epochs.focus()
+        await pilot.pause()
+        assert epochs.styles.background != batch.styles.background
+        start.focus()
+        await pilot.pause()
+        assert start.styles.background == accent(app)
+        assert epochs.styles.background == batch.styles.background
+        start.blur()
+        await pilot.pause()
+        assert start.styles.background != accent(app)  # a primary button is blue, not the accent
+        data.focus()
+        await pilot.pause()
+        current = data.query_one("SelectCurrent")
+        other = screen.query_one("#train-optimizer", Select).query_one("SelectCurrent")
+        assert current.styles.background != other.styles.background
+        await pilot.press("enter")
+        await pilot.pause()
+        overlay = data.query_one("SelectOverlay")
+        assert data.expanded
+        assert overlay.styles.background.a == 1  # opaque over the form beneath
+        assert overlay.styles.border_top[0] != ""  # framed
+        await pilot.press("escape")
+        download.focus()
+        await pilot.pause()
+        label = download.get_component_styles("toggle--label")
+        assert label.background == accent(app)
+
+
+async def test_a_focused_table_cursor_has_the_accent():
+    app = CnnTuiApp(mode="builder")
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one(DataTable)
+        table.focus()
+        await pilot.pause()
+        assert table.get_component_styles("datatable--cursor").background == accent(app)
