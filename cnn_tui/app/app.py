@@ -31,6 +31,7 @@ from ..core.stacks.stack import Stack
 from ..core.training.train_config import TrainConfig
 from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
+from .palette import PaletteCommands
 from .screens.builder import BuilderScreen
 from .screens.calculators import CalculatorsScreen
 from .screens.help import HelpScreen
@@ -67,6 +68,7 @@ class CnnTuiApp(App[None]):
     TITLE = "cnn-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {PaletteCommands}
     BINDINGS = [
         *mode_bindings(),
         *enter_bindings(),
@@ -299,6 +301,35 @@ class CnnTuiApp(App[None]):
         elif try_it.screen == "calculators" and opened.calculators is not None:
             opened.calculators.query_one(TabbedContent).active = f"tab-{target}"
         return None
+
+    # -- the palette's commands ------------------------------------------------------------------
+
+    async def open_target(self, screen: str, target: str) -> None:
+        """Open a preset, network or tab on its screen, as a lesson's 'Try it' does."""
+        problem = await self.try_it(TryIt(screen, target, "", 0))
+        if problem:
+            self._tell(problem, "warning")
+
+    def lesson_titles(self) -> list[tuple[str, str]]:
+        """(id, 'number. title') of every lesson of the course, for the palette."""
+        from ..core.course.lessons import LessonError, load_course
+
+        try:
+            course = load_course(self.lessons_dir)
+        except LessonError:
+            return []
+        return [(lesson.id, f"{lesson.order}. {lesson.title}") for lesson in course.lessons]
+
+    async def open_lesson(self, key: str) -> None:
+        """Switch to Lessons and open the lesson (by id, number or title)."""
+        if self.opened.lessons is None:
+            self.lesson = key  # the new screen opens on it
+        await self.switch_mode("lessons")
+        lessons = self.opened.lessons
+        if lessons is None or lessons.course is None or lessons.lesson is None:
+            return
+        if lessons.lesson.id != key:
+            await lessons.open_lesson(lessons.course.find(key))
 
     def lesson_state(self) -> LessonState:
         """What 'make it happen' tasks are checked against."""

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from pilot_waits import wait_for
 from textual.color import Color
+from textual.command import CommandList, CommandPalette
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Select
 
@@ -170,3 +174,72 @@ async def test_a_focused_table_cursor_has_the_accent():
         table.focus()
         await pilot.pause()
         assert table.get_component_styles("datatable--cursor").background == accent(app)
+
+
+# ---------------------------------------------------------------------------------------------
+# the command palette
+
+
+def shown_hits(app: CnnTuiApp) -> list[str]:
+    hits = app.screen.query_one(CommandList)
+    return [
+        str(hits.get_option_at_index(i).prompt).split("\n")[0] for i in range(hits.option_count)
+    ]
+
+
+async def palette_find(pilot, query: str, found: Callable[[list[str]], bool]) -> list[str]:
+    """Open the palette, type the query, and wait until the hits shown satisfy `found`."""
+    app = pilot.app
+    if not isinstance(app.screen, CommandPalette):
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+    app.screen.query_one(Input).value = ""
+    await pilot.press(*query)
+    await wait_for(pilot, lambda: found(shown_hits(app)))
+    return shown_hits(app)
+
+
+async def test_the_palette_finds_presets_networks_lessons_and_actions():
+    app = CnnTuiApp(mode="stepper")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await palette_find(pilot, "pool", lambda hits: "Stepper preset: seed-maxpool" in hits)
+        await palette_find(pilot, "preset", lambda hits: "Stepper preset: seed-conv" in hits)
+        await palette_find(
+            pilot,
+            "vgg16",
+            lambda hits: "Builder preset: vgg16" in hits and "Train preset: vgg16" in hits,
+        )
+        # the screen's own actions, with their keys
+        await palette_find(pilot, "Settings", lambda hits: "Settings (s)" in hits)
+        first_lesson = app.lesson_titles()[0][1]
+        await palette_find(pilot, first_lesson, lambda hits: f"Lesson: {first_lesson}" in hits)
+        await palette_find(pilot, "Receptive", lambda hits: "Calculator: Receptive field" in hits)
+
+
+async def test_running_a_palette_hit_opens_it():
+    app = CnnTuiApp(mode="stepper")
+    async with app.run_test(size=(120, 40)) as pilot:
+        wanted = "Builder preset: vgg16"
+        await palette_find(pilot, wanted, lambda hits: hits[:1] == [wanted])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen))
+        builder = app.screen
+        assert isinstance(builder, BuilderScreen)
+        await wait_for(pilot, lambda: builder.stack_name == "vgg16")
+
+        wanted = "Stepper preset: seed-maxpool"
+        await palette_find(pilot, wanted, lambda hits: hits[:1] == [wanted])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StepperScreen))
+        stepper = app.screen
+        assert isinstance(stepper, StepperScreen)
+        await wait_for(pilot, lambda: stepper.preset_name == "seed-maxpool")
+
+        wanted = f"Lesson: {app.lesson_titles()[2][1]}"
+        await palette_find(pilot, wanted, lambda hits: hits[:1] == [wanted])
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.opened.lessons is not None)
+        lessons = app.opened.lessons
+        assert lessons is not None
+        await wait_for(pilot, lambda: lessons.lesson is not None)
+        assert lessons.lesson.id == app.lesson_titles()[2][0]
