@@ -38,6 +38,7 @@ from .screens.help import HelpScreen
 from .screens.lessons import LessonsScreen
 from .screens.stepper import StepperScreen
 from .screens.train import TrainScreen
+from .typed_keys import keep_typed_keys_in_order
 from .widgets.common.quit_confirm import QuitConfirm
 from .widgets.common.recovery_offer import RecoveryOffer
 
@@ -91,6 +92,7 @@ class CnnTuiApp(App[None]):
         recovery_path: Path | None = None,
     ) -> None:
         super().__init__()
+        keep_typed_keys_in_order()
         self.initial_mode = mode
         """The mode shown first."""
         self.stepper_preset = stepper_preset

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from pilot_waits import wait_for
+from textual import events
 from textual.color import Color
 from textual.command import CommandList, CommandPalette
 from textual.containers import VerticalScroll
@@ -243,3 +244,35 @@ async def test_running_a_palette_hit_opens_it():
         assert lessons is not None
         await wait_for(pilot, lambda: lessons.lesson is not None)
         assert lessons.lesson.id == app.lesson_titles()[2][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# keys in one burst
+
+
+def burst(app: CnnTuiApp, *keys: str) -> None:
+    """Post the keys to the app at once, as the terminal driver does with one read of a fast
+    typist's (or tmux send-keys') bytes; pilot.press would wait for each key to be handled."""
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+@pytest.mark.parametrize(
+    ("mode", "field_id"),
+    [("calculators", "#size-w"), ("train", "#train-epochs"), ("builder", "#builder-input")],
+)
+async def test_keys_in_one_burst_land_in_order(mode, field_id):
+    app = CnnTuiApp(mode=mode)
+    async with app.run_test(size=SIZE) as pilot:
+        field = app.screen.query_one(field_id, Input)
+        field.focus()
+        await pilot.pause()
+        field.clear()
+        burst(app, *"123", "backspace", "backspace", "backspace", *"1208040000")
+        await wait_for(pilot, lambda: len(field.value) >= 10)
+        await pilot.pause()
+        assert field.value == "1208040000"
+        burst(app, "left", "left", "backspace", "9", "home", "delete", "7")
+        await wait_for(pilot, lambda: field.value.startswith("7"))
+        await pilot.pause()
+        assert field.value == "7208040900"
