@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -15,7 +16,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from ..core.course.lesson_answers import LessonState
 from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
 from ..core.stacks.recovery import (
@@ -28,19 +28,24 @@ from ..core.stacks.recovery import (
     set_aside,
 )
 from ..core.stacks.stack import Stack
-from ..core.training.train_config import TrainConfig
 from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
 from .palette import PaletteCommands
-from .screens.builder import BuilderScreen
-from .screens.calculators import CalculatorsScreen
-from .screens.help import HelpScreen
-from .screens.lessons import LessonsScreen
-from .screens.stepper import StepperScreen
-from .screens.train import TrainScreen
 from .typed_keys import keep_typed_keys_in_order
 from .widgets.common.quit_confirm import QuitConfirm
 from .widgets.common.recovery_offer import RecoveryOffer
+
+if TYPE_CHECKING:
+    from ..core.course.lesson_answers import LessonState
+    from ..core.training.train_config import TrainConfig
+
+    # each screen's module is imported when the screen is first opened (see _make_screen):
+    # the first paint imports only the screen shown
+    from .screens.builder import BuilderScreen
+    from .screens.calculators import CalculatorsScreen
+    from .screens.lessons import LessonsScreen
+    from .screens.stepper import StepperScreen
+    from .screens.train import TrainScreen
 
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that quit at once, without a question (there may be no terminal to answer it):
@@ -119,26 +124,41 @@ class CnnTuiApp(App[None]):
         """A line for the terminal once the app has closed (what a stop signal did)."""
         self._replaced_handlers: dict[int, object] = {}
         """The handlers the stop signals had before the app took them, to put back on exit."""
-        screens: dict[str, Callable[[], Screen]] = {
-            "lessons": lambda: LessonsScreen(
-                course_dir=self.lessons_dir, lesson=self.lesson, state_of=self.lesson_state
-            ),
-            "stepper": lambda: StepperScreen(preset=self.stepper_preset),
-            "builder": lambda: BuilderScreen(stack=self.builder_stack),
-            "train": lambda: TrainScreen(model=self.train_model, config=self.train_config),
-            "calculators": CalculatorsScreen,
-        }
         for mode_info in MODES_AVAILABLE:
-            self.add_mode(mode_info.name, self._remembered(mode_info.name, screens[mode_info.name]))
+            self.add_mode(mode_info.name, self._remembered(mode_info.name))
 
-    def _remembered(self, name: str, make: Callable[[], Screen]) -> Callable[[], Screen]:
+    def _remembered(self, name: str) -> Callable[[], Screen]:
         def build() -> Screen:
-            screen = make()
+            screen = self._make_screen(name)
             self.mode_screens[name] = screen
             setattr(self.opened, name, screen)
             return screen
 
         return build
+
+    def _make_screen(self, name: str) -> Screen:
+        """A new screen for the mode, its module imported now (the first time it opens)."""
+        if name == "lessons":
+            from .screens.lessons import LessonsScreen
+
+            return LessonsScreen(
+                course_dir=self.lessons_dir, lesson=self.lesson, state_of=self.lesson_state
+            )
+        if name == "stepper":
+            from .screens.stepper import StepperScreen
+
+            return StepperScreen(preset=self.stepper_preset)
+        if name == "builder":
+            from .screens.builder import BuilderScreen
+
+            return BuilderScreen(stack=self.builder_stack)
+        if name == "train":
+            from .screens.train import TrainScreen
+
+            return TrainScreen(model=self.train_model, config=self.train_config)
+        from .screens.calculators import CalculatorsScreen
+
+        return CalculatorsScreen()
 
     def on_mount(self) -> None:
         self._take_stop_signals()
@@ -335,6 +355,8 @@ class CnnTuiApp(App[None]):
 
     def lesson_state(self) -> LessonState:
         """What 'make it happen' tasks are checked against."""
+        from ..core.course.lesson_answers import LessonState
+
         state = LessonState()
         builder, train, stepper = self.opened.builder, self.opened.train, self.opened.stepper
         if builder is not None and builder.is_mounted:
@@ -360,6 +382,8 @@ class CnnTuiApp(App[None]):
         self.push_screen(QuitConfirm(f"The builder's stack '{name}'"), quit_if_confirmed)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
