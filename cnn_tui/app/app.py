@@ -30,12 +30,13 @@ from ..core.stacks.recovery import (
 from ..core.stacks.stack import Stack
 from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
-from .palette import PaletteCommands
 from .typed_keys import keep_typed_keys_in_order
 from .widgets.common.quit_confirm import QuitConfirm
 from .widgets.common.recovery_offer import RecoveryOffer
 
 if TYPE_CHECKING:
+    from textual.command import Provider
+
     from ..core.course.lesson_answers import LessonState
     from ..core.training.train_config import TrainConfig
 
@@ -46,6 +47,14 @@ if TYPE_CHECKING:
     from .screens.lessons import LessonsScreen
     from .screens.stepper import StepperScreen
     from .screens.train import TrainScreen
+
+
+def palette_commands() -> type[Provider]:
+    """The palette's own commands, imported when the palette first opens (as Textual's are)."""
+    from .palette import PaletteCommands
+
+    return PaletteCommands
+
 
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that quit at once, without a question (there may be no terminal to answer it):
@@ -74,7 +83,7 @@ class CnnTuiApp(App[None]):
     TITLE = "cnn-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {PaletteCommands}
+    COMMANDS = App.COMMANDS | {palette_commands}
     BINDINGS = [
         *mode_bindings(),
         *enter_bindings(),
