@@ -8,14 +8,14 @@ import signal
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from ..core.course.lesson_answers import LessonState
 from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
 from ..core.stacks.recovery import (
@@ -28,55 +28,33 @@ from ..core.stacks.recovery import (
     set_aside,
 )
 from ..core.stacks.stack import Stack
-from ..core.training.train_config import TrainConfig
+from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
-from .screens.builder import BuilderScreen
-from .screens.calculators import CalculatorsScreen
-from .screens.help import HelpScreen
-from .screens.lessons import LessonsScreen
-from .screens.stepper import StepperScreen
-from .screens.train import TrainScreen
+from .typed_keys import keep_typed_keys_in_order
 from .widgets.common.quit_confirm import QuitConfirm
 from .widgets.common.recovery_offer import RecoveryOffer
 
+if TYPE_CHECKING:
+    from textual.command import Provider
 
-@dataclass(frozen=True)
-class Mode:
-    """One top-level screen the student can switch to."""
+    from ..core.course.lesson_answers import LessonState
+    from ..core.training.train_config import TrainConfig
 
-    name: str
-    """The mode's key in the app, e.g. 'stepper'."""
-    title: str
-    number: int
-    """Its number key (and F-key); fixed across releases so muscle memory holds."""
-    help: str
-
-    @property
-    def keys(self) -> str:
-        """The number key and its F-key; Lessons has only '1', since F1 is help everywhere."""
-        return str(self.number) if self.number == 1 else f"{self.number},f{self.number}"
+    # each screen's module is imported when the screen is first opened (see _make_screen):
+    # the first paint imports only the screen shown
+    from .screens.builder import BuilderScreen
+    from .screens.calculators import CalculatorsScreen
+    from .screens.lessons import LessonsScreen
+    from .screens.stepper import StepperScreen
+    from .screens.train import TrainScreen
 
 
-MODES_AVAILABLE: tuple[Mode, ...] = (
-    Mode("lessons", "Lessons", 1, "Self-paced lessons with exercises that check your answers"),
-    Mode("stepper", "Stepper", 2, "Step through a convolution or pooling, one cell at a time"),
-    Mode(
-        "builder",
-        "Builder",
-        3,
-        "Assemble a layer stack and watch its shapes, parameters and memory add up",
-    ),
-    Mode(
-        "train",
-        "Train",
-        4,
-        "Train a stack on digits, MNIST or CIFAR-10 and watch the curves; race optimizers",
-    ),
-    Mode("calculators", "Calculators", 5, "Output sizes, parameter counts, receptive fields"),
-)
+def palette_commands() -> type[Provider]:
+    """The palette's own commands, imported when the palette first opens (as Textual's are)."""
+    from .palette import PaletteCommands
 
-MODE_KEYS = Binding.Group("Mode")
-"""The mode keys share one footer entry: '1 2 3 4 5 Mode'."""
+    return PaletteCommands
+
 
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that quit at once, without a question (there may be no terminal to answer it):
@@ -105,18 +83,10 @@ class CnnTuiApp(App[None]):
     TITLE = "cnn-tui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {palette_commands}
     BINDINGS = [
-        *(
-            Binding(
-                mode.keys,
-                f"switch_mode('{mode.name}')",
-                mode.title,
-                tooltip=mode.help,
-                id=f"mode-{mode.name}",
-                group=MODE_KEYS,
-            )
-            for mode in MODES_AVAILABLE
-        ),
+        *mode_bindings(),
+        *enter_bindings(),
         Binding("question_mark,f1", "help", "Help", tooltip="Every key of this screen", id="help"),
         Binding(
             "ctrl+t", "toggle_theme", "Theme", tooltip="Switch light/dark", id="theme", show=False
@@ -136,6 +106,7 @@ class CnnTuiApp(App[None]):
         recovery_path: Path | None = None,
     ) -> None:
         super().__init__()
+        keep_typed_keys_in_order()
         self.initial_mode = mode
         """The mode shown first."""
         self.stepper_preset = stepper_preset
@@ -162,26 +133,41 @@ class CnnTuiApp(App[None]):
         """A line for the terminal once the app has closed (what a stop signal did)."""
         self._replaced_handlers: dict[int, object] = {}
         """The handlers the stop signals had before the app took them, to put back on exit."""
-        screens: dict[str, Callable[[], Screen]] = {
-            "lessons": lambda: LessonsScreen(
-                course_dir=self.lessons_dir, lesson=self.lesson, state_of=self.lesson_state
-            ),
-            "stepper": lambda: StepperScreen(preset=self.stepper_preset),
-            "builder": lambda: BuilderScreen(stack=self.builder_stack),
-            "train": lambda: TrainScreen(model=self.train_model, config=self.train_config),
-            "calculators": CalculatorsScreen,
-        }
         for mode_info in MODES_AVAILABLE:
-            self.add_mode(mode_info.name, self._remembered(mode_info.name, screens[mode_info.name]))
+            self.add_mode(mode_info.name, self._remembered(mode_info.name))
 
-    def _remembered(self, name: str, make: Callable[[], Screen]) -> Callable[[], Screen]:
+    def _remembered(self, name: str) -> Callable[[], Screen]:
         def build() -> Screen:
-            screen = make()
+            screen = self._make_screen(name)
             self.mode_screens[name] = screen
             setattr(self.opened, name, screen)
             return screen
 
         return build
+
+    def _make_screen(self, name: str) -> Screen:
+        """A new screen for the mode, its module imported now (the first time it opens)."""
+        if name == "lessons":
+            from .screens.lessons import LessonsScreen
+
+            return LessonsScreen(
+                course_dir=self.lessons_dir, lesson=self.lesson, state_of=self.lesson_state
+            )
+        if name == "stepper":
+            from .screens.stepper import StepperScreen
+
+            return StepperScreen(preset=self.stepper_preset)
+        if name == "builder":
+            from .screens.builder import BuilderScreen
+
+            return BuilderScreen(stack=self.builder_stack)
+        if name == "train":
+            from .screens.train import TrainScreen
+
+            return TrainScreen(model=self.train_model, config=self.train_config)
+        from .screens.calculators import CalculatorsScreen
+
+        return CalculatorsScreen()
 
     def on_mount(self) -> None:
         self._take_stop_signals()
@@ -347,8 +333,39 @@ class CnnTuiApp(App[None]):
             opened.calculators.query_one(TabbedContent).active = f"tab-{target}"
         return None
 
+    # -- the palette's commands ------------------------------------------------------------------
+
+    async def open_target(self, screen: str, target: str) -> None:
+        """Open a preset, network or tab on its screen, as a lesson's 'Try it' does."""
+        problem = await self.try_it(TryIt(screen, target, "", 0))
+        if problem:
+            self._tell(problem, "warning")
+
+    def lesson_titles(self) -> list[tuple[str, str]]:
+        """(id, 'number. title') of every lesson of the course, for the palette."""
+        from ..core.course.lessons import LessonError, load_course
+
+        try:
+            course = load_course(self.lessons_dir)
+        except LessonError:
+            return []
+        return [(lesson.id, f"{lesson.order}. {lesson.title}") for lesson in course.lessons]
+
+    async def open_lesson(self, key: str) -> None:
+        """Switch to Lessons and open the lesson (by id, number or title)."""
+        if self.opened.lessons is None:
+            self.lesson = key  # the new screen opens on it
+        await self.switch_mode("lessons")
+        lessons = self.opened.lessons
+        if lessons is None or lessons.course is None or lessons.lesson is None:
+            return
+        if lessons.lesson.id != key:
+            await lessons.open_lesson(lessons.course.find(key))
+
     def lesson_state(self) -> LessonState:
         """What 'make it happen' tasks are checked against."""
+        from ..core.course.lesson_answers import LessonState
+
         state = LessonState()
         builder, train, stepper = self.opened.builder, self.opened.train, self.opened.stepper
         if builder is not None and builder.is_mounted:
@@ -375,10 +392,36 @@ class CnnTuiApp(App[None]):
         self.push_screen(QuitConfirm(f"The builder's stack '{name}'"), quit_if_confirmed)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
         self.push_screen(HelpScreen(self.screen))
+
+    # -- the mode keys and enter --------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "digit_mode":
+            return not takes_typed_text(self.focused)
+        if action == "fkey_mode":
+            return takes_typed_text(self.focused)
+        if action == "enter_focused":
+            return bool(parameters) and parameters[0] == enter_kind(self.focused)
+        return True
+
+    async def action_digit_mode(self, name: str) -> None:
+        """A digit: switch mode (refused by check_action while a field takes typed text)."""
+        await self.switch_mode(name)
+
+    async def action_fkey_mode(self, name: str) -> None:
+        await self.switch_mode(name)
+
+    def action_enter_focused(self, kind: str) -> None:
+        """Enter on a widget the footer names it for: the key goes on to the widget as usual
+        (this binding exists so the footer can say what enter does)."""
+        if self.focused is not None:
+            self.focused._forward_event(events.Key("enter", "\r"))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.calculators import CalculatorsScreen
-from cnn_tui.app.screens.help import HelpScreen
+from cnn_tui.app.screens.help import HelpScreen, help_rows
 from cnn_tui.app.screens.stepper import StepperScreen
 from cnn_tui.cli import main
 from cnn_tui.core.convolution.presets import PRESETS
@@ -16,8 +15,9 @@ SIZE = (120, 40)
 
 
 def help_table(app: CnnTuiApp) -> list[list[str]]:
-    table = app.screen.query_one("#help-table", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    screen = app.screen
+    assert isinstance(screen, HelpScreen)
+    return [[str(cell) for cell in row] for row in help_rows(screen.under)]
 
 
 def step_counter(app: CnnTuiApp) -> str:

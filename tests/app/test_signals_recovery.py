@@ -123,11 +123,16 @@ def kept(own_recovery_file, mnist_file):
     return stack
 
 
+def offer_shown(app: CnnTuiApp) -> bool:
+    """The recovery offer is up and composed (pushing it comes a turn before its text)."""
+    return isinstance(app.screen, RecoveryOffer) and bool(app.screen.query("#recovery-offer-text"))
+
+
 async def test_the_next_start_offers_the_stack_and_reopens_it(own_recovery_file, mnist_file):
     stack = kept(own_recovery_file, mnist_file)
     app = CnnTuiApp(mode="stepper")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RecoveryOffer))
+        await wait_for(pilot, lambda: offer_shown(app))
         text = str(app.screen.query_one("#recovery-offer-text").render())
         assert text.startswith(
             f"When cnn-tui was last stopped by a signal, the stack 'seed-mnist' (from "
@@ -155,7 +160,7 @@ async def test_declining_sets_the_file_aside_and_it_is_not_offered_again(
     aside = own_recovery_file.with_name("builder-recovery.set-aside-1.json")
     app = CnnTuiApp(mode="builder")
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RecoveryOffer))
+        await wait_for(pilot, lambda: offer_shown(app))
         await pilot.press("escape")
         await wait_for(pilot, lambda: not own_recovery_file.exists())
         assert isinstance(app.screen, BuilderScreen) and app.screen.layers == ()

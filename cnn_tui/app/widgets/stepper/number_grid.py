@@ -40,6 +40,9 @@ def _shown(value: float) -> str:
 class NumberGrid(Widget, can_focus=True):
     """A grid of numbers: type into cells, resize, fill; shows padding, window and accent."""
 
+    TAKES_TYPED_TEXT = True
+    """Digits typed here are numbers, never mode keys (the app asks this)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "up", "move_cursor(-1, 0)", "Up", show=False, tooltip="Cell above (commits an edit)"
