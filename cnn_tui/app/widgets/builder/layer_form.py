@@ -215,7 +215,11 @@ class LayerForm(ModalScreen[Layer | None]):
                     tooltip="The layer type; enter or space opens the list (a type without "
                     "settings: enter adds it), letters jump to a type",
                 )
-            yield VerticalScroll(*self._fields_for(self.kind), id="layer-form-fields")
+            # no tab stop of its own: tab goes type -> fields -> OK -> Cancel, and a focused
+            # field scrolls into view
+            yield VerticalScroll(
+                *self._fields_for(self.kind), id="layer-form-fields", can_focus=False
+            )
             yield Static("", id="layer-form-preview", markup=False)
             yield CalcMessage(id="layer-form-message")
             with Horizontal(id="layer-form-buttons"):
