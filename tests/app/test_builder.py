@@ -726,6 +726,12 @@ def test_snapshot_vgg16_at_120x40(snap_compare):
     assert snap_compare(builder("vgg16"), terminal_size=(120, 40))
 
 
+def test_snapshot_vgg16_at_80x24_keeps_the_memory_column(snap_compare):
+    """At 80 columns the builder keeps the lecture's VGG table (layer, output, activations,
+    memory, weights): biases and MACs go, the totals keep the MAC count."""
+    assert snap_compare(builder("vgg16"), terminal_size=(80, 24))
+
+
 def test_snapshot_failing_layer_at_80x24(snap_compare):
     """The lecture's net with a third conv(50,5) at 80x24: the message line says 'layer 7
     conv(50,5): input is 4x4, smaller than the 5x5 kernel'; rows 1-6 have their figures, row 7

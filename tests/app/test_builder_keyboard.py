@@ -158,3 +158,13 @@ async def test_enter_in_the_spec_field_keeps_the_keys_so_tab_and_digits_reach_th
         assert screen.batch == 32
         await pilot.press("escape")
         assert screen.table.has_focus
+
+
+async def test_at_80_columns_vgg16_keeps_memory_and_weights_and_drops_biases_and_macs():
+    async with builder("vgg16").run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = screen_of(pilot).table
+        assert table.columns_shown == ("#", "layer", "output", "activations", "memory", "weights")
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert "biases" in table.columns_shown and "MACs" in table.columns_shown

@@ -14,7 +14,6 @@ from ..stacks.stack import Stack
 from ..stacks.stack_file import load_stack
 from ..stacks.zoo import PRESETS, get_preset
 
-
 TYPED_SPEC = "a typed spec"
 """How a stack read from a one-line spec is named in the builder's messages and history."""
 
