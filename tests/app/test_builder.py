@@ -518,8 +518,8 @@ async def test_a_typed_spec_replaces_the_stack_and_a_parse_error_names_the_colum
         assert spec(pilot) == "conv(8,3) relu"
         assert screen.query_one("#builder-input", Input).value == "1x28x28"
         assert screen.message_text == "opened a typed spec"
-        assert table_of(pilot).has_focus
-        await pilot.press("u")
+        assert field.has_focus  # enter applies and keeps the keys in the field
+        await pilot.press("escape", "u")
         await pilot.pause()
         assert screen.layers == before
 
@@ -724,6 +724,12 @@ def test_snapshot_vgg16_at_120x40(snap_compare):
     'activations  15,237,608 (15.2 M)' to 'output       1000'; the footer with a Add, e Edit,
     d Delete, u Undo, ^s Save, ^o Open, x Export."""
     assert snap_compare(builder("vgg16"), terminal_size=(120, 40))
+
+
+def test_snapshot_vgg16_at_80x24_keeps_the_memory_column(snap_compare):
+    """At 80 columns the builder keeps the lecture's VGG table (layer, output, activations,
+    memory, weights): biases and MACs go, the totals keep the MAC count."""
+    assert snap_compare(builder("vgg16"), terminal_size=(80, 24))
 
 
 def test_snapshot_failing_layer_at_80x24(snap_compare):

@@ -38,13 +38,41 @@ def test_opening_replaces_shape_name_and_description_and_undo_brings_them_back()
     assert doc.settings() == settings
 
 
-def test_a_typed_spec_keeps_the_settings_and_the_first_stack_cannot_be_undone():
+def test_a_typed_spec_keeps_the_input_shape_and_the_first_stack_cannot_be_undone():
     doc = BuilderDocument(SHAPE, stack_name="mine", description="kept")
     stack, settings, what = doc.read_text("conv(4,3) relu")
-    assert what == "a typed spec" and settings == (SHAPE, "mine", "kept")
+    assert what == "a typed spec" and settings == (SHAPE, "", "")
     assert doc.replace(stack.layers, what, settings, first=True) == ""
     assert doc.layers == stack.layers and not doc.history.can_undo
-    assert doc.stack().name == "mine" and doc.stack().input_shape == SHAPE
+    assert doc.stack().name == "" and doc.stack().input_shape == SHAPE
+    assert doc.title() == "untitled" and not doc.edited  # given on the command line
+
+
+def test_a_spec_typed_over_a_preset_is_an_untitled_edit_and_undo_brings_the_name_back():
+    doc = BuilderDocument(SHAPE)
+    stack, settings, what = doc.read_text("vgg16")
+    doc.replace(stack.layers, what, settings, first=True)
+    assert doc.title() == "vgg16" and doc.stack_to_train().name == "vgg16"
+    typed, typed_settings, what = doc.read_text("conv(8,3) relu maxpool(2) flatten fc(10)")
+    assert typed_settings == (settings[0], "", "")  # vgg16's input shape, not its name
+    assert doc.replace(typed.layers, what, typed_settings, first=False) == ""
+    # saved nowhere: quitting asks, a stop signal keeps it, and every name says so
+    assert doc.edited and doc.title() == "untitled, edited"
+    assert doc.stack().name == "" and doc.stack().description == ""
+    assert doc.stack_to_train().name == "untitled, edited"
+    assert doc.undo() == ("open a typed spec", True)
+    assert doc.title() == "vgg16" and not doc.edited
+
+
+def test_an_edited_preset_is_named_so_everywhere():
+    doc = BuilderDocument(SHAPE)
+    stack, settings, what = doc.read_text("lenet5")
+    doc.replace(stack.layers, what, settings, first=True)
+    doc.apply(stack.layers[:-1], "delete a layer")
+    assert doc.title() == "lenet5, edited" and doc.subtitle() == "lenet5, edited"
+    assert doc.stack().name == "lenet5"  # as the recovery file keeps it: reopened, it is edited
+    trained = doc.stack_to_train()
+    assert trained.name == "lenet5, edited" and trained.layers == doc.layers
 
 
 def test_a_new_stack_is_untitled_and_undo_restores_the_name():

@@ -25,7 +25,7 @@ def test_a_file_that_fails_to_load_is_remembered_until_it_loads(tmp_path):
         with pytest.raises(StackError):
             files.load(path)
     assert files.failed_loads == [path]  # once, however often it fails
-    files.read_text("conv(8,3) relu", (1, 28, 28), "")  # a spec touches no file
+    files.read_text("conv(8,3) relu", (1, 28, 28))  # a spec touches no file
     assert files.saved_path is None
     files.remember_file(path)
     assert files.saved_path == path and files.saved_signature is not None
@@ -41,16 +41,16 @@ def test_default_paths_sit_beside_the_last_file_else_take_the_stack_name(tmp_pat
 
 def test_typed_text_reads_as_a_preset_a_spec_or_says_why_not():
     files = StackFiles()
-    stack, own_shape, what = files.read_text("vgg16", (1, 28, 28), "")
+    stack, own_shape, what = files.read_text("vgg16", (1, 28, 28))
     assert (own_shape, what, stack.input_shape) == (True, "preset vgg16", (3, 224, 224))
-    stack, own_shape, what = files.read_text("conv(8,3) relu", (1, 28, 28), "mine")
+    stack, own_shape, what = files.read_text("conv(8,3) relu", (1, 28, 28))
     assert (own_shape, what) == (False, "a typed spec")
     assert (format_layers(stack.layers), stack.input_shape, stack.name) == (
         "conv(8,3) relu",
         (1, 28, 28),
-        "mine",
+        "",  # untitled: a spec is no preset or file, whatever it replaces
     )
     with pytest.raises(StackError, match="'vgg' is neither a layer nor a preset"):
-        files.read_text("vgg", (1, 28, 28), "")
+        files.read_text("vgg", (1, 28, 28))
     with pytest.raises(StackError, match="type layers like"):
-        files.read_text("", (1, 28, 28), "")
+        files.read_text("", (1, 28, 28))

@@ -67,3 +67,16 @@ def test_blocks_nested_past_the_file_limit_are_refused():
     assert too_deep(deeper) == (
         f"blocks nested {MAX_NESTING + 1} levels deep: stacks nest them at most {MAX_NESTING} deep"
     )
+
+
+def test_a_narrow_builder_table_keeps_the_lectures_memory_column():
+    from cnn_tui.core.stacks.tally import tally
+    from cnn_tui.core.stacks.zoo import get_preset
+    from cnn_tui.core.views.builder_rows import BUILDER_DROPPABLE
+    from cnn_tui.core.views.report import fit_columns, summary_lines
+
+    lines = summary_lines(tally(get_preset("vgg16").stack()))
+    narrow = fit_columns(lines, 78, gap=2, droppable=BUILDER_DROPPABLE)
+    assert narrow == ["#", "layer", "output", "activations", "memory", "weights"]
+    assert "memory" not in fit_columns(lines, 78, gap=2)  # the summary's own order differs
+    assert len(fit_columns(lines, 120, gap=2, droppable=BUILDER_DROPPABLE)) == 8

@@ -358,10 +358,9 @@ class BuilderScreen(Screen):
     @on(BuilderSettings.SpecSubmitted)
     def apply_typed_spec(self, event: BuilderSettings.SpecSubmitted) -> None:
         event.stop()
+        # the keys stay in the field (tab: the next field; escape: the table)
         applied = self.open_text(event.text)
         self.settings.show_typed_spec(applied, format_layers(self.layers))
-        if applied:
-            self.table.focus()
 
     @on(BuilderSettings.PresetPicked)
     def pick_preset(self, event: BuilderSettings.PresetPicked) -> None:
@@ -591,7 +590,7 @@ class BuilderScreen(Screen):
 
     def action_train_stack(self) -> None:
         if self._usable("train", needs="training needs"):
-            self.post_message(UseStackInTrain(self.stack()))
+            self.post_message(UseStackInTrain(self.doc.stack_to_train()))
 
     def action_export(self) -> None:
         if self._usable("export", needs="PyTorch needs"):

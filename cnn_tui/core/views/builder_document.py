@@ -11,7 +11,7 @@ from ..stacks.stack import Stack, row_count
 from ..stacks.stack_edit import EditHistory, Layers
 from ..stacks.stack_edit import Path as EditPath
 from ..stacks.stack_file import save_stack
-from .builder_files import StackFiles
+from .builder_files import TYPED_SPEC, StackFiles
 from .builder_rows import default_folds, too_big, too_deep
 
 Settings = tuple[Shape, str, str]
@@ -29,7 +29,8 @@ class BuilderDocument:
     """The layers now, with every earlier version for undo (and, beside the edits that
     replaced them, the input shape, name and description before)."""
     stack_name: str = ""
-    """The stack's name: the preset's or file's; '' for an untitled stack."""
+    """The stack's name: the preset's or file's; '' for an untitled stack (a new one, or one
+    typed as a spec)."""
     description: str = ""
     """The loaded preset's or file's description, saved with the stack."""
     folds: set[EditPath] = field(default_factory=set)
@@ -48,13 +49,23 @@ class BuilderDocument:
         """Whether the layers differ from the ones last opened, saved or started."""
         return self.layers != self.baseline
 
-    def subtitle(self) -> str:
-        """The stack's name ('untitled' without one), and whether it was edited."""
-        name = visible(self.stack_name) or "untitled"  # the file's name: its ESC is shown, not sent
+    def title(self) -> str:
+        """What the stack is called wherever it is named: its name ('untitled' without one),
+        and ', edited' when it differs from what was last opened or saved ('vgg16, edited')."""
+        name = self.stack_name or "untitled"
         return f"{name}, edited" if self.edited else name
 
+    def subtitle(self) -> str:
+        """The title as the screen shows it: a file's ESC is shown, not sent."""
+        return visible(self.title())
+
     def stack(self) -> Stack:
+        """The stack as it is kept (saved, or put in the recovery file): its own name."""
         return Stack(self.layers, self.input_shape, self.stack_name, self.description)
+
+    def stack_to_train(self) -> Stack:
+        """The stack handed to Train, named by its title: 'vgg16, edited' is no longer vgg16."""
+        return Stack(self.layers, self.input_shape, self.title(), self.description)
 
     def settings(self) -> Settings:
         return (self.input_shape, self.stack_name, self.description)
@@ -103,24 +114,25 @@ class BuilderDocument:
 
     def read_text(self, text: str) -> tuple[Stack, Settings, str]:
         """A typed preset, .json file or one-line spec as (stack, the settings it brings, how
-        to name the change); a typed spec keeps the input shape, name and description.
-        StackError when it cannot be read."""
-        stack, own_shape, what = self.files.read_text(text, self.input_shape, self.stack_name)
-        settings = (
-            (stack.input_shape, stack.name, stack.description) if own_shape else self.settings()
-        )
-        return stack, settings, what
+        to name the change); a typed spec keeps the input shape but is untitled, without a
+        description: it is no longer the preset or file it replaces. StackError when it cannot
+        be read."""
+        stack, own_shape, what = self.files.read_text(text, self.input_shape)
+        shape = stack.input_shape if own_shape else self.input_shape
+        return stack, (shape, stack.name, stack.description), what
 
     def replace(self, layers: Layers, what: str, settings: Settings, first: bool) -> str:
         """Put opened layers in place of the stack, blocks folded when they are many; returns
         why not ('' when replaced).
 
-        first: the stack the builder opens with, which undo does not go back past."""
+        first: the stack the builder opens with, which undo does not go back past. A spec typed
+        later is an edit, saved nowhere: the stack counts as edited (quitting asks)."""
         refusal = too_big(layers) or too_deep(layers)
         if refusal:
             return f"{what}: {refusal}"
         self.folds = default_folds(layers, row_count(layers))
-        self.baseline = layers
+        if first or what != TYPED_SPEC:
+            self.baseline = layers
         if first:
             self.history = EditHistory(layers)
             self.use_settings(settings)

@@ -14,6 +14,9 @@ from ..stacks.stack import Stack
 from ..stacks.stack_file import load_stack
 from ..stacks.zoo import PRESETS, get_preset
 
+TYPED_SPEC = "a typed spec"
+"""How a stack read from a one-line spec is named in the builder's messages and history."""
+
 
 def typed_path(text: str, suffix: str = "") -> Path:
     """The path in an input: '~' expanded, suffix added when the name has none."""
@@ -59,9 +62,12 @@ class StackFiles:
             return self.saved_path.with_suffix(suffix)
         return Path(f"./{stack_name or 'stack'}{suffix}")
 
-    def read_text(self, text: str, input_shape: Shape, stack_name: str) -> tuple[Stack, bool, str]:
+    def read_text(self, text: str, input_shape: Shape) -> tuple[Stack, bool, str]:
         """A typed preset, .json file or one-line spec as (stack, whether it brings its own
-        input shape, how to name the change); StackError when it cannot be read."""
+        input shape, how to name the change); StackError when it cannot be read.
+
+        A spec makes an untitled stack on input_shape: it is no preset or file, whatever the
+        stack it replaces was called."""
         if not text:
             raise StackError("type layers like conv(20,5) relu maxpool(2), or a preset name")
         if text.lower().endswith(".json"):
@@ -83,4 +89,4 @@ class StackFiles:
                 names = ", ".join(PRESETS)
                 raise StackError(f"{text!r} is neither a layer nor a preset ({names})") from exc
             raise
-        return Stack(layers, input_shape, stack_name), False, "a typed spec"
+        return Stack(layers, input_shape), False, TYPED_SPEC

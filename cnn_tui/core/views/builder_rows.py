@@ -56,6 +56,11 @@ class TableEntry:
     """The shape it gives, when it fits."""
 
 
+BUILDER_DROPPABLE: tuple[str, ...] = ("biases", "MACs", "activations")
+"""What the builder's table drops when narrow (80 columns: biases, then MACs), first to last:
+it keeps the lecture's VGG table (layer, output, memory, weights), the totals keep the MACs."""
+
+
 def number_of(path: EditPath) -> str:
     """(4, 0, 1) -> '5.1.2'."""
     return ".".join(str(index + 1) for index in path)

@@ -132,13 +132,17 @@ def column_widths(lines: list[SummaryLine]) -> dict[str, int]:
 
 
 def fit_columns(
-    lines: list[SummaryLine], width: int, gap: int = 3, layer_room: int = 30
+    lines: list[SummaryLine],
+    width: int,
+    gap: int = 3,
+    layer_room: int = 30,
+    droppable: tuple[str, ...] = DROPPABLE_COLUMNS,
 ) -> list[str]:
     """The columns that fit in width (each column costs its cells plus gap), dropping
-    DROPPABLE_COLUMNS in order; the layer column counts as at most layer_room wide."""
+    droppable in order; the layer column counts as at most layer_room wide."""
     widths = column_widths(lines)
     columns = list(SUMMARY_COLUMNS)
-    for optional in DROPPABLE_COLUMNS:
+    for optional in droppable:
         wanted = (
             sum(widths[c] + gap for c in columns)
             - widths["layer"]

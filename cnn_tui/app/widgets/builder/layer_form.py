@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from ....core.stacks.layer_settings import LAYER_TYPES, coerce, layer_from_dict
 from ....core.stacks.layers import Layer, is_required_value
@@ -164,6 +164,24 @@ class LayerForm(ModalScreen[Layer | None]):
             tooltip="Close the form; the stack stays as it was",
             id="layer-form-cancel",
         ),
+        # on the type picker (a type without settings), or in a field; on a button enter
+        # presses that button, and with the type list open it picks a type
+        Binding(
+            "enter",
+            "submit('add')",
+            "Add",
+            tooltip="Add the layer the form describes",
+            id="layer-form-add",
+            priority=True,
+        ),
+        Binding(
+            "enter",
+            "submit('apply')",
+            "Apply",
+            tooltip="Put the layer the form describes in place of the old one",
+            id="layer-form-apply",
+            priority=True,
+        ),
     ]
 
     def __init__(
@@ -194,14 +212,20 @@ class LayerForm(ModalScreen[Layer | None]):
                     allow_blank=False,
                     compact=True,
                     id="layer-form-type",
-                    tooltip="The layer type; enter opens the list, letters jump to a type",
+                    tooltip="The layer type; enter or space opens the list (a type without "
+                    "settings: enter adds it), letters jump to a type",
                 )
-            yield VerticalScroll(*self._fields_for(self.kind), id="layer-form-fields")
+            # no tab stop of its own: tab goes type -> fields -> OK -> Cancel, and a focused
+            # field scrolls into view
+            yield VerticalScroll(
+                *self._fields_for(self.kind), id="layer-form-fields", can_focus=False
+            )
             yield Static("", id="layer-form-preview", markup=False)
             yield CalcMessage(id="layer-form-message")
             with Horizontal(id="layer-form-buttons"):
                 yield Button("OK", variant="primary", compact=True, id="layer-form-ok")
                 yield Button("Cancel", compact=True, id="layer-form-cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self._update_preview()
@@ -216,8 +240,24 @@ class LayerForm(ModalScreen[Layer | None]):
         return next(self.query("#layer-form-fields Input").results(Input), None)
 
     def _focus_first_field(self) -> None:
-        """The keys go to the first field, or to OK for a layer without settings."""
-        (self._first_field() or self.query_one("#layer-form-ok", Button)).focus()
+        """The keys go to the first field; a layer without settings keeps them on the type
+        picker, where enter adds it (tab goes on to OK, then Cancel)."""
+        (self._first_field() or self.query_one("#layer-form-type", Select)).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "submit":
+            return True
+        # the footer names what enter does: Add, or Apply in an edit of a layer
+        if parameters != (("add",) if self.original is None else ("apply",)):
+            return False
+        if isinstance(self.focused, Input):
+            return True  # a field of the form
+        # the closed type picker of a layer without settings; with settings, enter opens it
+        picker = self.query_one("#layer-form-type", Select)
+        return self.focused is picker and self._first_field() is None
+
+    def action_submit(self, what: str) -> None:
+        self.apply()
 
     def _type_list_toggled(self, expanded: bool) -> None:
         if not expanded:

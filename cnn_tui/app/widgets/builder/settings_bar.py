@@ -171,6 +171,11 @@ class BuilderSettings(Vertical):
         event.stop()
         self.post_message(self.SizesChanged())
 
+    @on(Input.Submitted, "#builder-input, #builder-batch")
+    def size_submitted(self, event: Input.Submitted) -> None:
+        # applied as typed: enter changes nothing, and the keys stay in the field
+        event.stop()
+
     @on(Select.Changed, "#builder-dtype, #builder-optimizer")
     def choices_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from ....core.stacks.tally import Tally
-from ....core.views.builder_rows import COLLAPSED, EXPANDED
+from ....core.views.builder_rows import BUILDER_DROPPABLE, COLLAPSED, EXPANDED
 from ....core.views.report import SummaryLine
 from ..common.tally_table import TallyTable
 
@@ -27,6 +27,7 @@ class BuilderTable(TallyTable):
         "tally-table--unreached",
     }
     EMPHASES: ClassVar[tuple[str, ...]] = (*TallyTable.EMPHASES, "error", "unreached")
+    DROPPABLE: ClassVar[tuple[str, ...]] = BUILDER_DROPPABLE
     BINDINGS: ClassVar[list[Binding]] = [
         Binding(
             "enter",

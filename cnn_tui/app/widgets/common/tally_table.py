@@ -10,6 +10,7 @@ from textual.events import Resize
 
 from ....core.stacks.tally import Tally
 from ....core.views.report import (
+    DROPPABLE_COLUMNS,
     SUMMARY_COLUMNS,
     SummaryLine,
     column_widths,
@@ -23,7 +24,8 @@ LAYER_MIN_WIDTH = 12
 
 
 class TallyTable(ResultTable):
-    """One line per top-level layer of a tally; narrow terminals drop biases, then memory."""
+    """One line per top-level layer of a tally; narrow terminals drop biases, then memory
+    (DROPPABLE)."""
 
     COMPONENT_CLASSES = {
         "tally-table--input",
@@ -33,6 +35,8 @@ class TallyTable(ResultTable):
     EMPHASES: ClassVar[tuple[str, ...]] = ("input", "uncounted", "peak")
     """Row emphases, each styled by its `tally-table--<emphasis>` component class; a subclass
     may add its own (with the component classes and CSS to match)."""
+    DROPPABLE: ClassVar[tuple[str, ...]] = DROPPABLE_COLUMNS
+    """The columns a narrow table drops, first to last."""
     DEFAULT_CSS = """
     TallyTable {
         & > .tally-table--input {
@@ -81,7 +85,8 @@ class TallyTable(ResultTable):
     def _columns_for(self, width: int) -> tuple[str, ...]:
         if not width:
             return SUMMARY_COLUMNS
-        return tuple(fit_columns(self.lines, width, gap=2 * self.cell_padding))
+        gap = 2 * self.cell_padding
+        return tuple(fit_columns(self.lines, width, gap=gap, droppable=self.DROPPABLE))
 
     def _cell_style(self, component: str) -> Style:
         # the full style, so '$text-muted' is blended with the background; the background
