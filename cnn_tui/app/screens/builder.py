@@ -700,7 +700,12 @@ class BuilderScreen(Screen):
         if self.result is not None and self.result.error is not None:
             self.say("fix the failing layer first: training needs every layer to fit", "error")
             return
-        self.post_message(UseStackInTrain(self.stack()))
+        stack = self.stack()
+        if self.layers != self.baseline:
+            # named as the title says: an edited preset is no longer the preset
+            name = f"{self.stack_name}, edited" if self.stack_name else ""
+            stack = Stack(stack.layers, stack.input_shape, name, stack.description)
+        self.post_message(UseStackInTrain(stack))
 
     # -----------------------------------------------------------------------------------------
     # export

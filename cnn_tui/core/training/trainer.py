@@ -87,6 +87,11 @@ class _Trainer:
         self.images_at_flush = 0
         self.sizes: list[int] = []
         """The batch size of every step so far."""
+        self.epoch_sums: dict[str, tuple[list[float], int, int]] = {}
+        """Per run, over the epoch in hand: each step's loss times its batch size, the correct
+        count and the images. Every train point carries the epoch's mean so far (math.fsum:
+        exact), the same figure however the flushes cut the steps (a race flushes at other
+        steps than a run alone)."""
 
     def emit(self, point: Point) -> None:
         self.log.append(point)
@@ -222,6 +227,7 @@ class _Trainer:
         order = torch.randperm(len(self.data.train_y), device=self.device, generator=self.generator)
         epoch_start = self.elapsed()
         epoch_images = self.images
+        self.epoch_sums = {}
         stopped = False
         for iteration in range(self.steps_per_epoch):
             if self._stop_asked():
@@ -420,6 +426,11 @@ class _Trainer:
                     )
         sizes = self.sizes[start:end]
         count = sum(sizes)
+        total = sum(v * n for v, n in zip(losses, sizes, strict=True))
+        parts, right, seen = self.epoch_sums.get(r.title, ([], 0, 0))
+        parts.extend(v * n for v, n in zip(losses, sizes, strict=True))
+        right, seen = right + sum(correct), seen + count
+        self.epoch_sums[r.title] = (parts, right, seen)
         self.emit(
             Point(
                 run=r.title,
@@ -428,12 +439,13 @@ class _Trainer:
                 step=end,
                 iteration=(end - 1) % spe,
                 images=sum(self.sizes[:end]) if end != len(self.sizes) else self.images,
-                loss=sum(v * n for v, n in zip(losses, sizes, strict=True)) / count,
+                loss=total / count,
                 accuracy=sum(correct) / count,
                 lr=r.lr,
                 images_per_second=rate,
                 elapsed=self.elapsed(),
                 memory_bytes=self.memory(),
+                extra={"epoch_loss": math.fsum(parts) / seen, "epoch_accuracy": right / seen},
             )
         )
         r.result.steps = end
