@@ -68,3 +68,34 @@ async def test_the_builder_s_typed_stack_keeps_its_name_in_train():
             assert screen.message_text.startswith("untitled stack from the builder: 5 layers")
         else:
             assert screen.message_text.startswith(f"{title}: 5 layers, input 1x28x28")
+
+
+async def test_arrows_and_enter_pick_a_prediction_for_the_feature_maps():
+    from train_pilot import quick, until_trained
+
+    from cnn_tui.app.widgets.train.filters import TrainFilters
+    from cnn_tui.app.widgets.train.predictions import PredictionTileView, TrainPredictions
+
+    async with train_app(quick()).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+r")
+        screen = await until_trained(pilot)
+        await pilot.press("right_square_bracket")
+        assert screen.tabs.active == "train-tab-predictions"
+        predictions = screen.query_one(TrainPredictions)
+        await wait_for(pilot, lambda: len(predictions.tiles) == 12)
+        await pilot.pause()
+        while screen.focused is not predictions:
+            await pilot.press("tab")  # the tab bar, then the tiles
+        columns = predictions.columns
+        assert columns > 1
+        await pilot.press("right", "right", "down", "left")
+        expected = 1 + columns
+        assert predictions.cursor == expected
+        views = list(predictions.query(PredictionTileView))
+        assert [v.has_class("-cursor") for v in views].index(True) == expected
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.views is not None and screen.views.index == expected)
+        assert screen.tabs.active == "train-tab-filters"
+        assert screen.query_one(TrainFilters).image_index == expected
+        assert screen.views.maps_only
