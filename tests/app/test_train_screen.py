@@ -682,8 +682,8 @@ def test_snapshot_before_a_run_at_80x24(snap_compare):
 def test_snapshot_finished_race_at_120x40(snap_compare):
     """A finished sgd/momentum/adam race drawn from a hand-made log at 120x40: three coloured
     falling loss curves (blue sgd fastest) with test markers, the legend naming the three runs
-    in the loss plot, rising accuracy curves, 'step ● test set' under both plots; the board
-    ranks sgd, momentum, adam by test accuracy, all 'done' with 4 epochs; the status bar says
+    in the loss plot's top border (over no curve), rising accuracy curves, 'step ● test set' under both plots; the board
+    ranks sgd, momentum, adam by test accuracy, all 'done' in epoch 4/4; the status bar says
     'done  epoch 4/4  step 200/200  took 0:04  NVIDIA H100 80GB HBM3  mem 300 MiB' and the
     message line gives the three test accuracies."""
 
