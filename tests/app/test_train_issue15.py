@@ -99,3 +99,53 @@ async def test_arrows_and_enter_pick_a_prediction_for_the_feature_maps():
         assert screen.tabs.active == "train-tab-filters"
         assert screen.query_one(TrainFilters).image_index == expected
         assert screen.views.maps_only
+
+
+async def test_enter_in_a_field_starts_and_keeps_the_focus_there_at_80x24():
+    from train_pilot import quick
+
+    config = quick(epochs=2, limit_train=64)
+    async with train_app(config).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = screen_of(pilot)
+        epochs = screen.query_one("#train-epochs", Input)
+        batch = screen.query_one("#train-batch", Input)
+        epochs.focus()
+        await pilot.pause()
+        enter = screen.active_bindings["enter"]
+        assert enter.binding.description == "Start" and enter.enabled
+        await pilot.press("3", "0", "0", "0", "enter")  # a run longer than the test
+        assert screen.focused is epochs and epochs.value == "3000"
+        await wait_for(pilot, lambda: bool(screen.metrics.runs()))
+        assert screen.metrics.last("sgd", "start").extra["epochs"] == 3000
+        assert screen.form.display  # not folded away under the field being typed in
+        await pilot.press("end", "0")  # more digits land in epochs, never in batch or a mode
+        assert (epochs.value, batch.value) == ("30000", "32")
+        assert screen.focused is epochs and pilot.app.screen is screen
+        await wait_for(pilot, lambda: screen.message_text.startswith("training: esc, then p"))
+        await pilot.press("escape", "x")
+        await wait_for(pilot, lambda: not screen.running)
+
+
+def test_snapshot_finished_race_at_80x24(snap_compare):
+    """A finished sgd/momentum/adam race from a hand-made log at 80x24, settings folded (s):
+    the loss plot's top border names the three runs in their colours ('loss ⠒⠒ sgd ⠒⠒
+    momentum ⠒⠒ adam'), so no legend box covers a curve; the board below says 'epoch 4/4'
+    for each run, and the status line 'done  epoch 4/4'."""
+    from test_train_screen import race_log
+
+    from cnn_tui.core.training.train_config import parse_race
+
+    async def fill(pilot) -> None:
+        await pilot.pause()
+        screen = screen_of(pilot)
+        await pilot.press("s")
+        screen.metrics = race_log()
+        screen.redraw(force=True)
+        screen.say_outcome()
+        await pilot.pause()
+
+    from train_pilot import quick
+
+    race = quick(optimizers=parse_race("sgd,momentum,adam"), epochs=4)
+    assert snap_compare(train_app(race), terminal_size=(80, 24), run_before=fill)

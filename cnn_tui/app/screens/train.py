@@ -70,6 +70,8 @@ class TrainScreen(Screen):
     confusion matrix, filters and feature maps."""
 
     TITLE = "Train"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    """Under 100 columns the form gives the spec field a line of its own."""
     BINDINGS: ClassVar[list[Binding]] = [
         Binding(
             "ctrl+r",
@@ -77,6 +79,14 @@ class TrainScreen(Screen):
             "Start",
             tooltip="Train with the form's settings (enter in a field, or the Start button)",
             id="train-start",
+        ),
+        Binding(
+            "enter",
+            "start_in_field",
+            "Start",
+            priority=True,
+            tooltip="Train with the form's settings; the focus stays in the field",
+            id="train-enter",
         ),
         Binding(
             "p",
@@ -292,8 +302,16 @@ class TrainScreen(Screen):
             WorkerState.RUNNING,
         )
 
+    @property
+    def in_form_field(self) -> bool:
+        """Whether the focus is in one of the form's text fields."""
+        focused = self.focused
+        return isinstance(focused, Input) and self.form in focused.ancestors
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = isinstance(self.focused, Input | Select)
+        if action == "start_in_field":
+            return self.in_form_field  # elsewhere enter does what the focused widget does
         if action == "leave_field":
             return typing
         if action in LETTER_ACTIONS and typing:
@@ -301,6 +319,10 @@ class TrainScreen(Screen):
         if action in ("pause", "stop") and not self.running:
             return None  # shown dimmed: nothing to pause or stop
         return True
+
+    def action_start_in_field(self) -> None:
+        """Enter in a form field: train with the form's settings, the focus staying there."""
+        self.action_start()
 
     def action_leave_field(self) -> None:
         self.tabs.query_one(Tabs).focus()
@@ -366,10 +388,8 @@ class TrainScreen(Screen):
         self.say(f"starting {runs}: loading PyTorch and {config.dataset} (a few seconds)...")
         self.starting = True
         self.worker = self.train_in_background(config, self.metrics, self.pause_event)
-        if self.size.height < FOLD_FORM_BELOW:
-            self.show_form(False)
-        if isinstance(self.focused, Input | Select):
-            self.action_leave_field()  # so p and x work at once, as the message line says
+        if self.size.height < FOLD_FORM_BELOW and not self.in_form_field:
+            self.show_form(False)  # not under the student typing: enter keeps the focus there
         self.refresh_bindings()
         self.redraw(force=True)
 
@@ -464,7 +484,8 @@ class TrainScreen(Screen):
         if self.starting and self.metrics.runs():
             self.starting = False
             settings = "" if self.form.display else "; s shows the settings"
-            self.say(f"training: p pauses, x stops{settings}; the tabs show the network")
+            keys = "esc, then p pauses, x stops" if self.in_form_field else "p pauses, x stops"
+            self.say(f"training: {keys}{settings}; the tabs show the network")
         self._report_errors()
         self.keeper.follow()  # a new epoch ended while the student watches the predictions
 
