@@ -88,6 +88,7 @@ def train_config_from_args(args: argparse.Namespace):
         "epochs",
         "seed",
         "device",
+        "cpu_threads",
         "eval_every",
         "log_every",
         "test_batch_size",

@@ -149,3 +149,18 @@ def test_snapshot_finished_race_at_80x24(snap_compare):
 
     race = quick(optimizers=parse_race("sgd,momentum,adam"), epochs=4)
     assert snap_compare(train_app(race), terminal_size=(80, 24), run_before=fill)
+
+
+async def test_the_form_s_threads_field_sets_the_run_s_cpu_threads_and_the_status_shows_it():
+    from train_pilot import quick, set_field, until_trained
+
+    async with train_app(quick()).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = screen_of(pilot)
+        assert screen.query_one("#train-threads", Input).value == "1"
+        await set_field(pilot, "threads", "2")
+        assert screen.form.config().cpu_threads == 2
+        await pilot.press("ctrl+r")
+        screen = await until_trained(pilot)
+        status = screen.query_one("#train-status", TrainStatus)
+        assert "CPU (2 threads)" in status.text

@@ -445,3 +445,36 @@ def test_the_same_run_alone_and_in_a_race_reports_the_same_train_loss():
     first = [p for p in alone.log.points(run="sgd", kind="train") if p.epoch == 0]
     mean = sum(p.loss * 32 for p in first) / 256
     assert first[-1].extra["epoch_loss"] == pytest.approx(mean, rel=1e-9)
+
+
+def test_a_run_computes_with_its_cpu_thread_count_and_restores_the_process_s():
+    """Issue 15 item 15: the thread count is a setting of the run (the same default in the
+    app and the CLI), shown in the device name, and put back afterwards."""
+    from cnn_tui.core.training.train_config import DEFAULT_CPU_THREADS, ConfigError
+
+    assert TrainConfig().cpu_threads == DEFAULT_CPU_THREADS == 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        one = train(tiny(cpu_threads=1))
+        assert one.device_name == "CPU (1 thread)"
+        assert torch.get_num_threads() == 2
+        again = train(tiny(cpu_threads=1))
+        assert losses(again, "test") == losses(one, "test")  # the same count, the same numbers
+        assert train(tiny(cpu_threads=2)).device_name == "CPU (2 threads)"
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ConfigError, match="cpu threads must be from 1 to 256"):
+        tiny(cpu_threads=0)
+    assert TrainConfig.from_dict(tiny(cpu_threads=3).to_dict()).cpu_threads == 3
+
+
+def test_a_held_run_waits_between_steps_and_gives_the_same_numbers():
+    """The app holds the loop while it draws the answer to a key: timing only. A hold left
+    set slows the run (MAX_HOLD_SECONDS a step), never stops it."""
+    hold = threading.Event()
+    hold.set()
+    held = train(tiny(limit_train=64, log_every=1), hold=hold)
+    free = train(tiny(limit_train=64, log_every=1))
+    assert losses(held) == losses(free)
+    assert held.runs[0].status == "done"

@@ -7,7 +7,7 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -162,6 +162,9 @@ class TrainScreen(Screen):
         """The metrics of the current (or last) run; a new one per start."""
         self.pause_event = threading.Event()
         """Set while the student has the run paused."""
+        self.hold = threading.Event()
+        """Set from a key until the screen has been drawn again: the run waits between steps
+        meanwhile (a fraction of a second at most), so the answer to a key is drawn at once."""
         self.worker: Worker[TrainResult] | None = None
         """The worker training now (or last)."""
         self.live: LiveRun | None = None
@@ -295,6 +298,15 @@ class TrainScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # keys
 
+    def on_key(self, event: events.Key) -> None:
+        """A key the focused widget left to the screen: the run waits until it is drawn."""
+        self.hold_run_until_drawn()
+
+    def hold_run_until_drawn(self) -> None:
+        if self.running:
+            self.hold.set()
+            self.call_after_refresh(self.hold.clear)
+
     @property
     def running(self) -> bool:
         return self.worker is not None and self.worker.state in (
@@ -344,6 +356,7 @@ class TrainScreen(Screen):
             self.plots_drawn = -1  # drawn against the new axis when the Curves tab shows
 
     def action_switch_tab(self, step: int) -> None:
+        self.hold_run_until_drawn()
         tabs = self.tabs
         current = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
         tabs.active = TAB_IDS[(current + step) % len(TAB_IDS)]
@@ -354,7 +367,7 @@ class TrainScreen(Screen):
         if event.pane.id == CURVES_TAB and self.plots_drawn != self.metrics.version:
             self.draw_plots()
         elif event.pane.id in VIEW_TABS and self.views_stale():
-            self.refresh_views()
+            self.call_after_refresh(self.refresh_views)  # the tab shows first, then its views
 
     # -----------------------------------------------------------------------------------------
     # running
@@ -406,7 +419,7 @@ class TrainScreen(Screen):
         # cancelling the worker (x, leaving the app) sets this event: the engine stops
         # within one batch
         stop = get_current_worker().cancelled_event
-        return train(config, stop=stop, pause=pause, log=log, live=live)
+        return train(config, stop=stop, pause=pause, log=log, live=live, hold=self.hold)
 
     def action_pause(self) -> None:
         if not self.running:

@@ -28,6 +28,10 @@ from .results import LiveRun, RunResult
 from .run_state import _Run
 from .train_config import TrainConfig
 
+MAX_HOLD_SECONDS = 0.3
+"""The longest the loop waits for one `hold` (the app drawing what a key asked for): a flag
+left set by mistake slows the run, never stops it."""
+
 if TYPE_CHECKING:
     import torch
 
@@ -46,8 +50,13 @@ class _Trainer:
         pause: threading.Event | None,
         log: MetricsLog,
         live: LiveRun | None,
+        hold: threading.Event | None = None,
     ) -> None:
         self.config = config
+        self.hold = hold
+        """Set by the app while it answers a key: the loop waits between steps (up to
+        MAX_HOLD_SECONDS), so drawing does not share the CPU with training. Timing only: the
+        numbers are the same."""
         self.report = report
         self.stop = stop
         self.pause = pause
@@ -246,9 +255,12 @@ class _Trainer:
         return step, stopped
 
     def _stop_asked(self) -> bool:
-        """Whether to stop before the next step (waiting here while the run is paused)."""
+        """Whether to stop before the next step (waiting here while the run is paused, or
+        held for a moment while the app answers a key)."""
         if self.stop.is_set():
             return True
+        if self.hold is not None and self.hold.is_set():
+            self._wait_held()
         if self.pause is not None and self.pause.is_set():
             self._wait_paused()
             if self.stop.is_set():
@@ -338,6 +350,17 @@ class _Trainer:
     def elapsed(self) -> float:
         """Seconds spent training so far: pauses and test-set evaluation left out."""
         return time.perf_counter() - self.t0 - self.paused - self.eval_seconds
+
+    def _wait_held(self) -> None:
+        start = time.perf_counter()
+        assert self.hold is not None
+        while self.hold.is_set() and not self.stop.is_set():
+            if time.perf_counter() - start > MAX_HOLD_SECONDS:
+                break
+            self.stop.wait(0.002)
+        waited = time.perf_counter() - start
+        self.paused += waited  # the clock and the speed leave the wait out, as a pause's
+        self.last_flush += waited
 
     def _wait_paused(self) -> None:
         start = time.perf_counter()
