@@ -8,7 +8,15 @@ from collections.abc import Callable
 from .. import __version__
 from ..core.convolution.arithmetic import PADDING_MODES
 from ..core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE
-from ..core.training.train_config import DEVICES, MAX_EPOCHS, MAX_SEED, OPTIMIZERS, SCHEDULES
+from ..core.training.train_config import (
+    DEFAULT_CPU_THREADS,
+    DEVICES,
+    MAX_CPU_THREADS,
+    MAX_EPOCHS,
+    MAX_SEED,
+    OPTIMIZERS,
+    SCHEDULES,
+)
 from .app_launch import cmd_builder, cmd_calc_app, cmd_stepper
 from .calc import (
     cmd_calc_conv,
@@ -265,6 +273,14 @@ def _add_train_settings(train) -> None:
     train.add_argument("--epochs", metavar="N", type=_whole_in(1, MAX_EPOCHS), help="default 10")
     train.add_argument("--seed", metavar="N", type=_whole_in(0, MAX_SEED), help="default 0")
     train.add_argument("--device", choices=list(DEVICES), help="default auto: cuda, mps, cpu")
+    train.add_argument(
+        "--threads",
+        dest="cpu_threads",
+        metavar="N",
+        type=_whole_in(1, MAX_CPU_THREADS),
+        help=f"CPU threads torch computes with (default {DEFAULT_CPU_THREADS}, as in the app; "
+        "the count changes the last digits of the results)",
+    )
     train.add_argument("--augment", metavar="LIST", help='e.g. "shift=2,flip,rotate=10,noise=0.1"')
     train.add_argument("--ema", type=_number, metavar="DECAY", help="weight averaging, e.g. 0.99")
     train.add_argument("--eval-every", metavar="STEPS", type=_count, help="also test every N steps")

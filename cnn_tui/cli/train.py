@@ -88,6 +88,7 @@ def train_config_from_args(args: argparse.Namespace):
         "epochs",
         "seed",
         "device",
+        "cpu_threads",
         "eval_every",
         "log_every",
         "test_batch_size",
@@ -196,11 +197,14 @@ class TrainView:
         )
 
     def _on_train(self, point) -> None:
+        # the epoch's mean so far, as the app's board shows it (alone or in a race alike)
         status = f"epoch {point.epoch + 1}/{self.epochs}"
-        if point.loss is not None:
-            status += f"  loss {point.loss:.4f}"
-        if point.accuracy is not None:
-            status += f"  acc {point.accuracy * 100:.1f}%"
+        loss = point.extra.get("epoch_loss", point.loss)
+        accuracy = point.extra.get("epoch_accuracy", point.accuracy)
+        if loss is not None:
+            status += f"  loss {loss:.4f}"
+        if accuracy is not None:
+            status += f"  acc {accuracy * 100:.1f}%"
         if point.memory_bytes:
             status += f"  {short_bytes(point.memory_bytes)}"
         self.progress.update(self._task(point.run), completed=point.step, status=status)

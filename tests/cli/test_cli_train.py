@@ -356,3 +356,15 @@ def test_an_unwritable_checkpoint_is_one_line_after_the_results(tmp_path, capsys
     assert "Test loss:" in captured.out
     assert f"checkpoint not saved to {blocker / 'run.pt'}" in " ".join(captured.err.split())
     assert "Traceback" not in captured.err
+
+
+def test_threads_option_sets_the_run_s_cpu_threads_with_the_app_s_default():
+    """Issue 15 item 15: --threads N, default the same as the app's form."""
+    from cnn_tui.cli.parser import build_parser
+    from cnn_tui.cli.train import train_config_from_args
+    from cnn_tui.core.training.train_config import DEFAULT_CPU_THREADS, TrainConfig
+
+    parser = build_parser()
+    assert train_config_from_args(parser.parse_args(["train", "--threads", "2"])).cpu_threads == 2
+    default = train_config_from_args(parser.parse_args(["train"]))
+    assert default.cpu_threads == DEFAULT_CPU_THREADS == TrainConfig().cpu_threads

@@ -8,6 +8,7 @@ from cnn_tui.core.training.metrics import MetricsLog, Point
 from cnn_tui.core.training.model_views import ModelViews, PredictionTile
 from cnn_tui.core.training.train_config import TrainConfig
 from cnn_tui.core.views.train_lines import (
+    TITLE_MODEL_WIDTH,
     confusion_heading,
     end_unfinished_runs,
     errors_line,
@@ -36,7 +37,7 @@ def _finished_race(ended: tuple[str, ...] = ("sgd", "adam")) -> MetricsLog:
 def test_run_title_cuts_a_long_model_and_shows_control_characters():
     assert run_title(TrainConfig(model="seed-mnist", dataset="digits")) == "seed-mnist on digits"
     long = run_title(TrainConfig(model="conv(8,3) " * 10, dataset="mnist"))
-    assert long.endswith("… on mnist") and len(long.removesuffix(" on mnist")) == 32
+    assert long.endswith("… on mnist") and len(long.removesuffix(" on mnist")) == TITLE_MODEL_WIDTH
     assert "\x1b" not in run_title(TrainConfig(model="a\x1bb"))
 
 

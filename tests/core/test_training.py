@@ -419,3 +419,62 @@ def test_a_checkpoint_that_cannot_be_written_keeps_the_results(tmp_path):
     assert result.runs[0].status == "done"
     assert result.checkpoint is None
     assert result.save_error.startswith(f"checkpoint not saved to {blocker / 'run.pt'}")
+
+
+def test_the_same_run_alone_and_in_a_race_reports_the_same_train_loss():
+    """Issue 15 item 9: the flushes cut a race's steps elsewhere than a run's alone (every
+    step here, once an epoch there); the train loss the board and the CLI show is the epoch's
+    mean so far, so it is the same figure."""
+    from cnn_tui.core.views.train_status import board_rows, epoch_in_hand, status_line
+
+    sgd = OptimizerSettings("sgd", lr=0.1)
+    alone = train(tiny(epochs=2, optimizers=(sgd,), report_seconds=1e-9))
+    raced = train(tiny(epochs=2, optimizers=(sgd, OptimizerSettings("adam")), report_seconds=1e9))
+    assert len(alone.log.points(run="sgd", kind="train")) > len(
+        raced.log.points(run="sgd", kind="train")
+    )
+    solo_row = board_rows(alone.log)[0]
+    race_row = next(row for row in board_rows(raced.log) if row.run == "sgd")
+    assert solo_row.train_loss == race_row.train_loss
+    assert solo_row.cells()["train loss"] == race_row.cells()["train loss"]
+    assert solo_row.test_loss == race_row.test_loss
+    # the board and the status line count the same epoch
+    assert solo_row.cells()["epoch"] == "2/2" and epoch_in_hand(alone.log, "sgd") == 2
+    assert "epoch 2/2" in status_line(alone.log)
+    # the epoch mean is what the steps of that epoch average to
+    first = [p for p in alone.log.points(run="sgd", kind="train") if p.epoch == 0]
+    mean = sum(p.loss * 32 for p in first) / 256
+    assert first[-1].extra["epoch_loss"] == pytest.approx(mean, rel=1e-9)
+
+
+def test_a_run_computes_with_its_cpu_thread_count_and_restores_the_process_s():
+    """Issue 15 item 15: the thread count is a setting of the run (the same default in the
+    app and the CLI), shown in the device name, and put back afterwards."""
+    from cnn_tui.core.training.train_config import DEFAULT_CPU_THREADS, ConfigError
+
+    assert TrainConfig().cpu_threads == DEFAULT_CPU_THREADS == 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        one = train(tiny(cpu_threads=1))
+        assert one.device_name == "CPU (1 thread)"
+        assert torch.get_num_threads() == 2
+        again = train(tiny(cpu_threads=1))
+        assert losses(again, "test") == losses(one, "test")  # the same count, the same numbers
+        assert train(tiny(cpu_threads=2)).device_name == "CPU (2 threads)"
+    finally:
+        torch.set_num_threads(before)
+    with pytest.raises(ConfigError, match="cpu threads must be from 1 to 256"):
+        tiny(cpu_threads=0)
+    assert TrainConfig.from_dict(tiny(cpu_threads=3).to_dict()).cpu_threads == 3
+
+
+def test_a_held_run_waits_between_steps_and_gives_the_same_numbers():
+    """The app holds the loop while it draws the answer to a key: timing only. A hold left
+    set slows the run (MAX_HOLD_SECONDS a step), never stops it."""
+    hold = threading.Event()
+    hold.set()
+    held = train(tiny(limit_train=64, log_every=1), hold=hold)
+    free = train(tiny(limit_train=64, log_every=1))
+    assert losses(held) == losses(free)
+    assert held.runs[0].status == "done"

@@ -4,11 +4,10 @@ themselves; then look at its predictions, confusion matrix, filters and feature 
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -21,21 +20,16 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...core.plain_text import visible
 from ...core.stacks.stack import Stack
 from ...core.training.metrics import AXES, Axis, MetricsLog
-from ...core.training.model_views import ModelViews, compute_views
+from ...core.training.model_views import ModelViews
 from ...core.training.train_config import TrainConfig
 from ...core.views.fields import FieldError
 from ...core.views.train_lines import (
-    confusion_heading,
     end_unfinished_runs,
     errors_line,
     failure_line,
-    filters_heading,
-    maps_heading,
     outcome_line,
-    predictions_heading,
     run_title,
 )
-from ...core.views.train_status import ending_of
 from ..widgets.train.board import TrainBoard
 from ..widgets.train.confusion import TrainConfusion
 from ..widgets.train.curves import TrainCurves
@@ -43,6 +37,7 @@ from ..widgets.train.filters import TrainFilters
 from ..widgets.train.form import TrainForm
 from ..widgets.train.predictions import TrainPredictions
 from ..widgets.train.status import TrainStatus
+from ..widgets.train.views_keeper import TrainViewsKeeper
 
 if TYPE_CHECKING:
     from ...core.training.results import LiveRun, TrainResult
@@ -53,10 +48,6 @@ back), so the plots get the rows."""
 
 REDRAW_SECONDS = 0.25
 """How often the plots, board and status line look at the log (they redraw only when it grew)."""
-VIEWS_EVERY_SECONDS = 5.0
-"""While a run trains, the picture tabs follow it at most this often: each redraw copies the
-network and runs the test set, which takes the trainer's time (short epochs end many times a
-second)."""
 
 TAB_IDS: tuple[str, ...] = (
     "train-tab-curves",
@@ -79,6 +70,8 @@ class TrainScreen(Screen):
     confusion matrix, filters and feature maps."""
 
     TITLE = "Train"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    """Under 100 columns the form gives the spec field a line of its own."""
     BINDINGS: ClassVar[list[Binding]] = [
         Binding(
             "ctrl+r",
@@ -86,6 +79,14 @@ class TrainScreen(Screen):
             "Start",
             tooltip="Train with the form's settings (enter in a field, or the Start button)",
             id="train-start",
+        ),
+        Binding(
+            "enter",
+            "start_in_field",
+            "Start",
+            priority=True,
+            tooltip="Train with the form's settings; the focus stays in the field",
+            id="train-enter",
         ),
         Binding(
             "p",
@@ -161,6 +162,9 @@ class TrainScreen(Screen):
         """The metrics of the current (or last) run; a new one per start."""
         self.pause_event = threading.Event()
         """Set while the student has the run paused."""
+        self.hold = threading.Event()
+        """Set from a key until the screen has been drawn again: the run waits between steps
+        meanwhile (a fraction of a second at most), so the answer to a key is drawn at once."""
         self.worker: Worker[TrainResult] | None = None
         """The worker training now (or last)."""
         self.live: LiveRun | None = None
@@ -177,17 +181,10 @@ class TrainScreen(Screen):
         """What the curves are drawn against, 'step' or 'epoch': kept from run to run."""
         self.errors_seen = 0
         """Error points already reported in the message line."""
-        self.views_key: tuple[str, int, int, int] | None = None
-        """(run, epochs finished, runs ended, test image) when the views were last asked for:
-        they are computed again when this changes and a views tab is showing."""
-        self.views_pending = False
-        """The views were asked for while a computation ran: ask again when it ends."""
-        self.views_at = 0.0
-        """When the views were last asked for (time.monotonic())."""
-        self.views: ModelViews | None = None
-        """What the views tabs show now."""
         self.handed_over: Stack | None = None
         """A stack from the builder waiting for the form to be mounted."""
+        self.stack_name = ("", "")
+        """(spec, name) of the stack the builder handed over: the title names it so."""
         self.timer: Timer | None = None
         """The redraw timer; paused while another mode is on screen."""
         self.starting = False
@@ -217,6 +214,7 @@ class TrainScreen(Screen):
                 yield TrainConfusion(id="train-confusion")
             with TabPane("Filters", id="train-tab-filters"):
                 yield TrainFilters(id="train-filters")
+        yield TrainViewsKeeper(self, id="train-views-keeper")
         yield Footer()
 
     @property
@@ -281,12 +279,35 @@ class TrainScreen(Screen):
     def _fill_in(self, stack: Stack) -> None:
         self.handed_over = None
         self.form.use_stack(stack.spec, stack.input_shape)
-        name = stack.name or "the builder's stack"
+        self.stack_name = (stack.spec, stack.name)
+        self.sub_title = self.title_of(replace(self.form_config(), model=stack.spec))
+        name = stack.name or "untitled stack from the builder"
         shape = "x".join(map(str, stack.input_shape))
         self.say(f"{name}: {len(stack.layers)} layers, input {shape}; ctrl+r trains it")
 
+    def form_config(self) -> TrainConfig:
+        """The form's settings, or the ones it opened with while a field is unusable."""
+        try:
+            return self.form.config()
+        except FieldError:
+            return self.base
+
+    def title_of(self, config: TrainConfig) -> str:
+        """The subtitle: the builder's name for its stack while the form holds that stack."""
+        spec, name = self.stack_name
+        return run_title(config, name if config.model.strip() == spec else "")
+
     # -----------------------------------------------------------------------------------------
     # keys
+
+    def on_key(self, event: events.Key) -> None:
+        """A key the focused widget left to the screen: the run waits until it is drawn."""
+        self.hold_run_until_drawn()
+
+    def hold_run_until_drawn(self) -> None:
+        if self.running:
+            self.hold.set()
+            self.call_after_refresh(self.hold.clear)
 
     @property
     def running(self) -> bool:
@@ -295,8 +316,16 @@ class TrainScreen(Screen):
             WorkerState.RUNNING,
         )
 
+    @property
+    def in_form_field(self) -> bool:
+        """Whether the focus is in one of the form's text fields."""
+        focused = self.focused
+        return isinstance(focused, Input) and self.form in focused.ancestors
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = isinstance(self.focused, Input | Select)
+        if action == "start_in_field":
+            return self.in_form_field  # elsewhere enter does what the focused widget does
         if action == "leave_field":
             return typing
         if action in LETTER_ACTIONS and typing:
@@ -304,6 +333,10 @@ class TrainScreen(Screen):
         if action in ("pause", "stop") and not self.running:
             return None  # shown dimmed: nothing to pause or stop
         return True
+
+    def action_start_in_field(self) -> None:
+        """Enter in a form field: train with the form's settings, the focus staying there."""
+        self.action_start()
 
     def action_leave_field(self) -> None:
         self.tabs.query_one(Tabs).focus()
@@ -325,6 +358,7 @@ class TrainScreen(Screen):
             self.plots_drawn = -1  # drawn against the new axis when the Curves tab shows
 
     def action_switch_tab(self, step: int) -> None:
+        self.hold_run_until_drawn()
         tabs = self.tabs
         current = TAB_IDS.index(tabs.active) if tabs.active in TAB_IDS else 0
         tabs.active = TAB_IDS[(current + step) % len(TAB_IDS)]
@@ -335,7 +369,7 @@ class TrainScreen(Screen):
         if event.pane.id == CURVES_TAB and self.plots_drawn != self.metrics.version:
             self.draw_plots()
         elif event.pane.id in VIEW_TABS and self.views_stale():
-            self.refresh_views()
+            self.call_after_refresh(self.refresh_views)  # the tab shows first, then its views
 
     # -----------------------------------------------------------------------------------------
     # running
@@ -363,16 +397,14 @@ class TrainScreen(Screen):
         self.live = None
         self.result = None
         self.errors_seen = 0
-        self.views_key = None
-        self.sub_title = run_title(config)
+        self.keeper.forget()
+        self.sub_title = self.title_of(config)
         runs = ", ".join(o.title for o in config.race_settings())
         self.say(f"starting {runs}: loading PyTorch and {config.dataset} (a few seconds)...")
         self.starting = True
         self.worker = self.train_in_background(config, self.metrics, self.pause_event)
-        if self.size.height < FOLD_FORM_BELOW:
-            self.show_form(False)
-        if isinstance(self.focused, Input | Select):
-            self.action_leave_field()  # so p and x work at once, as the message line says
+        if self.size.height < FOLD_FORM_BELOW and not self.in_form_field:
+            self.show_form(False)  # not under the student typing: enter keeps the focus there
         self.refresh_bindings()
         self.redraw(force=True)
 
@@ -389,7 +421,7 @@ class TrainScreen(Screen):
         # cancelling the worker (x, leaving the app) sets this event: the engine stops
         # within one batch
         stop = get_current_worker().cancelled_event
-        return train(config, stop=stop, pause=pause, log=log, live=live)
+        return train(config, stop=stop, pause=pause, log=log, live=live, hold=self.hold)
 
     def action_pause(self) -> None:
         if not self.running:
@@ -422,9 +454,6 @@ class TrainScreen(Screen):
         if worker.group == "train" and worker is self.worker:
             event.stop()
             self._train_worker_changed(worker)
-        elif worker.group == "views":
-            event.stop()
-            self._views_worker_changed(worker)
 
     def _train_worker_changed(self, worker: Worker[TrainResult]) -> None:
         state = worker.state
@@ -471,11 +500,10 @@ class TrainScreen(Screen):
         if self.starting and self.metrics.runs():
             self.starting = False
             settings = "" if self.form.display else "; s shows the settings"
-            self.say(f"training: p pauses, x stops{settings}; the tabs show the network")
+            keys = "esc, then p pauses, x stops" if self.in_form_field else "p pauses, x stops"
+            self.say(f"training: {keys}{settings}; the tabs show the network")
         self._report_errors()
-        recent = time.monotonic() - self.views_at < VIEWS_EVERY_SECONDS and self.running
-        if self.tabs.active in VIEW_TABS and self.views_stale() and not recent:
-            self.refresh_views()  # a new epoch ended while the student watches the predictions
+        self.keeper.follow()  # a new epoch ended while the student watches the predictions
 
     def draw_plots(self) -> None:
         self.query_one("#train-curves", TrainCurves).show(self.metrics, self.axis)
@@ -488,103 +516,38 @@ class TrainScreen(Screen):
             self.say(errors_line(self.metrics), "error")
 
     # -----------------------------------------------------------------------------------------
-    # the model's views
+    # the model's views (kept by TrainViewsKeeper)
+
+    @property
+    def keeper(self) -> TrainViewsKeeper:
+        return self.query_one("#train-views-keeper", TrainViewsKeeper)
+
+    @property
+    def views(self) -> ModelViews | None:
+        """What the views tabs show now."""
+        return self.keeper.views
+
+    @property
+    def views_showing(self) -> bool:
+        return self.tabs.active in VIEW_TABS
 
     def view_run(self) -> str | None:
         """The run whose network the views show: the board's cursor row, else the first."""
-        chosen = self.query_one("#train-board", TrainBoard).chosen_run
-        runs = self.metrics.runs()
-        return chosen if chosen in runs else (runs[0] if runs else None)
-
-    def _model_and_data(self, run: str) -> tuple[Any, Any]:
-        if self.result is not None:
-            for outcome in self.result.runs:
-                if outcome.run == run and outcome.model is not None:
-                    return outcome.model, self.result.data
-        live = self.live
-        if live is not None and live.data is not None:
-            return live.models.get(run), live.data
-        return None, None
-
-    def _views_now(self) -> tuple[str, int, int, int] | None:
-        run = self.view_run()
-        if run is None:
-            return None
-        epochs = len(self.metrics.points(kind="epoch"))
-        ended = sum(ending_of(self.metrics, name) is not None for name in self.metrics.runs())
-        image = self.query_one("#train-filters", TrainFilters).image_index
-        return run, epochs, ended, image
+        return self.keeper.view_run()
 
     def views_stale(self) -> bool:
-        """Whether the network changed (an epoch or a run ended, another run was picked) or
-        another test image was chosen since the views were asked for."""
-        return self._views_now() != self.views_key
-
-    @property
-    def views_busy(self) -> bool:
-        return any(
-            worker.group == "views" and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
-            for worker in self.workers
-        )
+        return self.keeper.views_stale()
 
     def action_refresh_views(self) -> None:
-        self.views_key = None  # all of it, even if nothing seems to have changed
+        self.keeper.forget()  # all of it, even if nothing seems to have changed
         self.refresh_views(announce=True)
 
     def refresh_views(self, announce: bool = False) -> None:
-        """Compute the views again in a worker: only the feature maps when only the image
-        changed; after the running computation when one runs (they never pile up). announce:
-        say so when there is no network yet, even while a run is starting."""
-        run = self.view_run()
-        model, data = self._model_and_data(run) if run else (None, None)
-        if model is None or data is None:
-            if announce or not self.running:
-                self.say("no network to look at yet: ctrl+r starts a run")
-            return
-        if self.views_busy:
-            self.views_pending = True
-            return
-        now = self._views_now()
-        assert now is not None
-        maps_only = self.views_key is not None and self.views_key[:3] == now[:3]
-        self.views_key, self.views_pending = now, False
-        self.views_at = time.monotonic()
-        self.views_in_background(model, data, run, now[3], maps_only)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="views")
-    def views_in_background(
-        self, model: Any, data: Any, run: str, index: int, maps_only: bool
-    ) -> ModelViews:
-        return compute_views(model, data, run, index, maps_only=maps_only)
-
-    def _views_worker_changed(self, worker: Worker[ModelViews]) -> None:
-        if worker.state == WorkerState.SUCCESS and worker.result is not None:
-            self.show_views(worker.result)
-        elif worker.state == WorkerState.ERROR:
-            self.say(f"views: {worker.error}", "error")
-        if worker.is_finished and (
-            self.views_pending or (self.tabs.active in VIEW_TABS and self.views_stale())
-        ):
-            self.refresh_views()
+        self.keeper.refresh_views(announce)
 
     def show_views(self, views: ModelViews) -> None:
         """Draw views computed by compute_views (or made up by a test)."""
-        self.views = views
-        filters = self.query_one("#train-filters", TrainFilters)
-        if not views.maps_only:
-            predictions = self.query_one("#train-predictions", TrainPredictions)
-            predictions.show(predictions_heading(views), views.tiles)
-            heading = confusion_heading(views)
-            if heading is not None and views.matrix is not None:
-                self.query_one("#confusion-heading", Static).update(heading)
-                self.query_one("#train-confusion", TrainConfusion).show(views.matrix, views.labels)
-            filters.show_filters(
-                filters_heading(views), views.filters if views.filter_shape else []
-            )
-        if views.map_shape:
-            filters.show_maps(maps_heading(views), views.image, views.maps)
-        else:
-            filters.show_maps(maps_heading(views), None, [])
+        self.keeper.show_views(views)
 
     @on(TrainPredictions.ImageChosen)
     def show_maps_of_clicked(self, event: TrainPredictions.ImageChosen) -> None:

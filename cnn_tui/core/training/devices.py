@@ -5,6 +5,8 @@ torch is imported inside the functions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,7 +24,22 @@ def device_title(device: str) -> str:
         return torch.cuda.get_device_name()
     if device == "mps":
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'' if threads == 1 else 's'})"
+
+
+@contextmanager
+def cpu_threads(count: int) -> Iterator[None]:
+    """torch computes with `count` CPU threads inside the block; the count before is restored
+    after (the app trains again, or computes its views, with the process's own setting)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _out_of_memory_types() -> tuple[type[BaseException], ...]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .checkpoints import _one_line, check_writable, save_checkpoint
 from .checks import _setup_out_of_memory_message
-from .devices import TrainingError, _is_out_of_memory
+from .devices import TrainingError, _is_out_of_memory, cpu_threads
 from .metrics import MetricsLog, Point
 from .results import LiveRun, TrainResult
 from .train_config import TrainConfig
@@ -32,6 +32,7 @@ def train(
     log: MetricsLog | None = None,
     save: str | Path | None = None,
     live: LiveRun | None = None,
+    hold: threading.Event | None = None,
 ) -> TrainResult:
     """Train config.model on config.dataset with each of config.optimizers.
 
@@ -43,22 +44,16 @@ def train(
     (check_writable), then a checkpoint written at the end (atomically) that
     torch.load(path, weights_only=True) reads; a write that still fails there leaves the runs
     and sets save_error. `live` is filled with the dataset and the models as soon as they exist.
+    While `hold` is set the loop waits between steps, a fraction of a second at most (the app
+    drawing the answer to a key); it changes the timing only.
     """
     if save is not None:
         check_writable(save, "checkpoint")  # before the run, which a late failure would lose
     log = log if log is not None else MetricsLog()
-    trainer = _Trainer(config, report, stop or threading.Event(), pause, log, live)
-    try:
-        trainer.setup()
-    except TrainingError:
-        raise
-    except (MemoryError, RuntimeError) as exc:
-        if not _is_out_of_memory(exc):
-            raise
-        device = getattr(trainer, "device", config.device)
-        stack = getattr(trainer, "stack", None)
-        raise TrainingError(_setup_out_of_memory_message(device, stack, config, exc)) from None
-    runs = trainer.run()
+    trainer = _Trainer(config, report, stop or threading.Event(), pause, log, live, hold)
+    with cpu_threads(config.cpu_threads):
+        _set_up(trainer, config)
+        runs = trainer.run()
     result = TrainResult(
         config=config,
         device=trainer.device,
@@ -76,3 +71,18 @@ def train(
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             result.save_error = f"checkpoint not saved to {save}: {_one_line(why)}"
     return result
+
+
+def _set_up(trainer: _Trainer, config: TrainConfig) -> None:
+    """The trainer's set-up; running out of memory there is a TrainingError naming the
+    sizes."""
+    try:
+        trainer.setup()
+    except TrainingError:
+        raise
+    except (MemoryError, RuntimeError) as exc:
+        if not _is_out_of_memory(exc):
+            raise
+        device = getattr(trainer, "device", config.device)
+        stack = getattr(trainer, "stack", None)
+        raise TrainingError(_setup_out_of_memory_message(device, stack, config, exc)) from None

@@ -47,6 +47,14 @@ MAX_SEED = 2**63 - 1
 """The largest seed: torch and numpy take it; past 2**64 torch fails with 'Overflow'."""
 
 MAX_EPOCHS = 10_000
+
+DEFAULT_CPU_THREADS = 1
+"""Threads torch computes with on the CPU unless a run says otherwise, the same in the app and
+the CLI: the thread count changes how sums are split, and so the last digits of every figure.
+One thread leaves a core for the app to stay responsive while it trains (see the README's
+trade-off figures)."""
+
+MAX_CPU_THREADS = 256
 """The most epochs a run may ask for: beyond it is a typo, and the run would never end."""
 """A race overlays at most this many optimizers (colours stay distinguishable)."""
 
@@ -181,6 +189,9 @@ class TrainConfig:
     test_batch_size: int = 1000
     limit_train: int | None = None
     """Use only the first N training images (quick runs, tests)."""
+    cpu_threads: int = DEFAULT_CPU_THREADS
+    """Threads torch computes with on the CPU during the run (set for the run, restored
+    after); the same count gives the same numbers, in the app and the CLI alike."""
     cuda_graph: bool = True
     """On a CUDA GPU, replay each full-batch step as one captured CUDA graph (same arithmetic,
     a fraction of the launch overhead); False steps eagerly, kernel by kernel."""
@@ -214,6 +225,10 @@ class TrainConfig:
             raise ConfigError(f"EMA decay must be in (0, 1), e.g. 0.99, not {self.ema_decay}")
         if not (math.isfinite(self.report_seconds) and self.report_seconds > 0):
             raise ConfigError("report interval must be positive")
+        if not 1 <= self.cpu_threads <= MAX_CPU_THREADS:
+            raise ConfigError(
+                f"cpu threads must be from 1 to {MAX_CPU_THREADS}, got {self.cpu_threads}"
+            )
         if self.limit_train is not None and self.limit_train < 1:
             raise ConfigError("limit train must be at least 1")
 

@@ -28,6 +28,10 @@ from .results import LiveRun, RunResult
 from .run_state import _Run
 from .train_config import TrainConfig
 
+MAX_HOLD_SECONDS = 0.3
+"""The longest the loop waits for one `hold` (the app drawing what a key asked for): a flag
+left set by mistake slows the run, never stops it."""
+
 if TYPE_CHECKING:
     import torch
 
@@ -46,8 +50,13 @@ class _Trainer:
         pause: threading.Event | None,
         log: MetricsLog,
         live: LiveRun | None,
+        hold: threading.Event | None = None,
     ) -> None:
         self.config = config
+        self.hold = hold
+        """Set by the app while it answers a key: the loop waits between steps (up to
+        MAX_HOLD_SECONDS), so drawing does not share the CPU with training. Timing only: the
+        numbers are the same."""
         self.report = report
         self.stop = stop
         self.pause = pause
@@ -87,6 +96,11 @@ class _Trainer:
         self.images_at_flush = 0
         self.sizes: list[int] = []
         """The batch size of every step so far."""
+        self.epoch_sums: dict[str, tuple[list[float], int, int]] = {}
+        """Per run, over the epoch in hand: each step's loss times its batch size, the correct
+        count and the images. Every train point carries the epoch's mean so far (math.fsum:
+        exact), the same figure however the flushes cut the steps (a race flushes at other
+        steps than a run alone)."""
 
     def emit(self, point: Point) -> None:
         self.log.append(point)
@@ -222,6 +236,7 @@ class _Trainer:
         order = torch.randperm(len(self.data.train_y), device=self.device, generator=self.generator)
         epoch_start = self.elapsed()
         epoch_images = self.images
+        self.epoch_sums = {}
         stopped = False
         for iteration in range(self.steps_per_epoch):
             if self._stop_asked():
@@ -240,9 +255,12 @@ class _Trainer:
         return step, stopped
 
     def _stop_asked(self) -> bool:
-        """Whether to stop before the next step (waiting here while the run is paused)."""
+        """Whether to stop before the next step (waiting here while the run is paused, or
+        held for a moment while the app answers a key)."""
         if self.stop.is_set():
             return True
+        if self.hold is not None and self.hold.is_set():
+            self._wait_held()
         if self.pause is not None and self.pause.is_set():
             self._wait_paused()
             if self.stop.is_set():
@@ -333,6 +351,17 @@ class _Trainer:
         """Seconds spent training so far: pauses and test-set evaluation left out."""
         return time.perf_counter() - self.t0 - self.paused - self.eval_seconds
 
+    def _wait_held(self) -> None:
+        start = time.perf_counter()
+        assert self.hold is not None
+        while self.hold.is_set() and not self.stop.is_set():
+            if time.perf_counter() - start > MAX_HOLD_SECONDS:
+                break
+            self.stop.wait(0.002)
+        waited = time.perf_counter() - start
+        self.paused += waited  # the clock and the speed leave the wait out, as a pause's
+        self.last_flush += waited
+
     def _wait_paused(self) -> None:
         start = time.perf_counter()
         assert self.pause is not None
@@ -420,6 +449,11 @@ class _Trainer:
                     )
         sizes = self.sizes[start:end]
         count = sum(sizes)
+        total = sum(v * n for v, n in zip(losses, sizes, strict=True))
+        parts, right, seen = self.epoch_sums.get(r.title, ([], 0, 0))
+        parts.extend(v * n for v, n in zip(losses, sizes, strict=True))
+        right, seen = right + sum(correct), seen + count
+        self.epoch_sums[r.title] = (parts, right, seen)
         self.emit(
             Point(
                 run=r.title,
@@ -428,12 +462,13 @@ class _Trainer:
                 step=end,
                 iteration=(end - 1) % spe,
                 images=sum(self.sizes[:end]) if end != len(self.sizes) else self.images,
-                loss=sum(v * n for v, n in zip(losses, sizes, strict=True)) / count,
+                loss=total / count,
                 accuracy=sum(correct) / count,
                 lr=r.lr,
                 images_per_second=rate,
                 elapsed=self.elapsed(),
                 memory_bytes=self.memory(),
+                extra={"epoch_loss": math.fsum(parts) / seen, "epoch_accuracy": right / seen},
             )
         )
         r.result.steps = end

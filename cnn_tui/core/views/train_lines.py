@@ -10,13 +10,14 @@ from ..training.model_views import ModelViews
 from ..training.train_config import TrainConfig
 from .train_status import board_rows, clock, ending_of, progress
 
-TITLE_MODEL_WIDTH = 32
+TITLE_MODEL_WIDTH = 44
 """The model's text in the title is cut to this many characters."""
 
 
-def run_title(config: TrainConfig) -> str:
-    """'seed-mnist on digits': the screen's subtitle for a configuration."""
-    model = visible(config.model)  # as typed: a path or spec may hold control characters
+def run_title(config: TrainConfig, name: str = "") -> str:
+    """'seed-mnist on digits': the screen's subtitle for a configuration; name: what to call
+    the model instead of its text (a stack the builder handed over: 'vgg16, edited')."""
+    model = visible(name or config.model)  # as typed: a path or spec may hold control characters
     model = model if len(model) <= TITLE_MODEL_WIDTH else model[: TITLE_MODEL_WIDTH - 1] + "…"
     return f"{model} on {config.dataset}"
 

@@ -56,6 +56,25 @@ def memory(size: int) -> str:
     return short_bytes(size).replace(".0 ", " ", 1)
 
 
+def train_loss(point: Point | None) -> float | None:
+    """A train point's "train loss": the mean over the epoch in hand so far (the engine adds
+    it), the same figure whether a run trains alone or in a race; a hand-made point's own
+    loss."""
+    if point is None:
+        return None
+    value = point.extra.get("epoch_loss")
+    return float(value) if value is not None else point.loss
+
+
+def epoch_in_hand(log: MetricsLog, run: str) -> int:
+    """The 1-based epoch a run is in (the one its last report belongs to; the last one once
+    it finished): what the status line and the board both say."""
+    train = log.last(run, "train")
+    if train is not None:
+        return train.epoch + 1
+    return max(len(log.points(run, "epoch")), 1)
+
+
 def ending_of(log: MetricsLog, run: str) -> Point | None:
     """The done / stopped / error point of a run, if it has ended."""
     for kind in ENDINGS:
@@ -167,12 +186,14 @@ class BoardRow:
     """The last test-set figures (None before the first epoch ends)."""
     test_loss: float | None
     train_loss: float | None
-    """The last training report's loss (averaged over the batches it covers)."""
+    """The mean training loss over the epoch in hand so far (`train_loss`)."""
     images_per_second: float | None
     epoch: int
-    """Epochs finished."""
+    """The epoch in hand, 1-based (`epoch_in_hand`), as the status line counts."""
     status: str
     """'starting', 'training', 'paused', 'done', 'stopped', or 'error: <why>'."""
+    epochs: int = 0
+    """Epochs the run has in all (0: not known)."""
 
     @property
     def failed(self) -> bool:
@@ -190,7 +211,7 @@ class BoardRow:
             "test loss": maybe(self.test_loss, ".4f"),
             "train loss": maybe(self.train_loss, ".4f"),
             "img/s": maybe(self.images_per_second, ",.0f"),
-            "epoch": str(self.epoch),
+            "epoch": f"{self.epoch}/{self.epochs}" if self.epochs else str(self.epoch),
             "status": self.status,
         }
 
@@ -212,6 +233,8 @@ def board_rows(log: MetricsLog, paused: bool = False) -> list[BoardRow]:
         test = log.last(run, "test")
         train = log.last(run, "train")
         epochs = log.points(run, "epoch")
+        start = log.last(run, "start")
+        total = int(start.extra.get("epochs") or 0) if start is not None else 0
         ending = ending_of(log, run)
         speed = epochs[-1].images_per_second if epochs else None
         if train is not None and train.images_per_second and ending is None:
@@ -222,9 +245,10 @@ def board_rows(log: MetricsLog, paused: bool = False) -> list[BoardRow]:
                 colour=run_colour(index),
                 test_accuracy=test.accuracy if test else None,
                 test_loss=test.loss if test else None,
-                train_loss=train.loss if train else None,
+                train_loss=train_loss(train),
                 images_per_second=speed,
-                epoch=len(epochs),
+                epoch=epoch_in_hand(log, run),
+                epochs=total,
                 status=run_status(ending, train is not None, paused),
             )
         )

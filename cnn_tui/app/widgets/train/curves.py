@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual_plot import (
     AxisFormatter,
     HiResMode,
-    LegendLocation,
     NumericAxisFormatter,
     PlotWidget,
 )
@@ -22,8 +22,8 @@ from ....core.views.train_status import TEST_COLOUR, run_colour
 TEST_MARKER = "●"
 """Test-set points (after each epoch) are drawn as markers on their line."""
 
-LEGEND_MARGIN = 8
-"""Plot rows needed beside a race's legend lines (its border, and room for the curves)."""
+TITLE_SPARE = 6
+"""Border columns a plot's title cannot use (the corners and the padding around the title)."""
 
 SMOOTHING = 0.6
 """Weight of metrics.smooth() for the training curves (TensorBoard's slider)."""
@@ -32,6 +32,20 @@ SMOOTHING = 0.6
 LAST_COLUMN = 1 - 1e-6
 """textual-plot drops a marker that lands exactly on the right edge of the x axis, and the final
 test score lands there: such a marker is drawn this fraction of the axis in, in the last column."""
+
+
+def legend_shares(names: Sequence[str], widths: Sequence[int]) -> list[list[int]]:
+    """Which runs (by index) each plot's title names after its own title ('loss': 4 columns,
+    'accuracy': 8), in order, as many as fit in each width; the rest are left out."""
+    shares: list[list[int]] = [[] for _ in widths]
+    index = 0
+    for plot, width in enumerate(widths):
+        used = len(("loss", "accuracy")[plot]) if plot < 2 else 0
+        while index < len(names) and used + 5 + len(names[index]) <= width:
+            used += 5 + len(names[index])  # two spaces, the coloured line, a space, the name
+            shares[plot].append(index)
+            index += 1
+    return shares
 
 
 class EpochAxisFormatter(AxisFormatter):
@@ -102,7 +116,9 @@ class TrainCurves(Horizontal):
         self.runs_drawn = 0
         """How many runs the plots show."""
         self.legend_shown = False
-        """Whether the loss plot shows the race's legend."""
+        """Whether the plots' titles name every run of the race."""
+        self.run_names: list[str] = []
+        """The runs drawn, in the race's order (their colours)."""
 
     def compose(self) -> ComposeResult:
         yield TrainPlot("loss", id="train-loss-plot")
@@ -116,6 +132,7 @@ class TrainCurves(Horizontal):
         self.axis = axis
         self.drawn = {}
         self.runs_drawn = len(runs)
+        self.run_names = list(runs)
         for value in ("loss", "accuracy"):
             plot = self.query_one(f"#train-{value}-plot", TrainPlot)
             plot.clear()
@@ -133,7 +150,6 @@ class TrainCurves(Horizontal):
                         values,
                         line_style=train_colour,
                         hires_mode=HiResMode.BRAILLE,
-                        label=run if race else None,
                     )
                 if len(test_xs) > 1:
                     plot.plot(
@@ -184,12 +200,24 @@ class TrainCurves(Horizontal):
         return f"{unit}[{train}]⠒⠒[/] train (smoothed)  [{test}]{TEST_MARKER}[/] test"
 
     def _place_legend(self, runs: int) -> None:
-        """A race's legend (one line per run) goes in the loss plot when the plot has room for
-        it beside the curves; else the board's coloured squares say which run is which."""
-        plot = self.query_one("#train-loss-plot", TrainPlot)
-        self.legend_shown = runs > 0 and plot.content_size.height >= runs + LEGEND_MARGIN
-        plot.show_legend(LegendLocation.TOPRIGHT, is_visible=self.legend_shown)
-        self.query_one("#train-accuracy-plot", TrainPlot).show_legend(is_visible=False)
+        """A race's legend (a coloured line and name per run) goes in the plots' top borders,
+        outside the plotting area, so it covers no curve: the loss plot's first, the rest in
+        the accuracy plot's; when the borders are too narrow for every name, the board's
+        coloured squares say which run is which."""
+        names = self.run_names[:runs]
+        plots = [self.query_one(f"#train-{v}-plot", TrainPlot) for v in ("loss", "accuracy")]
+        shares: list[list[int]] = [[], []]
+        if names:
+            shares = legend_shares(names, [plot.size.width - TITLE_SPARE for plot in plots])
+        self.legend_shown = bool(names) and sum(map(len, shares)) == len(names)
+        for plot, share in zip(plots, shares, strict=True):
+            plot.show_legend(is_visible=False)
+            title = Content.styled(plot.title, "bold")
+            if self.legend_shown:
+                for index in share:
+                    entry = Content.assemble(("⠒⠒ ", run_colour(index)), names[index])
+                    title = Content.assemble(title, "  ", entry)
+            plot.border_title = title
 
     def on_resize(self) -> None:
         if self.runs_drawn:

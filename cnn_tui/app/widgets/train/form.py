@@ -16,6 +16,7 @@ from textual.widgets import Button, Checkbox, Input, Select
 from ....core.stacks.shapes import Shape, StackError, format_shape, parse_shape
 from ....core.stacks.zoo import resolve_stack
 from ....core.training.train_config import (
+    MAX_CPU_THREADS,
     ConfigError,
     OptimizerSettings,
     TrainConfig,
@@ -209,6 +210,7 @@ class TrainForm(Vertical):
             raise FieldError("aug", str(exc)) from None
         ema = read_decay("ema", self.text_of("ema"))
         seed = read_whole("seed", self.text_of("seed"), minimum=0)
+        threads = read_whole("threads", self.text_of("threads"), maximum=MAX_CPU_THREADS)
         try:
             return replace(
                 self.base,
@@ -225,6 +227,7 @@ class TrainForm(Vertical):
                 augment=augment,
                 ema_decay=ema,
                 seed=seed,
+                cpu_threads=threads,
                 download=self.query_one("#train-download", Checkbox).value,
             )
         except ConfigError as exc:

@@ -17,7 +17,8 @@ TYPED = "typed"
 
 
 class TrainModelRow(Horizontal):
-    """The model menu and spec field (kept in step), the input shape and Start."""
+    """The model menu and spec field (kept in step), the input shape, the CPU threads and
+    Start."""
 
     def __init__(self, base: TrainConfig) -> None:
         super().__init__(classes="train-row")
@@ -52,6 +53,16 @@ class TrainModelRow(Horizontal):
             id="train-input",
             tooltip="Input shape CxHxW; the dataset is served at this size (empty: the "
             "stack's own)",
+        )
+        yield Label("threads", classes="train-label")
+        yield Input(
+            str(base.cpu_threads),
+            compact=True,
+            select_on_focus=True,
+            id="train-threads",
+            tooltip="CPU threads torch computes with during the run (1 leaves a core for "
+            "this app; the count changes the last digits, so the CLI's --threads gives the "
+            "same numbers with the same count)",
         )
         yield Button(
             "Start",

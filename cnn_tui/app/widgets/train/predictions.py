@@ -1,12 +1,14 @@
 """TrainPredictions: test images with the network's top-3 guesses, like the lecture's CIFAR-10
-demo; a click on one picks it for the feature maps."""
+demo; a click on one, or the arrows and enter, picks it for the feature maps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import ItemGrid, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -51,8 +53,9 @@ class PredictionTileView(Vertical):
     }
     """
 
-    def __init__(self, tile: PredictionTile) -> None:
-        super().__init__(classes="-correct" if tile.correct else "-wrong")
+    def __init__(self, tile: PredictionTile, cursor: bool = False) -> None:
+        classes = "-correct" if tile.correct else "-wrong"
+        super().__init__(classes=f"{classes} -cursor" if cursor else classes)
         self.tile = tile
 
     def compose(self) -> ComposeResult:
@@ -64,13 +67,26 @@ class PredictionTileView(Vertical):
         self.post_message(TrainPredictions.ImageChosen(self.tile.index))
 
 
-class TrainPredictions(VerticalScroll, can_focus=False):
-    """A heading (test accuracy of the tiles) and a grid of tiles that wraps to the width."""
+class TrainPredictions(VerticalScroll, can_focus=True):
+    """A heading (test accuracy of the tiles) and a grid of tiles that wraps to the width; the
+    arrows move a cursor over the tiles and enter picks the one under it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "move(-1, 0)", "Prev image", show=False),
+        Binding("right", "move(1, 0)", "Next image", show=False),
+        Binding("up", "move(0, -1)", "Image above", show=False),
+        Binding("down", "move(0, 1)", "Image below", show=False),
+        Binding("enter", "pick", "Feature maps", tooltip="Show this image's feature maps"),
+    ]
 
     DEFAULT_CSS = """
     TrainPredictions {
         height: 1fr;
         padding: 0 1;
+        &:focus PredictionTileView.-cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
         & > #predictions-heading {
             height: auto;
             color: $text-muted;
@@ -81,7 +97,7 @@ class TrainPredictions(VerticalScroll, can_focus=False):
 
     @dataclass
     class ImageChosen(Message):
-        """A tile was clicked: show that test image's feature maps."""
+        """A tile was clicked (or picked with enter): show that test image's feature maps."""
 
         index: int
 
@@ -89,6 +105,8 @@ class TrainPredictions(VerticalScroll, can_focus=False):
         super().__init__(id=id, classes=classes)
         self.tiles: tuple[PredictionTile, ...] = ()
         """The tiles shown, in order."""
+        self.cursor = 0
+        """The position (in `tiles`) of the tile the arrows rest on."""
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -103,6 +121,34 @@ class TrainPredictions(VerticalScroll, can_focus=False):
         self.tiles = tuple(tiles)
         self.query_one("#predictions-heading", Static).update(heading)
         grid = self.query_one("#predictions-grid", ItemGrid)
+        self.cursor = min(self.cursor, max(len(tiles) - 1, 0))
         with self.app.batch_update():
             grid.remove_children()
-            grid.mount_all(PredictionTileView(tile) for tile in tiles)
+            grid.mount_all(
+                PredictionTileView(tile, position == self.cursor)
+                for position, tile in enumerate(tiles)
+            )
+
+    @property
+    def columns(self) -> int:
+        """Tiles per row of the grid at its width now."""
+        width = self.query_one("#predictions-grid", ItemGrid).size.width
+        return max(1, width // (TILE_WIDTH + 1))
+
+    def action_move(self, across: int, down: int) -> None:
+        if not self.tiles:
+            return
+        moved = self.cursor + across + down * self.columns
+        self.cursor = max(0, min(moved, len(self.tiles) - 1))
+        self._mark()
+
+    def action_pick(self) -> None:
+        if self.tiles:
+            self.post_message(self.ImageChosen(self.tiles[self.cursor].index))
+
+    def _mark(self) -> None:
+        views = list(self.query_one("#predictions-grid", ItemGrid).query(PredictionTileView))
+        for position, view in enumerate(views):
+            view.set_class(position == self.cursor, "-cursor")
+        if views and self.cursor < len(views):
+            self.scroll_to_widget(views[self.cursor], animate=False)
