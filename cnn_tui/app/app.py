@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
@@ -417,11 +418,21 @@ class CnnTuiApp(App[None]):
     async def action_fkey_mode(self, name: str) -> None:
         await self.switch_mode(name)
 
-    def action_enter_focused(self, kind: str) -> None:
-        """Enter on a widget the footer names it for: the key goes on to the widget as usual
-        (this binding exists so the footer can say what enter does)."""
-        if self.focused is not None:
-            self.focused._forward_event(events.Key("enter", "\r"))
+    async def action_enter_focused(self, kind: str) -> None:
+        """Enter on a widget the footer names it for: enter does what it would without this
+        binding (which exists so the footer can say what enter does): the nearest non-priority
+        binding from the focused widget up through its ancestors, else the widget's own key
+        handler."""
+        focused = self.focused
+        if focused is None:
+            return
+        node: DOMNode | None = focused
+        while node is not None:
+            for binding in node._bindings.key_to_bindings.get("enter", ()):
+                if not binding.priority and await self.run_action(binding.action, node):
+                    return
+            node = node.parent
+        focused._forward_event(events.Key("enter", "\r"))
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME

@@ -209,10 +209,14 @@ def finished_run(runs: int, accuracy: float = 0.9) -> SimpleNamespace:
 async def press_check(pilot, screen: LessonsScreen, exercise_id: str) -> str:
     exercise = card(screen, exercise_id)
     check = exercise.query_one(".exercise-check", Button)
+    before = verdict(screen, exercise_id)
     check.focus()
-    await pilot.pause()
+    # a button ignores enter while it still shows its last press (Textual's -active flash)
+    await wait_for(pilot, lambda: not check.has_class("-active"))
     await pilot.press("enter")
-    await wait_for(pilot, lambda: not exercise.checking and verdict(screen, exercise_id) != "")
+    # the check runs in a worker: wait for its verdict, not the one already shown (each call
+    # here expects a verdict different from the last)
+    await wait_for(pilot, lambda: not exercise.checking and verdict(screen, exercise_id) != before)
     return verdict(screen, exercise_id)
 
 
