@@ -8,11 +8,13 @@ import threading
 
 import pytest
 from calculators_pilot import screen_of, set_value
+from pilot_waits import wait_for
 from textual.widgets import Checkbox, Input, Select, TabbedContent, Tabs
 from textual.widgets._tabbed_content import ContentTab
 
 from cnn_tui.app.app import CnnTuiApp
 from cnn_tui.app.screens.help import help_rows
+from cnn_tui.app.widgets.calculators.panel import CalcPanel
 from cnn_tui.app.widgets.calculators.receptive_table import ReceptiveFieldTable
 from cnn_tui.app.widgets.common.message import CalcMessage
 from cnn_tui.app.widgets.common.result_panel import CalcResult
@@ -473,6 +475,19 @@ async def test_absurd_repeats_are_refused_before_they_are_built():
 
 # ---------------------------------------------------------------------------------------------
 # tabs and keys
+
+
+async def test_only_the_shown_tab_is_built_and_the_others_when_first_shown():
+    """Item 14 (first paint): the tabs not shown are composed when first opened."""
+    async with calculators().run_test(size=SIZE) as pilot:
+        screen = screen_of(pilot)
+        built = {pane.id for pane in screen.query(CalcPanel) if pane.built}
+        assert built == {"tab-size"}
+        assert not screen.query("#conv-result")
+        await pilot.press("right_square_bracket")
+        await wait_for(pilot, lambda: bool(screen.query("#conv-result")))
+        assert "= 456" in result(pilot, "conv-result").text
+        assert not screen.query(ReceptiveFieldTable)
 
 
 async def test_brackets_switch_tabs_and_are_typed_inside_a_field():

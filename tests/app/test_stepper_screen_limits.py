@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from calculators_pilot import screen_of as calc_screen
 from calculators_pilot import set_value
+from pilot_waits import wait_for
 from stepper_pilot import grid, screen_of, text, type_into
+from textual import events
 from textual.widgets import Checkbox, Input, Select, Static
 
 from cnn_tui.app.app import CnnTuiApp
@@ -174,3 +176,21 @@ async def test_a_non_finite_bias_is_named_in_the_field():
         assert text(pilot, "message") == "bias: '1e400' is not a finite number" + KEEP
         assert field(pilot, "bias") == "1e400"
         assert text(pilot, "step-info").startswith("step 1/9")
+
+
+async def test_keys_in_one_burst_land_in_order_in_a_grid():
+    """Item 13: the grid's own keys (backspace, arrows, enter) run as they arrive, before the
+    characters that came after them."""
+    app = CnnTuiApp(stepper_preset="seed-conv")
+    async with app.run_test(size=WIDE) as pilot:
+        source = grid(pilot, "input-0")
+        source.focus()
+        await pilot.pause()
+        source.cursor = (0, 0)
+        keys = [*"123", "backspace", "backspace", "backspace", *"1208040000", "enter"]
+        keys += ["right", *"45", "backspace", "6", "enter"]
+        for key in keys:  # at once, as one read of a fast typist's bytes
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await wait_for(pilot, lambda: source.values[0, 1] == 46)
+        assert source.values[0, 0] == 1208040000
+        assert source.cursor == (0, 1)

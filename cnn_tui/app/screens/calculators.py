@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, TabbedContent, Tabs
 
 from ..widgets.calculators.field_panel import ReceptiveFieldPanel
+from ..widgets.calculators.panel import CalcPanel
 from ..widgets.calculators.params_panel import ParamsPanel
 from ..widgets.calculators.size_panel import SizePanel
 from ..widgets.calculators.summary_panel import SummaryPanel
@@ -50,11 +52,17 @@ class CalculatorsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="calc-tabs"):
-            yield SizePanel("Conv / pool size", id="tab-size")
+            yield SizePanel("Conv / pool size", id="tab-size").eager()
             yield ParamsPanel("Parameters", id="tab-params")
             yield ReceptiveFieldPanel("Receptive field", id="tab-field")
             yield SummaryPanel("Summary", id="tab-summary")
         yield Footer()
+
+    @on(TabbedContent.TabActivated, "#calc-tabs")
+    async def build_shown_tab(self, event: TabbedContent.TabActivated) -> None:
+        """A tab's fields are built when it is first shown."""
+        if isinstance(event.pane, CalcPanel):
+            await event.pane.build()
 
     # -----------------------------------------------------------------------------------------
     # keys

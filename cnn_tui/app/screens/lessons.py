@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,7 +17,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, OptionList, Static
 
 from ...core.course.first_screen import first_screen
-from ...core.course.lesson_answers import LessonState
 from ...core.course.lessons import (
     Course,
     Exercise,
@@ -30,10 +30,15 @@ from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
 from ..messages import OpenTryIt
-from ..widgets.lessons.exercise import ExerciseCard
 from ..widgets.lessons.lesson_list import LessonList, lesson_label
 from ..widgets.lessons.lesson_markdown import LessonMarkdown
 from ..widgets.lessons.try_it import TryItCard
+
+if TYPE_CHECKING:
+    # the exercises (and the checks behind them) are imported when a lesson first shows one:
+    # most first screenfuls are prose
+    from ...core.course.lesson_answers import LessonState
+    from ..widgets.lessons.exercise import ExerciseCard
 
 NARROW = 100
 """Below this many columns the lessons list starts hidden."""
@@ -237,6 +242,8 @@ class LessonsScreen(Screen[None]):
             elif isinstance(segment, TryIt):
                 widgets.append(TryItCard(segment))
             elif isinstance(segment, Exercise):
+                from ..widgets.lessons.exercise import ExerciseCard
+
                 widgets.append(ExerciseCard(segment, lesson, passed=segment.id in entry.passed))
         return widgets
 
@@ -363,6 +370,8 @@ class LessonsScreen(Screen[None]):
 
     def on_exercise_card_check_task(self, event: ExerciseCard.CheckTask) -> None:
         event.stop()
+        from ...core.course.lesson_answers import LessonState
+
         # the state is read here, on the UI thread; the card checks it in a worker
         state = self.state_of() if self.state_of is not None else LessonState()
         event.card.check_against(state)

@@ -45,7 +45,7 @@ class ReceptiveFieldPanel(CalcPanel):
         self.field_serial = 0
         """Counts requests, so a late worker answer cannot overwrite a newer one."""
 
-    def compose(self) -> ComposeResult:
+    def compose_panel(self) -> ComposeResult:
         with Horizontal(id="field-form", classes="calc-row calc-form"):
             yield CalcField(
                 "spec",
@@ -66,7 +66,7 @@ class ReceptiveFieldPanel(CalcPanel):
         yield Static(id="field-title", classes="calc-title")
         yield ReceptiveFieldTable(id="field-table")
 
-    def on_mount(self) -> None:
+    def panel_built(self) -> None:
         self.recompute_receptive_field()
 
     @on(Input.Changed, "#field-form Input")

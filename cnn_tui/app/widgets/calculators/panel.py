@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.app import ComposeResult
 from textual.widgets import Input, TabPane
 
 from ....core.views.fields import FieldError
@@ -18,7 +19,42 @@ a worker so typing stays smooth."""
 
 
 class CalcPanel(TabPane):
-    """A calculator tab; its subclasses declare the fields and work out the figures."""
+    """A calculator tab; its subclasses declare the fields (compose_panel) and work out the
+    figures (panel_built, then as the fields change).
+
+    A tab composes its fields only once built: the screen builds the tab it opens on, and the
+    others when first shown, so the screen paints sooner."""
+
+    built = False
+    """Whether its fields are composed."""
+
+    def compose_panel(self) -> ComposeResult:
+        """The tab's fields and results."""
+        yield from ()
+
+    def panel_built(self) -> None:
+        """Called once the fields are mounted: show the first figures."""
+
+    def eager(self) -> CalcPanel:
+        """Build it as soon as it is mounted (the tab shown first); returns itself."""
+        self.built = True
+        return self
+
+    def compose(self) -> ComposeResult:
+        if self.built:
+            yield from self.compose_panel()
+
+    def on_mount(self) -> None:
+        if self.built:
+            self.panel_built()
+
+    async def build(self) -> None:
+        """Compose and mount the fields, if not done yet."""
+        if self.built:
+            return
+        self.built = True
+        await self.recompose()
+        self.panel_built()
 
     def _show_result(self, form: str, compute: Callable[[], list[ResultLine]]) -> None:
         """Show a form's result, or its message with the last good result dimmed."""

@@ -27,7 +27,7 @@ from .panel import CalcPanel
 class ParamsPanel(CalcPanel):
     """A conv layer's and a fully connected layer's parameter counts, as you type."""
 
-    def compose(self) -> ComposeResult:
+    def compose_panel(self) -> ComposeResult:
         with VerticalScroll(classes="calc-pane", can_focus=False):
             yield Static(
                 "Conv layer: (F*F*C_in/groups)*K weights + K biases", classes="calc-heading"
@@ -70,7 +70,7 @@ class ParamsPanel(CalcPanel):
             yield CalcMessage(id="linear-message")
             yield CalcResult(id="linear-result")
 
-    def on_mount(self) -> None:
+    def panel_built(self) -> None:
         self.recompute_conv_params()
         self.recompute_linear_params()
 

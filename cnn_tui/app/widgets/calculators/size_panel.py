@@ -30,7 +30,7 @@ WINDOW_LIMIT = 400_000
 class SizePanel(CalcPanel):
     """W, F, S, P, D and ceil mode; the output size updates as you type."""
 
-    def compose(self) -> ComposeResult:
+    def compose_panel(self) -> ComposeResult:
         with VerticalScroll(classes="calc-pane", can_focus=False):
             with Vertical(id="size-form", classes="calc-form"):
                 yield CalcField("W  size", "32", input_id="size-w", hint="input height (= width)")
@@ -53,7 +53,7 @@ class SizePanel(CalcPanel):
             yield CalcMessage(id="size-message")
             yield CalcResult(id="size-result")
 
-    def on_mount(self) -> None:
+    def panel_built(self) -> None:
         self.recompute_size()
 
     @on(Input.Changed, "#size-form Input")

@@ -47,7 +47,7 @@ class SummaryPanel(CalcPanel):
         self.summary_serial = 0
         """Counts requests, so a late worker answer cannot overwrite a newer one."""
 
-    def compose(self) -> ComposeResult:
+    def compose_panel(self) -> ComposeResult:
         with Vertical(id="summary-form", classes="calc-form"):
             with Horizontal(classes="calc-row"):
                 yield CalcField(
@@ -87,7 +87,7 @@ class SummaryPanel(CalcPanel):
         yield TallyTable(id="summary-table")
         yield CalcResult(id="summary-totals")
 
-    def on_mount(self) -> None:
+    def panel_built(self) -> None:
         self.query_one("#summary-totals", CalcResult).tooltip = MEMORY_NOTE
         sizes = ", ".join(f"{name} {size}" for name, size in DTYPE_BYTES.items())
         self.query_one("#summary-dtype", Select).tooltip = f"bytes per number: {sizes}"

@@ -19,6 +19,7 @@ from textual.widget import Widget
 
 from ....core.convolution.stepper import format_number
 from ....core.plain_text import plural
+from ...typed_keys import run_own_binding
 
 Cell = tuple[int, int]
 """(row, column) in input coordinates: padding cells lie outside 0..size-1."""
@@ -465,17 +466,16 @@ class NumberGrid(Widget, can_focus=True):
         return True
 
     @on(events.Key)
-    def _type_character(self, event: events.Key) -> None:
-        if not self.editable or self.values.size == 0:
-            return
-        char = event.character
-        if char is None or len(char) != 1:
-            return
-        if char in TYPABLE or (char in "eE" and self._edit is not None):
+    async def _type_character(self, event: events.Key) -> None:
+        char = event.character or ""
+        typable = char in TYPABLE or (char in "eE" and self._edit is not None)
+        if self.editable and self.values.size and len(char) == 1 and typable:
             # Digits belong to the grid while it has focus, even if the screen binds them.
             event.stop()
             event.prevent_default()
             self._set_edit((self._edit or "") + char)
+        else:  # its own keys run now, in the order the keys came (see typed_keys)
+            await run_own_binding(self, event)
 
     def _commit(self) -> bool:
         """Store the edit in progress; False (and Invalid posted) if it is not a number."""
