@@ -78,3 +78,13 @@ def test_the_app_paints_without_torch(mode):
     loaded = _loaded_after(code)
     assert loaded["textual"]
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["sklearn"]
+
+
+def test_the_app_brings_textual_image_before_it_starts():
+    """textual-image queries the terminal when imported; after Textual has taken the terminal,
+    the answer would arrive as key presses (it opened the help on a lazily loaded Train)."""
+    probe = "import sys, cnn_tui.app.app\nprint('textual_image.widget' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "True"

@@ -10,6 +10,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# textual-image asks the terminal what pictures it can show when it is imported, and it must
+# ask before Textual takes over the terminal: imported later (when Train is first opened), the
+# terminal's answer arrives as key presses (its '?' opened the help). So it is imported here,
+# with the app, even though only the Train screen draws pictures.
+import textual_image.widget  # noqa: F401
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
