@@ -157,6 +157,7 @@ class BuilderScreen(Screen):
             "Open",
             tooltip="Open a stack .json file",
             id="builder-open",
+            show=False,  # help and palette list it; the 80-column footer needs the room
         ),
         Binding(
             "x",
@@ -164,6 +165,7 @@ class BuilderScreen(Screen):
             "Export",
             tooltip="The stack as PyTorch source, to read or save as a .py file",
             id="builder-export",
+            show=False,
         ),
         Binding(
             "t",

@@ -48,7 +48,7 @@ class LessonsScreen(Screen[None]):
     """Read a lesson, try things in the other screens, answer its exercises."""
 
     BINDINGS = [
-        Binding("n", "move(1)", "Next lesson", tooltip="Open the next lesson", id="next"),
+        Binding("n", "move(1)", "Next", tooltip="Open the next lesson", id="next"),
         Binding("p", "move(-1)", "Previous", tooltip="Open the previous lesson", id="previous"),
         Binding("d", "toggle_done", "Done", tooltip="Mark this lesson done (or not)", id="done"),
         Binding("l", "toggle_list", "List", tooltip="Show or hide the lessons list", id="list"),
