@@ -4,6 +4,7 @@ themselves; then look at its predictions, confusion matrix, filters and feature 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,6 +22,7 @@ from ...core.plain_text import visible
 from ...core.stacks.stack import Stack
 from ...core.training.metrics import AXES, Axis, MetricsLog
 from ...core.training.model_views import ModelViews
+from ...core.training.preload import loading_stage, preload_torch
 from ...core.training.train_config import TrainConfig
 from ...core.views.fields import FieldError
 from ...core.views.train_lines import (
@@ -47,6 +49,8 @@ FOLD_FORM_BELOW = 32
 back), so the plots get the rows."""
 
 REDRAW_SECONDS = 0.25
+PRELOAD_AFTER_SECONDS = 1.0
+"""How long after its first paint the screen starts loading torch in the background."""
 """How often the plots, board and status line look at the log (they redraw only when it grew)."""
 
 TAB_IDS: tuple[str, ...] = (
@@ -189,6 +193,10 @@ class TrainScreen(Screen):
         """The redraw timer; paused while another mode is on screen."""
         self.starting = False
         """A run was started and has not reported yet: the message line says it is loading."""
+        self.started_at = 0.0
+        """When that run was started (time.monotonic): the message line counts the wait."""
+        self.starting_what = ""
+        self.starting_dataset = ""
         self.note = ("", "info")
         """The message line: text and tone ('info' or 'error')."""
 
@@ -234,6 +242,9 @@ class TrainScreen(Screen):
             self.say("ctrl+r (or enter in a field) trains with these settings; ? lists every key")
         self.redraw(force=True)
         self.query_one("#train-start").focus()
+        # torch loads in the background once the screen has painted (seconds: the first run
+        # would otherwise wait on it); the first paint never imports it
+        self.call_after_refresh(self.set_timer, PRELOAD_AFTER_SECONDS, preload_torch)
 
     def on_unmount(self) -> None:
         self.stop_training()
@@ -400,7 +411,11 @@ class TrainScreen(Screen):
         self.keeper.forget()
         self.sub_title = self.title_of(config)
         runs = ", ".join(o.title for o in config.race_settings())
-        self.say(f"starting {runs}: loading PyTorch and {config.dataset} (a few seconds)...")
+        preload_torch()  # (if the screen's own start of it has not come yet)
+        self.started_at = time.monotonic()
+        self.starting_what = f"starting {runs}: "
+        self.starting_dataset = config.dataset
+        self.say(self.starting_what + loading_stage(config.dataset, 0))
         self.starting = True
         self.worker = self.train_in_background(config, self.metrics, self.pause_event)
         if self.size.height < FOLD_FORM_BELOW and not self.in_form_field:
@@ -489,6 +504,9 @@ class TrainScreen(Screen):
     def redraw(self, force: bool = False) -> None:
         """Redraw plots, board and status when the log grew (or the run paused)."""
         state = (self.metrics.version, self.pause_event.is_set())
+        if self.starting and not self.metrics.runs():  # what the run still waits for
+            waited = time.monotonic() - self.started_at
+            self.say(self.starting_what + loading_stage(self.starting_dataset, waited))
         if state == self.drawn and not force:
             return
         self.drawn = state
