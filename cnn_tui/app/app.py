@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 # with the app, even though only the Train screen draws pictures.
 import textual_image.widget  # noqa: F401
 from textual import events, on
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
@@ -425,18 +426,28 @@ class CnnTuiApp(App[None]):
 
     async def action_enter_focused(self, kind: str) -> None:
         """Enter on a widget the footer names it for: enter does what it would without this
-        binding (which exists so the footer can say what enter does): the nearest non-priority
-        binding from the focused widget up through its ancestors, else the widget's own key
-        handler."""
+        binding (which exists so the footer can say what enter does). As Textual would: the
+        priority bindings from the focused widget up to its screen first (a form's own enter),
+        then the nearest non-priority one (the widget's own), each only where its node's
+        check_action allows it; else the widget's own key handler."""
         focused = self.focused
         if focused is None:
             return
+        chain: list[DOMNode] = []
         node: DOMNode | None = focused
-        while node is not None:
-            for binding in node._bindings.key_to_bindings.get("enter", ()):
-                if not binding.priority and await self.run_action(binding.action, node):
-                    return
+        while node is not None and node is not self:
+            chain.append(node)
             node = node.parent
+        for priority in (True, False):
+            for node in chain:
+                for binding in node._bindings.key_to_bindings.get("enter", ()):
+                    if binding.priority != priority:
+                        continue
+                    _, name, parameters = parse_action(binding.action)
+                    if node.check_action(name, parameters) is not True:
+                        continue
+                    if await self.run_action(binding.action, node):
+                        return
         focused._forward_event(events.Key("enter", "\r"))
 
     def action_toggle_theme(self) -> None:
