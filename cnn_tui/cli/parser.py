@@ -120,6 +120,16 @@ def add_step_parser(sub) -> None:
     step.add_argument("--size", type=_positive, help="pool window size (default 2)")
     step.add_argument("--ceil", action="store_true", help="pool with ceil mode")
     step.add_argument("--trace", action="store_true", help="print every step's sum")
+    step.add_argument(
+        "--backward", action="store_true", help="the backward pass: dL/dW, dL/dX, dL/db"
+    )
+    step.add_argument(
+        "--grad", help='backward: dL/dY shaped like the output, e.g. "1 2; 3 4" (default ones)'
+    )
+    step.add_argument(
+        "--from-loss", action="store_true", help="backward: dL/dY = 2Y, from L = sum of Y^2"
+    )
+    step.add_argument("--lr", type=_number, help="backward conv: show one SGD step at this rate")
     step.add_argument("--json", action="store_true")
 
 

@@ -11,8 +11,12 @@ from .render import _print_formula
 
 def cmd_step(args: argparse.Namespace) -> int:
     from ..core.convolution import stepper
+    from .step_backward import check_backward_options, print_backward, wants_backward
 
     trace = _build_trace(args)
+    check_backward_options(args)
+    if wants_backward(args):
+        return print_backward(args, trace)
     if args.json:
         _print_json(trace.to_dict())
         return 0
@@ -59,11 +63,10 @@ def _build_trace(args: argparse.Namespace) -> Any:
     settings: dict[str, Any] = {}
     grid = kernel = None
     if args.preset:
-        preset = PRESETS.get(args.preset)
+        preset = PRESETS.get(args.preset) or _backward_forward(args.preset)
         if preset is None:
-            raise UsageError(
-                f"unknown stepper preset {args.preset!r} (known: {', '.join(PRESETS)})"
-            )
+            known = ", ".join([*PRESETS, *_backward_names()])
+            raise UsageError(f"unknown stepper preset {args.preset!r} (known: {known})")
         if preset.operation != operation:
             raise UsageError(
                 f"preset {args.preset!r} is a {preset.operation} example: "
@@ -112,21 +115,38 @@ def _build_trace(args: argparse.Namespace) -> Any:
     return trace_for(operation, grid, kernel, settings)
 
 
-def _print_grids(console, trace, stepper) -> None:
-    from rich.columns import Columns
+def _backward_forward(name: str) -> Any:
+    """The forward preset under a backward preset's name, or None."""
+    from ..core.convolution.backward_presets import BACKWARD_PRESETS
+
+    found = BACKWARD_PRESETS.get(name)
+    return None if found is None else found.forward
+
+
+def _backward_names() -> list[str]:
+    from ..core.convolution.backward_presets import BACKWARD_PRESETS
+
+    return list(BACKWARD_PRESETS)
+
+
+def grid_table(title: str, array) -> Any:
+    """A grid of numbers under a title, as the stepper writes them (1-D: down the screen)."""
     from rich.table import Table
 
-    def grid_table(title: str, array) -> Table:
-        table = Table(
-            title=title, show_header=False, box=None, pad_edge=False, min_width=len(title)
-        )
-        # a 1-D signal reads better down the screen than across it
-        array = array if array.ndim >= 2 else array.reshape(-1, 1)
-        for _ in range(array.shape[-1]):
-            table.add_column(justify="right")
-        for row in array.reshape(-1, array.shape[-1]):
-            table.add_row(*(stepper.format_number(float(v)) for v in row))
-        return table
+    from ..core.convolution.stepper import format_number
+
+    table = Table(title=title, show_header=False, box=None, pad_edge=False, min_width=len(title))
+    # a 1-D signal reads better down the screen than across it
+    array = array if array.ndim >= 2 else array.reshape(-1, 1)
+    for _ in range(array.shape[-1]):
+        table.add_column(justify="right")
+    for row in array.reshape(-1, array.shape[-1]):
+        table.add_row(*(format_number(float(v)) for v in row))
+    return table
+
+
+def _print_grids(console, trace, stepper) -> None:
+    from rich.columns import Columns
 
     panels = []
     for c, channel in enumerate(trace.input):

@@ -114,7 +114,7 @@ def test_maxpool_tie_preset_routes_to_the_first_maximum():
         [0, 0, 0, 0],
     ]
     notes = [step.note for step in backward.scatter_steps]
-    assert notes[0].startswith("tie: 2 cells hold the maximum 3; the gradient goes to the first")
+    assert notes[0].startswith("tie: 2 cells hold the maximum 3; the first in row-major order")
     assert notes[3] == ""
     trace = BACKWARD_PRESETS["backprop-maxpool-tie"].trace()
     x = _leaf(trace.input)

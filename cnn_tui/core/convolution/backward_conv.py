@@ -225,13 +225,12 @@ def _weight_steps(trace: Trace, upstream: np.ndarray) -> tuple[tuple[GradStep, .
 
 
 def _bias_step(k: int, upstream: np.ndarray, shape: Sequence[int]) -> GradStep:
-    terms = tuple(
-        GradTerm(
-            (k, *out_at), float(upstream[(k, *out_at)]), 1.0, None, float(upstream[(k, *out_at)])
-        )
-        for out_at in np.ndindex(*shape[1:])
-    )
-    return GradStep(k, "bias", (k,), terms, float(sum(t.product for t in terms)))
+    terms = []
+    for out_at in np.ndindex(*shape[1:]):
+        where = (k, *out_at)
+        g = float(upstream[where])
+        terms.append(GradTerm(where, g, 1.0, None, g))
+    return GradStep(k, "bias", (k,), tuple(terms), float(sum(t.product for t in terms)))
 
 
 def full_convolution(trace: Trace, upstream: np.ndarray) -> FullConvolution:
@@ -245,7 +244,8 @@ def full_convolution(trace: Trace, upstream: np.ndarray) -> FullConvolution:
         (o - 1) * r.stride + 1 for o, r in zip(upstream.shape[1:], reports, strict=True)
     )
     spread = np.zeros((filters, *spread_shape))
-    spread[(slice(None), *(slice(None, None, r.stride) for r in reports))] = upstream
+    every_stride = tuple(slice(None, None, r.stride) for r in reports)
+    spread[(slice(None), *every_stride)] = upstream
     pads, leftovers = [], []
     for r, n in zip(reports, spread_shape, strict=True):
         span = r.dilation * (r.kernel - 1)
@@ -272,12 +272,8 @@ def full_convolution(trace: Trace, upstream: np.ndarray) -> FullConvolution:
         output[out_index] = step.value
         steps.append(step)
     crop = tuple(r.padding for r in reports)
-    cropped = output[
-        (
-            slice(None),
-            *(slice(b, size - a) for (b, a), size in zip(crop, out_shape[1:], strict=True)),
-        )
-    ]
+    inner = tuple(slice(b, size - a) for (b, a), size in zip(crop, out_shape[1:], strict=True))
+    cropped = output[(slice(None), *inner)]
     full = Trace(
         operation=trace.operation,
         input=frozen(padded),

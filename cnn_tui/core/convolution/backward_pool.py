@@ -106,8 +106,8 @@ def _shares(operation: str, step: Step) -> tuple[list[float], str]:
         note = ""
         if tied > 1:
             note = (
-                f"tie: {tied} cells hold the maximum {format_number(step.value)}; the gradient "
-                f"goes to the first in row-major window order, as PyTorch does"
+                f"tie: {tied} cells hold the maximum {format_number(step.value)}; the first in "
+                "row-major order gets it, as in PyTorch"
             )
         return shares, note
     if operation == "avgpool":

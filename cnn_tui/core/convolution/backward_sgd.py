@@ -15,7 +15,7 @@ from .stepper import StepperError, Trace, format_number
 from .trace_inputs import frozen
 
 SUM_OF_SQUARES = "L = sum of squares of the output"
-LINEAR = "L = sum of dL/dY x Y over the output (the loss whose gradient is the dL/dY given)"
+LINEAR = "L = sum of dL/dY x Y (the loss whose gradient is the dL/dY given)"
 
 
 @dataclass(frozen=True, eq=False)

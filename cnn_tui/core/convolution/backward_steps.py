@@ -61,7 +61,8 @@ def upstream_gradient(trace: Trace, grad: Any = None, *, from_loss: bool = False
         values = values[None]
     if values.shape != shape:
         raise StepperError(
-            f"grad is {_shape_words(values.shape, values.ndim == len(shape))} but the output is {_shape_words(shape)} "
+            f"grad is {_shape_words(values.shape, values.ndim == len(shape))} "
+            f"but the output is {_shape_words(shape)} "
             f"({plural(shape[0], _outer_name(trace))}): give one dL/dY per output cell"
         )
     return Upstream(frozen(values), "given", "as given")
