@@ -147,8 +147,10 @@ def _print_full_convolution(console, full) -> None:
     from rich.columns import Columns
 
     axes = ("",) if len(full.padding) == 1 else ("rows ", "columns ")
-    pads = "; ".join(f"{n}{b} before, {a} after" for n, (b, a) in zip(axes, full.padding))
-    crop = "; ".join(f"{n}{b} before, {a} after" for n, (b, a) in zip(axes, full.crop))
+    pads = "; ".join(
+        f"{n}{b} before, {a} after" for n, (b, a) in zip(axes, full.padding, strict=True)
+    )
+    crop = "; ".join(f"{n}{b} before, {a} after" for n, (b, a) in zip(axes, full.crop, strict=True))
     console.print(
         "dL/dX as a full convolution: dL/dY spread by the stride, padded "
         f"({pads}), slid over by the flipped kernel (dilated as forward), then cropped by "

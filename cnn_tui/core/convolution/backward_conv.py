@@ -245,7 +245,9 @@ def full_convolution(trace: Trace, upstream: np.ndarray) -> FullConvolution:
     )
     spread = np.zeros((filters, *spread_shape))
     every_stride = tuple(slice(None, None, r.stride) for r in reports)
-    spread[(slice(None), *every_stride)] = upstream
+    # the index tuples are built apart: mypy reads x[(a, *b)] as 3.11 syntax
+    strided = (slice(None), *every_stride)
+    spread[strided] = upstream
     pads, leftovers = [], []
     for r, n in zip(reports, spread_shape, strict=True):
         span = r.dilation * (r.kernel - 1)
@@ -273,7 +275,8 @@ def full_convolution(trace: Trace, upstream: np.ndarray) -> FullConvolution:
         steps.append(step)
     crop = tuple(r.padding for r in reports)
     inner = tuple(slice(b, size - a) for (b, a), size in zip(crop, out_shape[1:], strict=True))
-    cropped = output[(slice(None), *inner)]
+    kept = (slice(None), *inner)
+    cropped = output[kept]
     full = Trace(
         operation=trace.operation,
         input=frozen(padded),
