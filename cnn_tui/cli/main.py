@@ -9,12 +9,13 @@ from ..core.convolution.arithmetic import ArithmeticError_
 from ..core.stacks.shapes import StackError
 from .app_launch import open_app
 from .common import EXIT_BAD_INPUT, UsageError, _console, _error
+from .optim import glue_negative_points
 from .parser import build_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_negative_points(sys.argv[1:] if argv is None else argv))
     handler = getattr(args, "handler", None) or (lambda _: open_app())
     try:
         return handler(args)

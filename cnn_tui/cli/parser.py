@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from .. import __version__
 from ..core.convolution.arithmetic import PADDING_MODES
+from ..core.optim.paths import MAX_STEPS
+from ..core.optim.surfaces import SURFACES
 from ..core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE
 from ..core.training.train_config import (
     DEFAULT_CPU_THREADS,
@@ -28,6 +30,7 @@ from .calc import (
 from .common import EXIT_BAD_INPUT, _betas, _count, _number, _padding, _positive, _shape, _whole_in
 from .export import cmd_export
 from .lessons import cmd_lessons
+from .optim import cmd_optim, point_argument
 from .presets import cmd_presets
 from .step import cmd_step
 from .summary import cmd_summary
@@ -62,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_export_parser,
         add_presets_parser,
         add_train_parser,
+        add_optim_parser,
     ):
         add(sub)
     return parser
@@ -326,3 +330,44 @@ def _add_train_outputs(train) -> None:
     train.add_argument(
         "--app", action="store_true", help="open the app's Train screen with these settings"
     )
+
+
+def add_optim_parser(sub) -> None:
+    """`optim`: optimizers on a 2-D surface (the playground, headless)."""
+    optim = _command(
+        sub,
+        "optim",
+        cmd_optim,
+        "Run or race optimizers (torch.optim) on a 2-D loss surface; print where they end and "
+        "the first updates written out.",
+    )
+    optim.add_argument("--surface", metavar="NAME", required=True, help=", ".join(SURFACES))
+    optim.add_argument(
+        "--start",
+        metavar="X,Y",
+        type=point_argument,
+        help="where every run starts (default: the surface's own), e.g. --start=-1.5,2",
+    )
+    which = optim.add_mutually_exclusive_group(required=True)
+    which.add_argument("--optimizer", metavar="NAME", help=", ".join(OPTIMIZERS))
+    which.add_argument(
+        "--race", metavar="LIST", help="2 to 5 from the same start: sgd:0.01,momentum:0.01,adam:0.1"
+    )
+    optim.add_argument("--lr", metavar="RATE", type=_number, help="α (default: PyTorch's)")
+    optim.add_argument(
+        "--momentum",
+        metavar="M",
+        type=_number,
+        help="sgd/rmsprop momentum (momentum, nesterov: 0.9)",
+    )
+    optim.add_argument("--rho", metavar="R", type=_number, help="RMSProp's decay (0.99)")
+    optim.add_argument("--betas", metavar="B1,B2", type=_betas, help="Adam's betas (0.9,0.999)")
+    optim.add_argument("--eps", metavar="E", type=_number, help="ε (default: PyTorch's)")
+    optim.add_argument("--weight-decay", metavar="WD", type=_number, help="λ (0; adamw: 0.01)")
+    optim.add_argument(
+        "--steps", metavar="N", type=_whole_in(1, MAX_STEPS), default=200, help="default 200"
+    )
+    optim.add_argument(
+        "--trace", metavar="K", type=_count, default=0, help="write out the first K updates"
+    )
+    optim.add_argument("--json", action="store_true", help="print JSON: every point of every path")
