@@ -34,7 +34,7 @@ SPEEDS: tuple[float, ...] = (2.0, 5.0, 10.0, 20.0, 50.0)
 WIDE = 100
 """Screens at least this wide show the settings column beside the map (unless `s` hid it)."""
 
-PATHS_AFTER_SECONDS = 0.05
+PATHS_AFTER_SECONDS = 0.5
 """The paths (which import torch) are computed this long after the first paint."""
 
 

@@ -75,7 +75,7 @@ def step_size(
     surface: str, optimizer: str, step: int = 1, axis: str = "x", start: str | None = None
 ) -> float:
     """|Δ| on `axis` of one optimizer's update at `step`, from its torch.optim path."""
-    scene, (run,) = _runs(surface, optimizer, start, step)
+    _, (run,) = _runs(surface, optimizer, start, step)
     if run.steps_taken < step:
         raise ValueError(f"{optimizer} diverged before step {step}")
     which = "xy".index(axis)

@@ -34,7 +34,7 @@ def read_setups(text: str, **given: float | tuple[float, float]) -> tuple[Optimi
     entries = [part.strip() for part in text.split(",") if part.strip()]
     if len(entries) != 1:
         try:
-            return make_race(text, one="", **given)  # type: ignore[arg-type]
+            return make_race(text, one="", **given)
         except ValueError as exc:  # the Train parser's ConfigError too
             raise SetupError(str(exc)) from None
     name, _, rate = entries[0].partition(":")
@@ -42,7 +42,7 @@ def read_setups(text: str, **given: float | tuple[float, float]) -> tuple[Optimi
         lr = float(rate) if rate.strip() else None
     except ValueError:
         raise SetupError(f"learning rate {rate!r} in {entries[0]!r} is not a number") from None
-    return (make_setup(name, lr=lr, **given),)
+    return (make_setup(name, "", lr=lr, **given),)
 
 
 def race_text(setups: tuple[OptimizerSetup, ...]) -> str:
