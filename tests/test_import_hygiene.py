@@ -65,7 +65,9 @@ def test_cli_help_and_summary_never_import_torch():
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["textual"]
 
 
-@pytest.mark.parametrize("mode", ["lessons", "stepper", "builder", "train", "calculators"])
+@pytest.mark.parametrize(
+    "mode", ["lessons", "stepper", "builder", "train", "calculators", "playground"]
+)
 def test_the_app_paints_without_torch(mode):
     code = (
         "import sys\n"

@@ -1,5 +1,5 @@
-"""CnnTuiApp: the modes (lessons, stepper, builder, train, calculators), app-wide keys, help
-and the palette."""
+"""CnnTuiApp: the modes (lessons, stepper, builder, train, calculators, playground), app-wide
+keys, help and the palette."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .screens.builder import BuilderScreen
     from .screens.calculators import CalculatorsScreen
     from .screens.lessons import LessonsScreen
+    from .screens.playground import PlaygroundScreen
     from .screens.stepper import StepperScreen
     from .screens.train import TrainScreen
 
@@ -82,6 +83,7 @@ class OpenedScreens:
     builder: BuilderScreen | None = None
     train: TrainScreen | None = None
     calculators: CalculatorsScreen | None = None
+    playground: PlaygroundScreen | None = None
 
 
 class CnnTuiApp(App[None]):
@@ -111,6 +113,7 @@ class CnnTuiApp(App[None]):
         lessons_dir: str | None = None,
         lesson: str | None = None,
         recovery_path: Path | None = None,
+        playground: str | None = None,
     ) -> None:
         super().__init__()
         keep_typed_keys_in_order()
@@ -130,6 +133,8 @@ class CnnTuiApp(App[None]):
         """The course folder (None: the shipped course)."""
         self.lesson = lesson
         """The lesson to open first (number, id or title); None: the first one not done."""
+        self.playground = playground
+        """The playground's first scene ('SURFACE [RACE] [start=X,Y]'), if one was asked for."""
         self.mode_screens: dict[str, Screen] = {}
         """The screen of each mode that has been opened, by the mode's name."""
         self.opened = OpenedScreens()
@@ -172,6 +177,10 @@ class CnnTuiApp(App[None]):
             from .screens.train import TrainScreen
 
             return TrainScreen(model=self.train_model, config=self.train_config)
+        if name == "playground":
+            from .screens.playground import PlaygroundScreen
+
+            return PlaygroundScreen(target=self.playground)
         from .screens.calculators import CalculatorsScreen
 
         return CalculatorsScreen()
@@ -324,8 +333,10 @@ class CnnTuiApp(App[None]):
             self.stepper_preset = target  # the new screen opens on it
         if fresh and try_it.screen == "builder" and target:
             self.builder_stack = target
+        if fresh and try_it.screen == "playground" and target:
+            self.playground = target
         await self.switch_mode(try_it.screen)
-        if not target or (fresh and try_it.screen in ("stepper", "builder")):
+        if not target or (fresh and try_it.screen in ("stepper", "builder", "playground")):
             return None
         opened = self.opened
         if try_it.screen == "stepper" and opened.stepper is not None:
@@ -336,6 +347,8 @@ class CnnTuiApp(App[None]):
             from ..core.stacks.zoo import resolve_stack
 
             opened.train.use_stack(resolve_stack(target))
+        elif try_it.screen == "playground" and opened.playground is not None:
+            await opened.playground.open_target(target)
         elif try_it.screen == "calculators" and opened.calculators is not None:
             opened.calculators.query_one(TabbedContent).active = f"tab-{target}"
         return None

@@ -52,15 +52,22 @@ MODES_AVAILABLE: tuple[Mode, ...] = (
         "Train a stack on digits, MNIST or CIFAR-10 and watch the curves; race optimizers",
     ),
     Mode("calculators", "Calculators", 5, "Output sizes, parameter counts, receptive fields"),
+    Mode(
+        "playground",
+        "Playground",
+        6,
+        "Race SGD, momentum, AdaGrad, RMSProp and Adam across a loss surface, step by step",
+    ),
 )
 
-DIGITS_NOTE = "digits 1-5 switch only while no text field has focus; F2-F5 switch always"
+LAST = MODES_AVAILABLE[-1].number
+DIGITS_NOTE = f"digits 1-{LAST} switch only while no text field has focus; F2-F{LAST} switch always"
 
 
 def mode_bindings() -> list[Binding]:
-    """Digits 1-5 (action `digit_mode`, refused while typing) and F2-F5 (always).
+    """Digits 1-6 (action `digit_mode`, refused while typing) and F2-F6 (always).
 
-    The footer shows one entry: '1-5 Mode' while digits act, else 'f2-f5 Mode'. Each F-key has
+    The footer shows one entry: '1-6 Mode' while digits act, else 'f2-f6 Mode'. Each F-key has
     two bindings: the shown one (`fkey_mode`, only while digits do not act) and a hidden one
     that always switches; the first that is allowed runs."""
     bindings = [
@@ -68,7 +75,7 @@ def mode_bindings() -> list[Binding]:
             str(mode.number),
             f"digit_mode('{mode.name}')",
             "Mode" if mode.number == 1 else mode.title,
-            key_display="1-5",
+            key_display=f"1-{LAST}",
             show=mode.number == 1,
             tooltip=mode.help,
             id=f"mode-{mode.name}",
@@ -82,7 +89,7 @@ def mode_bindings() -> list[Binding]:
                     "f2",
                     f"fkey_mode('{mode.name}')",
                     "Mode",
-                    key_display="f2-f5",
+                    key_display=f"f2-f{LAST}",
                     tooltip="Switch screen (digits type while a field has focus)",
                 )
             )

@@ -16,6 +16,7 @@ def open_app(
     train_config: Any = None,
     lessons_dir: str | None = None,
     lesson: str | None = None,
+    playground: str | None = None,
 ) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
@@ -40,6 +41,8 @@ def open_app(
         options["lessons_dir"] = lessons_dir
     if lesson is not None:
         options["lesson"] = lesson
+    if playground is not None:
+        options["playground"] = playground
     app = CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options)
     app.run()
     if app.exit_note:
@@ -59,3 +62,17 @@ def cmd_stepper(args: argparse.Namespace) -> int:
 
 def cmd_calc_app(args: argparse.Namespace) -> int:
     return open_app("calculators")
+
+
+def cmd_playground(args: argparse.Namespace) -> int:
+    """The app on the playground; a bad surface, start or race is reported before it opens."""
+    from ..core.optim.scene import DEFAULT_RACE, DEFAULT_SURFACE, read_scene
+
+    target = f"{args.surface or DEFAULT_SURFACE} {args.race or DEFAULT_RACE}"
+    if args.start is not None:
+        target += f" start={args.start[0]!r},{args.start[1]!r}"
+    try:
+        read_scene(target)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return open_app("playground", playground=target)

@@ -19,7 +19,7 @@ from ..core.training.train_config import (
     OPTIMIZERS,
     SCHEDULES,
 )
-from .app_launch import cmd_builder, cmd_calc_app, cmd_stepper
+from .app_launch import cmd_builder, cmd_calc_app, cmd_playground, cmd_stepper
 from .calc import (
     cmd_calc_conv,
     cmd_calc_linear,
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_presets_parser,
         add_train_parser,
         add_optim_parser,
+        add_playground_parser,
     ):
         add(sub)
     return parser
@@ -141,6 +142,20 @@ def add_stepper_parser(sub) -> None:
     """`stepper`: the app on the stepper."""
     _command(sub, "stepper", cmd_stepper, "Open the app on the convolution stepper.").add_argument(
         "--preset", help="seed-conv, seed-full-conv, seed-maxpool, sensor-smoothing, ..."
+    )
+
+
+def add_playground_parser(sub) -> None:
+    """`playground [SURFACE]`: the app on the optimizer playground."""
+    playground = _command(
+        sub, "playground", cmd_playground, "Open the app on the optimizer playground."
+    )
+    playground.add_argument("surface", nargs="?", help=", ".join(SURFACES))
+    playground.add_argument(
+        "--start", metavar="X,Y", type=point_argument, help="e.g. --start=-1.5,2"
+    )
+    playground.add_argument(
+        "--race", metavar="LIST", help="1 to 5 optimizers: sgd:0.1,momentum:0.1,adam:0.1"
     )
 
 

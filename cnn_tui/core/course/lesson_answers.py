@@ -33,6 +33,7 @@ from .answer_expressions import (
     reason,
 )
 from .lessons import Exercise, Lesson, LessonError
+from .optim_answers import OPTIM_ANSWERS
 
 # ---------------------------------------------------------------------------------------------
 # Answer functions: each wraps an engine computation, and charges its work before doing it
@@ -355,6 +356,7 @@ ANSWERS: dict[str, Callable[..., Any]] = {
         sqrt,
         ln,
         exp,
+        *OPTIM_ANSWERS,
     )
 }
 """Every function an `answer:` may call."""

@@ -217,6 +217,14 @@ def try_target_problem(screen: str, target: str) -> str | None:
         if target not in PRESETS:
             return f"no stepper preset {target!r}: use one of {', '.join(PRESETS)}"
         return None
+    if screen == "playground":
+        from ..optim.scene import read_scene
+
+        try:
+            read_scene(target)
+        except ValueError as exc:
+            return f"playground target {target!r}: {exc}"
+        return None
     if screen == "calculators":
         if target not in CALCULATOR_TABS:
             return f"no calculators tab {target!r}: use one of {', '.join(CALCULATOR_TABS)}"

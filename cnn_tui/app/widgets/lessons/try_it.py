@@ -16,6 +16,7 @@ SCREEN_TITLES = {
     "builder": "Builder",
     "calculators": "Calculators",
     "train": "Train",
+    "playground": "Playground",
 }
 
 

@@ -1,0 +1,1 @@
+"""Widgets of the optimizer playground: the surface map, the loss plot and the settings."""
