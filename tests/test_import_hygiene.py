@@ -82,11 +82,21 @@ def test_the_app_paints_without_torch(mode):
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["sklearn"]
 
 
-def test_the_app_brings_textual_image_before_it_starts():
-    """textual-image queries the terminal when imported; after Textual has taken the terminal,
-    the answer would arrive as key presses (it opened the help on a lazily loaded Train)."""
-    probe = "import sys, cnn_tui.app.app\nprint('textual_image.widget' in sys.modules)"
+def test_the_app_asks_the_terminal_nothing_about_pictures():
+    """The Train screen draws its pictures with half-cells of its own, which need no answer from
+    the terminal: textual-image (which asks the terminal when imported, and after Textual has
+    taken the terminal the answer would arrive as key presses) is never imported, not even once
+    a picture has been drawn; NumPy and Pillow wait for the first picture."""
+    probe = (
+        "import sys, cnn_tui.app.app\n"
+        "print('numpy' in sys.modules, 'PIL' in sys.modules)\n"
+        "import numpy as np\n"
+        "from rich.console import Console\n"
+        "from cnn_tui.app.widgets.train.picture import TrainPicture\n"
+        "Console().render_lines(TrainPicture(np.zeros((5, 5), np.uint8)).render())\n"
+        "print('textual_image' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "True"
+    assert out.split() == ["False", "False", "False"]

@@ -10,11 +10,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# textual-image asks the terminal what pictures it can show when it is imported, and it must
-# ask before Textual takes over the terminal: imported later (when Train is first opened), the
-# terminal's answer arrives as key presses (its '?' opened the help). So it is imported here,
-# with the app, even though only the Train screen draws pictures.
-import textual_image.widget  # noqa: F401
 from textual import events, on
 from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
@@ -115,6 +110,9 @@ class CnnTuiApp(App[None]):
         recovery_path: Path | None = None,
         playground: str | None = None,
     ) -> None:
+        # the first screen is the mode's own (built when the app composes): no blank default
+        # screen first, and one styling of the mode's screen instead of two on a mode switch
+        self.DEFAULT_MODE = mode
         super().__init__()
         keep_typed_keys_in_order()
         self.initial_mode = mode

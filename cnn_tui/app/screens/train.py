@@ -21,7 +21,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ...core.plain_text import visible
 from ...core.stacks.stack import Stack
 from ...core.training.metrics import AXES, Axis, MetricsLog
-from ...core.training.model_views import ModelViews
 from ...core.training.preload import loading_stage, preload_torch
 from ...core.training.train_config import TrainConfig
 from ...core.views.fields import FieldError
@@ -42,6 +41,7 @@ from ..widgets.train.status import TrainStatus
 from ..widgets.train.views_keeper import TrainViewsKeeper
 
 if TYPE_CHECKING:
+    from ...core.training.model_views import ModelViews
     from ...core.training.results import LiveRun, TrainResult
 
 FOLD_FORM_BELOW = 32
@@ -157,6 +157,9 @@ class TrainScreen(Screen):
 
     def __init__(self, model: str | None = None, config: TrainConfig | None = None) -> None:
         super().__init__()
+        # the breakpoint class of the app's width now: the first resize then restyles nothing
+        width = self.app.size.width
+        self.add_class(max(b for b in self.HORIZONTAL_BREAKPOINTS if width >= b[0])[1])
         base = config or TrainConfig()
         if model:
             base = replace(base, model=model, input_shape=None)

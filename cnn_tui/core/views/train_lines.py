@@ -4,11 +4,15 @@ filters and feature maps)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..plain_text import visible
 from ..training.metrics import MetricsLog, Point
-from ..training.model_views import ModelViews
 from ..training.train_config import TrainConfig
 from .train_status import board_rows, clock, ending_of, progress
+
+if TYPE_CHECKING:
+    from ..training.model_views import ModelViews  # (NumPy: not loaded for the first paint)
 
 TITLE_MODEL_WIDTH = 44
 """The model's text in the title is cut to this many characters."""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import DataTable
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LABEL_WIDTH = 5
 """Column headings are class names cut to this many letters, so ten classes fit 80 columns."""

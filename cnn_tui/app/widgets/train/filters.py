@@ -4,8 +4,8 @@ one test image (its number is typed in, or picked by clicking a prediction)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, ItemGrid, VerticalScroll
@@ -13,6 +13,9 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 
 from .picture import TrainPicture, cells_for
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAP_WIDTH = 12
 """Feature maps are drawn at most this many columns wide (24x24 maps: 12x6 cells)."""

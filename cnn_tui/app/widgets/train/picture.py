@@ -1,25 +1,28 @@
 """TrainPicture: a small image (a test digit, a filter, a feature map) drawn with half-cells.
 
-textual-image's half-cell renderer works in every terminal (over SSH and tmux too) and draws
-the same cells every time, so tests and snapshots see exactly what a student sees. The package
-asks the terminal about its graphics and cell size when first imported, which only works before
-Textual takes over the terminal: this module is imported with the app, never later.
+Each cell is an upper half block coloured with two pixels (foreground above, background below):
+this works in every terminal (over SSH and tmux too), asks the terminal nothing, and draws the
+same cells every time, so tests and snapshots see exactly what a student sees. NumPy and Pillow
+are imported when the first picture is made, not with the app.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-# imported for its side effect too: it asks the terminal for its cell size once, now, and the
-# renderer reads that cached answer later instead of asking while Textual owns the terminal
-import textual_image.widget  # noqa: F401
-from PIL import Image as PILImage
-from rich.console import RenderableType
+from rich.color import Color
+from rich.color_triplet import ColorTriplet
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from textual.geometry import Size
 from textual.widget import Widget
-from textual_image.renderable import HalfcellImage as HalfcellRenderable
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL.Image import Image
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 
 SMALLEST = 8
 """Pictures narrower than this many pixels are blown up (nearest neighbour, so a 5x5 filter
@@ -37,6 +40,33 @@ def cells_for(height: int, width: int, widest: int) -> tuple[int, int, int]:
         pixel_rows = max(1, round(pixel_rows * widest / columns))
         columns = widest
     return columns, math.ceil(pixel_rows / 2), zoom
+
+
+class HalfCells:
+    """A Rich renderable: an RGB picture resized to `columns` x 2 `rows` pixels, two pixels per
+    cell (the upper one the block's colour, the lower one its background)."""
+
+    def __init__(self, image: Image, columns: int, rows: int) -> None:
+        self.image = image
+        self.columns = columns
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = self.columns
+        pixels = self.image.convert("RGB").resize((width, 2 * self.rows)).tobytes()
+        colours = [
+            Color.from_triplet(ColorTriplet(*pixels[at : at + 3]))
+            for at in range(0, len(pixels), 3)
+        ]
+        for row in range(self.rows):
+            upper = colours[2 * row * width : (2 * row + 1) * width]
+            lower = colours[(2 * row + 1) * width : (2 * row + 2) * width]
+            for top, bottom in zip(upper, lower, strict=True):
+                yield Segment("\u2580", Style(color=top, bgcolor=bottom))
+            yield Segment("\n")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.columns, self.columns)
 
 
 class TrainPicture(Widget):
@@ -58,6 +88,9 @@ class TrainPicture(Widget):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        import numpy as np
+        from PIL import Image as PILImage
+
         super().__init__(id=id, classes=classes)
         if picture.ndim == 2:
             picture = np.repeat(picture[:, :, None], 3, axis=2)
@@ -76,4 +109,4 @@ class TrainPicture(Widget):
         return self.cells.height
 
     def render(self) -> RenderableType:
-        return HalfcellRenderable(self.image, self.cells.width, self.cells.height)
+        return HalfCells(self.image, self.cells.width, self.cells.height)

@@ -4,7 +4,7 @@ demo; a click on one, or the arrows and enter, picks it for the feature maps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -14,8 +14,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
-from ....core.training.model_views import PredictionTile
 from .picture import TrainPicture
+
+if TYPE_CHECKING:
+    from ....core.training.model_views import PredictionTile
 
 TILE_WIDTH = 16
 """Columns per tile: the picture and 'airplane  91%' fit."""

@@ -13,7 +13,6 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
-from ....core.training.model_views import ModelViews, compute_views
 from ....core.views.train_lines import (
     confusion_heading,
     filters_heading,
@@ -28,6 +27,7 @@ from .predictions import TrainPredictions
 
 if TYPE_CHECKING:
     from ....core.training.metrics import MetricsLog
+    from ....core.training.model_views import ModelViews
     from ....core.training.results import LiveRun, TrainResult
 
 VIEWS_EVERY_SECONDS = 5.0
@@ -143,6 +143,9 @@ class TrainViewsKeeper(Widget):
     def views_in_background(
         self, model: Any, data: Any, run: str, index: int, maps_only: bool
     ) -> ModelViews:
+        # imported here: NumPy (and torch) are not needed before a network is looked at
+        from ....core.training.model_views import compute_views
+
         return compute_views(model, data, run, index, maps_only=maps_only)
 
     @on(Worker.StateChanged)
