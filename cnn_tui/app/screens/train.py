@@ -433,13 +433,15 @@ class TrainScreen(Screen):
         # imported here: training imports torch (seconds), never on the UI thread at start-up
         from ...core.training.loop import train
         from ...core.training.results import LiveRun
+        from ...core.training.sharing import quick_switching
 
         live = LiveRun()
         self.live = live
         # cancelling the worker (x, leaving the app) sets this event: the engine stops
         # within one batch
         stop = get_current_worker().cancelled_event
-        return train(config, stop=stop, pause=pause, log=log, live=live, hold=self.hold)
+        with quick_switching():  # keys are answered sooner while the run holds Python
+            return train(config, stop=stop, pause=pause, log=log, live=live, hold=self.hold)
 
     def action_pause(self) -> None:
         if not self.running:
