@@ -42,11 +42,13 @@ SCHEDULES: dict[str, str] = {
 DEVICES = ("auto", "cuda", "mps", "cpu")
 
 MAX_RACE = 5
+"""A race overlays at most this many optimizers (colours stay distinguishable)."""
 
 MAX_SEED = 2**63 - 1
 """The largest seed: torch and numpy take it; past 2**64 torch fails with 'Overflow'."""
 
 MAX_EPOCHS = 10_000
+"""The most epochs a run may ask for: beyond it is a typo, and the run would never end."""
 
 DEFAULT_CPU_THREADS = 1
 """Threads torch computes with on the CPU unless a run says otherwise, the same in the app and
@@ -55,8 +57,7 @@ One thread leaves a core for the app to stay responsive while it trains (see the
 trade-off figures)."""
 
 MAX_CPU_THREADS = 256
-"""The most epochs a run may ask for: beyond it is a typo, and the run would never end."""
-"""A race overlays at most this many optimizers (colours stay distinguishable)."""
+"""The most CPU threads a run may ask for."""
 
 
 class ConfigError(ValueError):
