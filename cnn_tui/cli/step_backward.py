@@ -105,10 +105,14 @@ def _print_backward_grids(console, backward) -> None:
         console.print(f"dL/dW: {backward.weight_note}", markup=False, style="dim")
     if not conv:
         console.print(backward.routing, markup=False, style="dim")
-    for report in trace.size_reports:
+    axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
+    for report, axis in zip(trace.size_reports, axes, strict=True):
         if report.explanation:
+            its = "its" if len(report.uncovered) == 1 else "their"
             console.print(
-                f"{report.explanation}: their gradient is 0", markup=False, style="yellow"
+                f"{axis}: {report.explanation}, so {its} gradient is 0",
+                markup=False,
+                style="yellow",
             )
 
 
