@@ -7,7 +7,9 @@ been drawn, together with whether torch had been imported by then (it must not b
 take turns (minimal app, lessons, stepper, ..., minimal app, lessons, ...) so that a busy
 machine slows them all alike.
 
-    python benchmarks/first_paint.py [RUNS]
+    python benchmarks/first_paint.py [RUNS] [SCREEN ...]
+
+Naming screens (e.g. `5 stepper builder`) measures only those, still beside the minimal app.
 """
 
 from __future__ import annotations
@@ -69,9 +71,13 @@ def first_paint(mode: str) -> tuple[float, bool]:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    screens = tuple(sys.argv[2:]) or SCREENS
+    unknown = [screen for screen in screens if screen not in SCREENS]
+    if unknown:
+        raise SystemExit(f"unknown screen {unknown[0]!r}: choose from {', '.join(SCREENS)}")
     first_paint("minimal")  # warm the file cache
-    first_paint("stepper")
-    modes = ("minimal", *SCREENS)
+    first_paint(screens[0])
+    modes = ("minimal", *screens)
     times: dict[str, list[float]] = {mode: [] for mode in modes}
     torch_loaded = dict.fromkeys(modes, False)
     for _ in range(runs):
@@ -84,7 +90,7 @@ def main() -> None:
     print(f"time to first paint, median of {runs} runs (Python {sys.version.split()[0]})")
     print(f"  {'minimal app':<12} {base * 1000:6.0f} ms   1.00x")
     results: dict[str, dict[str, object]] = {"minimal": {"median_s": round(base, 3)}}
-    for mode in SCREENS:
+    for mode in screens:
         ratio = medians[mode] / base
         verdict = "ok" if ratio <= TARGETS[mode] else f"over {TARGETS[mode]:g}x"
         note = "torch imported!" if torch_loaded[mode] else "torch not imported"
