@@ -4,6 +4,7 @@ and the palette."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -233,6 +234,12 @@ class CnnTuiApp(App[None]):
 
     def offer_recovery(self) -> None:
         """Offer the stack a stop signal kept last time, if there is one."""
+        try:
+            os.lstat(self.recovery_path)
+        except FileNotFoundError:
+            return  # none (the usual case): the layer stacks are not imported at the start
+        except OSError:
+            pass  # load_recovery says what is wrong with it
         from ..core.stacks.recovery import RecoveryError, load_recovery
         from .widgets.common.recovery_offer import RecoveryOffer
 

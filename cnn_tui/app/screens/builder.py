@@ -199,9 +199,7 @@ class BuilderScreen(Screen):
         """A preset name, spec or .json file to open with; None for an empty stack."""
         self.doc = BuilderDocument(DEFAULT_INPUT)
         """The stack: its layers and their history, settings, folds and files."""
-        self.batch = 1
-        self.dtype = "fp32"
-        self.optimizer = "sgd"
+        self.batch, self.dtype, self.optimizer = 1, "fp32", "sgd"
         self.fields_ok = True
         """False while the input shape or batch field holds something unusable."""
         self.entries: list[TableEntry] = []
