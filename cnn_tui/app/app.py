@@ -4,6 +4,7 @@ keys, help and the palette."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -18,28 +19,21 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import TabbedContent
 
-from ..core.course.lessons import TryIt
 from ..core.plain_text import visible
-from ..core.stacks.recovery import (
-    Recovered,
-    RecoveryError,
-    default_recovery_path,
-    load_recovery,
-    remove_recovery,
-    save_recovery,
-    set_aside,
-)
-from ..core.stacks.stack import Stack
+from ..core.stacks.recovery_path import default_recovery_path
 from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
 from .messages import OpenTryIt, UseStackInTrain
 from .typed_keys import keep_typed_keys_in_order
-from .widgets.common.quit_confirm import QuitConfirm
-from .widgets.common.recovery_offer import RecoveryOffer
 
 if TYPE_CHECKING:
     from textual.command import Provider
 
+    # the layer stacks, the course and the dialogs are imported when first used (after the
+    # first paint), so the start imports only what the first screen needs
     from ..core.course.lesson_answers import LessonState
+    from ..core.course.lessons import TryIt
+    from ..core.stacks.recovery import Recovered
+    from ..core.stacks.stack import Stack
     from ..core.training.train_config import TrainConfig
 
     # each screen's module is imported when the screen is first opened (see _make_screen):
@@ -231,6 +225,8 @@ class CnnTuiApp(App[None]):
             return ""
         if not builder.layers:
             return ""  # every layer deleted: no stack to keep (a stack file holds one or more)
+        from ..core.stacks.recovery import save_recovery
+
         try:
             kept = save_recovery(builder.stack(), builder.saved_path, self.recovery_path)
         except OSError as exc:
@@ -245,6 +241,15 @@ class CnnTuiApp(App[None]):
 
     def offer_recovery(self) -> None:
         """Offer the stack a stop signal kept last time, if there is one."""
+        try:
+            os.lstat(self.recovery_path)
+        except FileNotFoundError:
+            return  # none (the usual case): the layer stacks are not imported at the start
+        except OSError:
+            pass  # load_recovery says what is wrong with it
+        from ..core.stacks.recovery import RecoveryError, load_recovery
+        from .widgets.common.recovery_offer import RecoveryOffer
+
         try:
             recovered = load_recovery(self.recovery_path)
         except RecoveryError as exc:
@@ -272,12 +277,16 @@ class CnnTuiApp(App[None]):
         if builder is None or not builder.open_recovered(recovered.stack, recovered.source):
             self._set_aside(recovered.file, "the kept stack could not be opened: ")
             return
+        from ..core.stacks.recovery import remove_recovery
+
         try:
             remove_recovery(recovered.file)
         except OSError as exc:
             self._tell(f"{recovered.file} could not be removed ({exc.strerror or exc})", "warning")
 
     def _set_aside(self, path: Path, why: str, severity: str = "warning") -> None:
+        from ..core.stacks.recovery import set_aside
+
         try:
             moved = set_aside(path)
         except OSError as exc:
@@ -355,6 +364,8 @@ class CnnTuiApp(App[None]):
 
     async def open_target(self, screen: str, target: str) -> None:
         """Open a preset, network or tab on its screen, as a lesson's 'Try it' does."""
+        from ..core.course.lessons import TryIt
+
         problem = await self.try_it(TryIt(screen, target, "", 0))
         if problem:
             self._tell(problem, "warning")
@@ -397,6 +408,8 @@ class CnnTuiApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit, but ask first when the builder holds edits that were never saved."""
+        from .widgets.common.quit_confirm import QuitConfirm
+
         builder = self.opened.builder
         if builder is None or not builder.has_unsaved_edits or isinstance(self.screen, QuitConfirm):
             self.exit()

@@ -5,11 +5,13 @@ attributes and method calls come down."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..core.course.lessons import TryIt
-from ..core.stacks.stack import Stack
+if TYPE_CHECKING:  # not imported at the start: the first screen may need neither
+    from ..core.course.lessons import TryIt
+    from ..core.stacks.stack import Stack
 
 
 @dataclass

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select
+from textual.widgets import DataTable, Header, Input, Select
 
 from ...core.stacks.blocks import format_layers
 from ...core.stacks.layers import Layer
@@ -48,6 +48,7 @@ from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderS
 from ..widgets.builder.stack_export import StackExport
 from ..widgets.builder.stack_table import BuilderTable
 from ..widgets.builder.totals import BuilderTotals
+from ..widgets.common.keys_footer import KeysFooter
 
 ROW_ACTIONS = frozenset(
     {
@@ -198,9 +199,7 @@ class BuilderScreen(Screen):
         """A preset name, spec or .json file to open with; None for an empty stack."""
         self.doc = BuilderDocument(DEFAULT_INPUT)
         """The stack: its layers and their history, settings, folds and files."""
-        self.batch = 1
-        self.dtype = "fp32"
-        self.optimizer = "sgd"
+        self.batch, self.dtype, self.optimizer = 1, "fp32", "sgd"
         self.fields_ok = True
         """False while the input shape or batch field holds something unusable."""
         self.entries: list[TableEntry] = []
@@ -217,7 +216,7 @@ class BuilderScreen(Screen):
         yield BuilderMessage(id="builder-message")
         yield BuilderTable(id="builder-table")
         yield BuilderTotals(id="builder-totals")
-        yield Footer()
+        yield KeysFooter()
         yield StackExport(id="builder-export")
         yield StackFileFlow(id="builder-files")
 

@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ...core.convolution.presets import PRESETS
 from ...core.convolution.stepper import Step, StepperError, Trace, format_number
@@ -25,6 +25,7 @@ from ...core.views.stepper_layout import (
     wrap_sum,
 )
 from ...core.views.stepper_trace import config_from_preset, trace_from_config
+from ..widgets.common.keys_footer import KeysFooter
 from ..widgets.stepper.number_grid import NumberGrid
 from ..widgets.stepper.settings import StepperSettings
 from ..widgets.stepper.signal_plot import SignalPlot
@@ -149,7 +150,7 @@ class StepperScreen(Screen):
                 yield Static(id="equation")
                 yield Static(id="formula")
                 yield Static(id="message")
-        yield Footer()
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         await self.load_preset(self.preset_name)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..safe_files import STACK_FILE_LIMIT, read_regular_text, write_atomic
+from .recovery_path import default_recovery_path as default_recovery_path
 from .shapes import StackError
 from .stack import Stack
 from .stack_file import dumps_stack, loads_stack
@@ -36,16 +37,6 @@ class Recovered:
     """The file the stack was opened from or saved to before the edits; None when untitled."""
     file: Path
     """The recovery file it was read from."""
-
-
-def default_recovery_path() -> Path:
-    """$CNN_TUI_RECOVERY, else $XDG_STATE_HOME/cnn-tui/builder-recovery.json, else
-    ~/.local/state/cnn-tui/builder-recovery.json."""
-    explicit = os.environ.get("CNN_TUI_RECOVERY")
-    if explicit:
-        return Path(explicit).expanduser()
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state).expanduser() / "cnn-tui" / "builder-recovery.json"
 
 
 def recovery_text(stack: Stack, source: Path | None) -> str:

@@ -11,7 +11,6 @@ from textual.widget import Widget
 from ....core.stacks.shapes import StackError
 from ....core.stacks.stack import Stack
 from ....core.views.builder_document import BuilderDocument
-from .file_dialog import StackFileDialog
 from .message_line import BuilderMessage
 
 
@@ -40,6 +39,7 @@ class StackFileFlow(Widget):
 
     def save(self, doc: BuilderDocument) -> None:
         """Ask where to save doc's stack, then save it there."""
+        from .file_dialog import StackFileDialog  # loaded when first asked for, not at start
 
         def save(path: Path | None) -> None:
             if path is None:
@@ -60,6 +60,7 @@ class StackFileFlow(Widget):
 
     def open(self, doc: BuilderDocument) -> None:
         """Ask which stack file to open, then read it through doc's files."""
+        from .file_dialog import StackFileDialog
 
         def open_file(path: Path | None) -> None:
             if path is None:

@@ -14,7 +14,6 @@ from ....core.stacks.shapes import StackError
 from ....core.stacks.stack import Stack
 from ....core.stacks.torch_bridge import export_source
 from ....core.views.builder_files import StackFiles
-from .export_dialog import ExportDialog
 from .message_line import BuilderMessage
 
 
@@ -76,6 +75,8 @@ class StackExport(Widget):
 
     @on(ExportReady)
     def show_export(self, event: ExportReady) -> None:
+        from .export_dialog import ExportDialog  # its editor and highlighter load when needed
+
         event.stop()
         lines = event.source.count("\n")
         self.say(f"exported {event.name or 'the stack'}: {lines} lines of PyTorch source")
