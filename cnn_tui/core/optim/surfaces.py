@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Point = tuple[float, float]
 
@@ -225,6 +226,8 @@ def surface_grid(
     if columns < 1 or rows < 1 or columns * rows > MAX_GRID_CELLS:
         raise SurfaceError(f"a grid is 1 to {MAX_GRID_CELLS:,} cells, not {columns}x{rows}")
     x_min, x_max, y_min, y_max = window or where.window
+    import numpy as np
+
     xs = x_min + (np.arange(columns) + 0.5) * (x_max - x_min) / columns
     ys = y_max - (np.arange(rows) + 0.5) * (y_max - y_min) / rows
     grid_x, grid_y = np.meshgrid(xs, ys)
@@ -237,6 +240,8 @@ def shade_levels(values: np.ndarray, levels: int) -> np.ndarray:
     value, so the valleys keep their detail beside walls a million times higher."""
     if levels < 1:
         raise SurfaceError(f"levels must be at least 1, not {levels}")
+    import numpy as np
+
     lifted = np.log1p(values - np.min(values))
     top = float(np.max(lifted))
     if top <= 0:
