@@ -29,6 +29,7 @@ from .calc import (
 )
 from .common import EXIT_BAD_INPUT, _betas, _count, _number, _padding, _positive, _shape, _whole_in
 from .export import cmd_export
+from .inspect import add_inspect_arguments, cmd_inspect
 from .lessons import cmd_lessons
 from .optim import cmd_optim, point_argument
 from .presets import cmd_presets
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_presets_parser,
         add_train_parser,
         add_optim_parser,
+        add_inspect_parser,
     ):
         add(sub)
     return parser
@@ -219,6 +221,18 @@ def add_export_parser(sub) -> None:
     export.add_argument("--input", type=_shape)
     export.add_argument("--out", help="write to this .py file instead of stdout")
     export.add_argument("--class-name", default="Net")
+
+
+def add_inspect_parser(sub) -> None:
+    """`inspect CHECKPOINT`: one image through a trained network."""
+    inspect = _command(
+        sub,
+        "inspect",
+        cmd_inspect,
+        "Follow one image through a trained network: every layer, one cell's computation, "
+        "saliency, FGSM.",
+    )
+    add_inspect_arguments(inspect, _count, _number)
 
 
 def add_presets_parser(sub) -> None:
