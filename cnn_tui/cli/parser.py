@@ -217,10 +217,15 @@ def add_calc_parser(sub) -> None:
 def add_export_parser(sub) -> None:
     """`export MODEL`: PyTorch source."""
     export = _command(sub, "export", cmd_export, "Write a stack as standalone PyTorch source.")
-    export.add_argument("model", help="preset, one-line spec, or stack file")
+    export.add_argument(
+        "model", help="preset, one-line spec, stack file, or a checkpoint (.pt) to load weights"
+    )
     export.add_argument("--input", type=_shape)
     export.add_argument("--out", help="write to this .py file instead of stdout")
     export.add_argument("--class-name", default="Net")
+    export.add_argument("--checkpoint", help="a train --save checkpoint whose weights Net loads")
+    export.add_argument("--run", metavar="NAME", help="which run of the checkpoint's race")
+    export.add_argument("--ema", action="store_true", help="the run's averaged (EMA) weights")
 
 
 def add_inspect_parser(sub) -> None:

@@ -191,3 +191,22 @@ def _classes(stack: Stack) -> int:
 
 def _list(names: tuple[str, ...]) -> str:
     return ", ".join(repr(n) for n in names)
+
+
+def export_checkpoint(
+    path: str | Path, run: str | None = None, ema: bool = False, class_name: str = "Net"
+) -> str:
+    """Standalone PyTorch source whose Net loads this checkpoint's weights (`load_weights`)."""
+    from ..stacks.export_weights import export_with_weights
+
+    network = load_network(path, run=run, ema=ema)
+    return export_with_weights(
+        network.stack,
+        list(network.model.state_dict()),
+        str(Path(path).expanduser().resolve()),
+        network.run,
+        ema,
+        (network.mean, network.std),
+        network.labels,
+        class_name=class_name,
+    )
