@@ -13,6 +13,7 @@ from ..core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE
 from ..core.training.train_config import (
     DEFAULT_CPU_THREADS,
     DEVICES,
+    FREEZE,
     MAX_CPU_THREADS,
     MAX_EPOCHS,
     MAX_SEED,
@@ -274,6 +275,7 @@ def add_train_parser(sub) -> None:
     )
     train.add_argument("--download", action="store_true", help="download a missing dataset")
     _add_train_settings(train)
+    _add_train_transfer(train)
     _add_train_outputs(train)
 
 
@@ -321,12 +323,27 @@ def _add_train_settings(train) -> None:
         "--log-every", metavar="N", type=_count, help="log line every N iterations (100)"
     )
     train.add_argument(
-        "--limit-train", metavar="N", type=_positive, help="use the first N training images"
+        "--limit-train",
+        metavar="N",
+        type=_positive,
+        help="use the first N training images (with --classes: N of each class)",
     )
     train.add_argument(
         "--no-cuda-graph",
         action="store_true",
         help="on a CUDA GPU, step kernel by kernel instead of replaying one captured graph",
+    )
+
+
+def _add_train_transfer(train) -> None:
+    """Transfer learning: start from a checkpoint, freeze the conv layers, a subset of classes."""
+    train.add_argument(
+        "--classes", metavar="LIST", help="train and test on these classes only, e.g. 0-4 or 5,7"
+    )
+    train.add_argument("--finetune", metavar="CHECKPOINT", help="start from a checkpoint's weights")
+    train.add_argument("--run", metavar="NAME", help="which run of the --finetune checkpoint")
+    train.add_argument(
+        "--freeze", choices=list(FREEZE), help="conv: train only the layers after the convs"
     )
 
 
