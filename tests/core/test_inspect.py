@@ -169,3 +169,27 @@ def test_bad_cells_are_named(net, passed):
     with pytest.raises(InspectError, match="expected LAYER,C,Y,X"):
         parse_cell("3,1,2")
     assert parse_cell(" 6.1.1, 2,0,3") == ("6.1.1", 2, 0, 3)
+
+
+def test_a_live_run_and_a_class_index(net):
+    from cnn_tui.core.inspect.inputs import class_index
+    from cnn_tui.core.inspect.network import network_from_live
+    from cnn_tui.core.training.loop import train
+    from cnn_tui.core.training.results import LiveRun
+    from cnn_tui.core.training.train_config import TrainConfig
+
+    live = LiveRun()
+    config = TrainConfig(
+        model="conv(2,3) relu flatten fc(10)", input_shape=(1, 8, 8), epochs=1,
+        limit_train=64, device="cpu", ema_decay=0.5,
+    )  # fmt: skip
+    train(config, live=live)
+    network = network_from_live(live, "sgd", ema=True)
+    assert network.model is not live.ema_models["sgd"]  # a copy: looking never disturbs a run
+    assert network.rows[0].row == "1" and network.labels[3] == "3"
+    with pytest.raises(InspectError, match="no weights of a run 'adam' in this session"):
+        network_from_live(live, "adam")
+    index = class_index(net, 7, nth=2)
+    assert dataset_image(net, index).label == 7
+    with pytest.raises(InspectError, match="images of class 7, not 1000 or more"):
+        class_index(net, 7, nth=999)

@@ -104,6 +104,24 @@ def dataset_image(network: Network, index: int, data_dir: str | Path | None = No
     )
 
 
+def class_index(
+    network: Network, label: int, nth: int = 0, data_dir: str | Path | None = None
+) -> int:
+    """The index of the nth test image of class `label` (for "show me a 7")."""
+    from ..training.data import DatasetError
+
+    try:
+        _, labels = raw_test_images(network.dataset, data_dir)
+    except DatasetError as exc:
+        raise InspectError(str(exc)) from None
+    where = [i for i, y in enumerate(labels.tolist()) if y == label]
+    if not 0 <= nth < len(where):
+        raise InspectError(
+            f"the test set has {len(where)} images of class {label}, not {nth + 1} or more"
+        )
+    return where[nth]
+
+
 def image_file(network: Network, path: str | Path) -> InputImage:
     """A PNG or JPEG decoded by Pillow, scaled to [0, 1], then `prepare`d like a test image.
     Colour files keep R, G, B (fit_images takes their mean for a grey stack); transparency is

@@ -15,6 +15,8 @@ from ..stacks.stack import Stack
 if TYPE_CHECKING:
     from torch import nn
 
+    from ..training.results import LiveRun
+
 
 class InspectError(ValueError):
     """Something the inspector cannot do, in one line naming the culprit."""
@@ -119,6 +121,26 @@ def network_from_model(
         run=run,
         ema=ema,
         rows=layer_rows(stack.layers, stack.input_shape),
+    )
+
+
+def network_from_live(live: LiveRun, run: str, ema: bool = False) -> Network:
+    """A run of the app's Train session (a race's runs included), as train() left it in
+    `live`: a CPU copy of its raw or averaged weights."""
+    models = live.ema_models if ema else live.models
+    if live.data is None or live.stack is None or run not in models:
+        what = "averaged (EMA) weights" if ema else "weights"
+        raise InspectError(f"no {what} of a run {run!r} in this session")
+    data = live.data
+    return network_from_model(
+        models[run],
+        live.stack,
+        data.labels,
+        tuple(float(v) for v in data.mean.cpu()),
+        tuple(float(v) for v in data.std.cpu()),
+        dataset=data.name,
+        run=run,
+        ema=ema,
     )
 
 
