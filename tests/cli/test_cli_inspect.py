@@ -101,3 +101,10 @@ def test_a_missing_checkpoint_and_two_inputs_are_refused(capsys, tmp_path, inspe
         main(["inspect", str(inspect_checkpoint), "--image", "0", "--image-file", "x.png"])
     assert stop.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_max_pool_windows_padding_is_null_in_json(capsys, inspect_checkpoint):
+    cell = inspect_json(capsys, inspect_checkpoint, "--image", "3", "--cell", "5,1,0,0")["cell"]
+    assert cell["window"][0][0] == [None, None]  # -inf: padding a max never picks
+    assert cell["kernel"] is None and cell["bias"] is None
+    assert cell["sum"] == cell["activation"]

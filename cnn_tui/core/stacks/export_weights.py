@@ -97,7 +97,7 @@ def export_with_weights(
         f'# ("0.weight"); this {class_name} names them as above. KEYS maps one to the other.',
         f"CHECKPOINT = {_literal(checkpoint)}",
         f"RUN = {_literal(run)}",
-        f'WEIGHTS = {_literal(weights)}  # "ema_state_dict": the averaged weights, if kept',
+        f"WEIGHTS = {_literal(weights)}  # state_dict: raw; ema_state_dict: averaged, if kept",
         "KEYS = {",
         *(f"    {_literal(k)}: {_literal(v)}," for k, v in mapping.items()),
         "}",
