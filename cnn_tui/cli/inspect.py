@@ -51,46 +51,37 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _compute(args: argparse.Namespace, cell: tuple[str, int, int, int] | None) -> dict[str, Any]:
-    from ..core.inspect import activations, attribution, fgsm, inputs
-    from ..core.inspect.cell import trace_cell
+    from ..core.inspect import attribution, inputs
     from ..core.inspect.network import load_network
+    from ..core.inspect.report import inspect_image
 
     network = load_network(args.checkpoint, run=args.run, ema=args.ema)
     if args.image is not None:
         image = inputs.dataset_image(network, args.image, args.data_dir)
     else:
         image = inputs.image_file(network, args.image_file)
-    seen = activations.forward(network, image)
-    trace = trace_cell(network, seen, *cell) if cell is not None else None
-    data: dict[str, Any] = {
-        "input": {
-            "source": image.source,
-            "index": image.index,
-            "label": None if image.label is None else _name(network, image.label),
-        },
-        "prediction": seen.prediction.to_dict(),
-        "layers": [a.to_dict() for a in seen.layers],
-    }
-    text = _header(args, network, image, seen)
-    if trace is not None:
-        data["cell"] = trace.to_dict()
-        text += _cell_lines(trace)
-    if args.saliency:
-        maps = attribution.saliency(network, image)
-        data["saliency"] = maps.to_dict()
-        text += _saliency_lines(maps)
+    result = inspect_image(
+        network,
+        image,
+        cell=cell,
+        with_saliency=args.saliency,
+        epsilon=args.fgsm,
+        search=args.fgsm_search,
+    )
+    data = result.to_dict()
+    text = _header(args, network, image, result.forward)
+    if result.cell is not None:
+        text += _cell_lines(result.cell)
+    if result.saliency is not None:
+        text += _saliency_lines(result.saliency)
         if args.out is not None:
-            written = attribution.write_pngs(args.out, image, maps)
+            written = attribution.write_pngs(args.out, image, result.saliency)
             data["saliency"]["files"] = [str(p) for p in written]
             text.append("wrote " + ", ".join(visible(str(p)) for p in written))
-    if args.fgsm is not None:
-        result = fgsm.fgsm(network, image, args.fgsm)
-        data["fgsm"] = result.to_dict()
-        text += _fgsm_lines(network, result)
-    if args.fgsm_search:
-        found = fgsm.smallest_flip(network, image)
-        data["fgsm_search"] = found.to_dict()
-        text += _search_lines(network, found)
+    if result.fgsm is not None:
+        text += _fgsm_lines(network, result.fgsm)
+    if result.search is not None:
+        text += _search_lines(network, result.search)
     return {"json": data, "text": text}
 
 
