@@ -72,3 +72,34 @@ def point_arrivals(monkeypatch) -> PointArrivals:
 
     monkeypatch.setattr(MetricsLog, "append", append_and_notify)
     return arrivals
+
+
+INSPECT_STACK = (
+    "conv(4,3,p=1) relu conv(6,3,s=2,p=1,d=2,g=2) relu maxpool(2,s=1,p=1) "
+    "res[conv(6,3,p=same) relu] avgpool(2,p=1,ceil_mode=true,count_include_pad=false) "
+    "flatten fc(10)"
+)
+"""A stack with every conv and pool setting a cell trace must honour, on 8x8 digits."""
+
+
+@pytest.fixture(scope="session")
+def inspect_checkpoint(tmp_path_factory):
+    """A race of two runs (sgd, adam) with averaged weights, one epoch on 256 digits, saved
+    as a checkpoint: the network the inspector tests look inside (about a second)."""
+    from cnn_tui.core.training.loop import train
+    from cnn_tui.core.training.train_config import OptimizerSettings, TrainConfig
+
+    target = tmp_path_factory.mktemp("inspect") / "race.pt"
+    config = TrainConfig(
+        model=INSPECT_STACK,
+        input_shape=(1, 8, 8),
+        dataset="digits",
+        optimizers=(OptimizerSettings("sgd", lr=0.1), OptimizerSettings("adam", lr=0.01)),
+        batch_size=32,
+        epochs=1,
+        limit_train=256,
+        device="cpu",
+        ema_decay=0.9,
+    )
+    train(config, save=target)
+    return target

@@ -60,6 +60,9 @@ def test_cli_help_and_summary_never_import_torch():
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    cli.main(['summary', 'vgg16'])\n"
         "    cli.main(['calc', 'conv', '--size', '32', '--kernel', '5'])\n"
+        "    for args in (['--help'], ['inspect', '--help']):\n"
+        "        with contextlib.suppress(SystemExit):\n"
+        "            cli.main(args)\n"
     )
     loaded = _loaded_after(code)
     assert not loaded["torch"] and not loaded["torchvision"] and not loaded["textual"]

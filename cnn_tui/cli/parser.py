@@ -13,6 +13,7 @@ from ..core.stacks.tally import DTYPE_BYTES, OPTIMIZER_STATE
 from ..core.training.train_config import (
     DEFAULT_CPU_THREADS,
     DEVICES,
+    FREEZE,
     MAX_CPU_THREADS,
     MAX_EPOCHS,
     MAX_SEED,
@@ -29,6 +30,7 @@ from .calc import (
 )
 from .common import EXIT_BAD_INPUT, _betas, _count, _number, _padding, _positive, _shape, _whole_in
 from .export import cmd_export
+from .inspect import add_inspect_arguments, cmd_inspect
 from .lessons import cmd_lessons
 from .optim import cmd_optim, point_argument
 from .presets import cmd_presets
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_train_parser,
         add_optim_parser,
         add_playground_parser,
+        add_inspect_parser,
     ):
         add(sub)
     return parser
@@ -230,10 +233,27 @@ def add_calc_parser(sub) -> None:
 def add_export_parser(sub) -> None:
     """`export MODEL`: PyTorch source."""
     export = _command(sub, "export", cmd_export, "Write a stack as standalone PyTorch source.")
-    export.add_argument("model", help="preset, one-line spec, or stack file")
+    export.add_argument(
+        "model", help="preset, one-line spec, stack file, or a checkpoint (.pt) to load weights"
+    )
     export.add_argument("--input", type=_shape)
     export.add_argument("--out", help="write to this .py file instead of stdout")
     export.add_argument("--class-name", default="Net")
+    export.add_argument("--checkpoint", help="a train --save checkpoint whose weights Net loads")
+    export.add_argument("--run", metavar="NAME", help="which run of the checkpoint's race")
+    export.add_argument("--ema", action="store_true", help="the run's averaged (EMA) weights")
+
+
+def add_inspect_parser(sub) -> None:
+    """`inspect CHECKPOINT`: one image through a trained network."""
+    inspect = _command(
+        sub,
+        "inspect",
+        cmd_inspect,
+        "Follow one image through a trained network: every layer, one cell's computation, "
+        "saliency, FGSM.",
+    )
+    add_inspect_arguments(inspect, _count, _number)
 
 
 def add_presets_parser(sub) -> None:
@@ -270,6 +290,7 @@ def add_train_parser(sub) -> None:
     )
     train.add_argument("--download", action="store_true", help="download a missing dataset")
     _add_train_settings(train)
+    _add_train_transfer(train)
     _add_train_outputs(train)
 
 
@@ -317,12 +338,27 @@ def _add_train_settings(train) -> None:
         "--log-every", metavar="N", type=_count, help="log line every N iterations (100)"
     )
     train.add_argument(
-        "--limit-train", metavar="N", type=_positive, help="use the first N training images"
+        "--limit-train",
+        metavar="N",
+        type=_positive,
+        help="use the first N training images (with --classes: N of each class)",
     )
     train.add_argument(
         "--no-cuda-graph",
         action="store_true",
         help="on a CUDA GPU, step kernel by kernel instead of replaying one captured graph",
+    )
+
+
+def _add_train_transfer(train) -> None:
+    """Transfer learning: start from a checkpoint, freeze the conv layers, a subset of classes."""
+    train.add_argument(
+        "--classes", metavar="LIST", help="train and test on these classes only, e.g. 0-4 or 5,7"
+    )
+    train.add_argument("--finetune", metavar="CHECKPOINT", help="start from a checkpoint's weights")
+    train.add_argument("--run", metavar="NAME", help="which run of the --finetune checkpoint")
+    train.add_argument(
+        "--freeze", choices=list(FREEZE), help="conv: train only the layers after the convs"
     )
 
 

@@ -70,7 +70,12 @@ def signal_name(number: int) -> str:
 def train_config_from_args(args: argparse.Namespace):
     """The TrainConfig the command line asks for (ConfigError/DatasetError name the setting)."""
     from ..core.training.data import dataset_info
-    from ..core.training.train_config import OptimizerSettings, TrainConfig, parse_race
+    from ..core.training.train_config import (
+        OptimizerSettings,
+        TrainConfig,
+        parse_classes,
+        parse_race,
+    )
 
     common: dict[str, Any] = {"momentum": args.momentum, "weight_decay": args.weight_decay}
     if args.betas is not None:
@@ -107,6 +112,10 @@ def train_config_from_args(args: argparse.Namespace):
         ema_decay=args.ema,
         limit_train=args.limit_train,
         cuda_graph=not args.no_cuda_graph,
+        classes=parse_classes(args.classes) if args.classes is not None else None,
+        finetune=args.finetune,
+        finetune_run=args.run,
+        freeze=args.freeze or "none",
         **options,
     )
 

@@ -21,6 +21,18 @@ def _check_fits(stack: Stack, classes: int, title: str) -> None:
         )
 
 
+def _known_classes(config: TrainConfig, count: int) -> tuple[int, ...] | None:
+    """The --classes of a config, each checked against the dataset's class count."""
+    if config.classes is None:
+        return None
+    wrong = [c for c in config.classes if c >= count]
+    if wrong:
+        raise TrainingError(
+            f"class {wrong[0]} is not in {config.dataset}: its classes are 0-{count - 1}"
+        )
+    return config.classes
+
+
 def _nonfinite_message(
     value: float, step: int, epoch: int, iteration: int, lr: float, loss: str = "loss"
 ) -> str:

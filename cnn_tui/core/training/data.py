@@ -177,8 +177,14 @@ def load_dataset(
     data_dir: str | os.PathLike[str] | None = None,
     download: bool = False,
     limit_train: int | None = None,
+    classes: tuple[int, ...] | None = None,
+    normalisation: tuple[list[float], list[float]] | None = None,
 ) -> DeviceData:
-    """Load a dataset, resize it to the stack's input (C, H, W) and move it to the device."""
+    """Load a dataset, resize it to the stack's input (C, H, W) and move it to the device.
+
+    `classes` keeps only those classes (train and test; `limit_train` then takes the first N
+    of each class); `normalisation` (mean, std) replaces the training set's own, so a
+    fine-tuned network sees its inputs scaled as it was first trained."""
     import torch
 
     info = dataset_info(name)
@@ -190,13 +196,19 @@ def load_dataset(
         root = Path(data_dir).expanduser() if data_dir else default_data_dir()
         train_x, train_y, test_x, test_y = _torchvision(info, root, download)
         origin = f"{info.title} from {root}"
-    if limit_train is not None:
+    if classes is not None:
+        train_x, train_y = _only(train_x, train_y, classes, limit_train)
+        test_x, test_y = _only(test_x, test_y, classes, None)
+    elif limit_train is not None:
         train_x, train_y = train_x[:limit_train], train_y[:limit_train]
     native = tuple(train_x.shape[1:])
     train_x = fit_images(train_x, shape, info.title)
     test_x = fit_images(test_x, shape, info.title)
-    mean = train_x.mean(dim=(0, 2, 3))
-    std = train_x.std(dim=(0, 2, 3)).clamp_min(1e-6)
+    if normalisation is not None:
+        mean, std = (torch.tensor(v, dtype=torch.float32) for v in normalisation)
+    else:
+        mean = train_x.mean(dim=(0, 2, 3))
+        std = train_x.std(dim=(0, 2, 3)).clamp_min(1e-6)
     view = (1, -1, 1, 1)
     train_x = (train_x - mean.view(view)) / std.view(view)
     test_x = (test_x - mean.view(view)) / std.view(view)
@@ -217,6 +229,21 @@ def load_dataset(
         std=std.to(dev),
         source=source,
     )
+
+
+def _only(
+    x: torch.Tensor, y: torch.Tensor, classes: tuple[int, ...], per_class: int | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images of these classes, in their order; at most `per_class` of each."""
+    import torch
+
+    keep = torch.zeros(len(y), dtype=torch.bool)
+    for c in classes:
+        where = (y == c).nonzero().flatten()
+        keep[where[:per_class] if per_class is not None else where] = True
+    if not keep.any():
+        raise DatasetError(f"no images of classes {', '.join(map(str, classes))}")
+    return x[keep], y[keep]
 
 
 def _digits() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -100,6 +100,7 @@ class _Run:
         self.refusal = graph_refusal(config, settings, device)
         """Why this run never tries a CUDA graph ('' when it does)."""
         graphed = not self.refusal
+        trainable = [p for p in model.parameters() if p.requires_grad]  # not frozen layers
         self.graph = GraphedStep(graph_pool) if graphed else None
         self.device_rate: torch.Tensor | None = None
         """A scheduled graphed run's learning rate, on the GPU, where its replays read it."""
@@ -112,10 +113,10 @@ class _Run:
             self.rate_keeper.step()  # no gradients, so nothing moves: the schedule sees a step
             self.device_rate = torch.tensor(self.lr, dtype=torch.float32, device=device)
             self.optimizer = make_optimizer(
-                settings, model.parameters(), capturable=True, rate=self.device_rate
+                settings, trainable, capturable=True, rate=self.device_rate
             )
         else:
-            self.optimizer = make_optimizer(settings, model.parameters(), capturable=graphed)
+            self.optimizer = make_optimizer(settings, trainable, capturable=graphed)
             self.schedule = make_schedule(config, self.optimizer, steps_per_epoch)
         self.ema_weight = 1.0 - config.ema_decay if config.ema_decay else 0.0
         """How far each step moves the weight average towards the weights."""

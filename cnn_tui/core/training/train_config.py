@@ -60,6 +60,10 @@ MAX_CPU_THREADS = 256
 """The most CPU threads a run may ask for."""
 
 
+FREEZE = ("none", "conv")
+"""What a run keeps fixed: nothing, or the conv layers (with their batch norms)."""
+
+
 class ConfigError(ValueError):
     """A training setting that cannot work, naming the setting."""
 
@@ -196,6 +200,14 @@ class TrainConfig:
     cuda_graph: bool = True
     """On a CUDA GPU, replay each full-batch step as one captured CUDA graph (same arithmetic,
     a fraction of the launch overhead); False steps eagerly, kernel by kernel."""
+    classes: tuple[int, ...] | None = None
+    """Train and test on these class indices only; limit_train then counts per class."""
+    finetune: str | None = None
+    """A checkpoint whose weights the run starts from (its stack must be this one)."""
+    finetune_run: str | None = None
+    """Which run of that checkpoint (needed when it holds a race)."""
+    freeze: str = "none"
+    """'conv': the conv and 2-d batch-norm parameters stay as they start (transfer learning)."""
 
     def __post_init__(self) -> None:
         if not self.optimizers:
@@ -232,6 +244,16 @@ class TrainConfig:
             )
         if self.limit_train is not None and self.limit_train < 1:
             raise ConfigError("limit train must be at least 1")
+        if self.classes is not None and (
+            not self.classes
+            or any(c < 0 for c in self.classes)
+            or list(self.classes) != sorted(set(self.classes))
+        ):
+            raise ConfigError("classes must be distinct class numbers, 0 or more, in order")
+        if self.freeze not in FREEZE:
+            raise ConfigError(f"freeze {self.freeze!r} is not one of {', '.join(FREEZE)}")
+        if self.finetune_run is not None and self.finetune is None:
+            raise ConfigError("a fine-tune run names a run of the --finetune checkpoint")
 
     @property
     def is_race(self) -> bool:
@@ -266,8 +288,9 @@ class TrainConfig:
             for o in values.get("optimizers", ())
         )
         values["augment"] = Augment(**values.get("augment", {}))
-        if values.get("input_shape") is not None:
-            values["input_shape"] = tuple(values["input_shape"])
+        for name in ("input_shape", "classes"):
+            if values.get(name) is not None:
+                values[name] = tuple(values[name])
         return cls(**values)
 
 
@@ -376,3 +399,21 @@ def parse_race(
         hint = f"; {one}" if one else ""
         raise ConfigError(f"a race needs 2 to {MAX_RACE} optimizers, got 1 ({out[0].name}){hint}")
     return tuple(out)
+
+
+def parse_classes(text: str) -> tuple[int, ...]:
+    """'0-4', '5,7,9' or '0-2,8' -> (0, 1, 2, 8): class numbers, sorted and distinct."""
+    found: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        try:
+            first = int(low)
+            last = int(high) if dash else first
+        except ValueError:
+            raise ConfigError(
+                f"classes {text!r}: expected numbers and ranges such as 0-4 or 5,7,9"
+            ) from None
+        if first < 0 or last < first or last >= 10_000:
+            raise ConfigError(f"classes {text!r}: {part} is not a range of class numbers")
+        found.update(range(first, last + 1))
+    return tuple(sorted(found))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .checks import _check_fits, _check_ram, _check_shift, _nonfinite_message
+from .checks import _check_fits, _check_ram, _check_shift, _known_classes, _nonfinite_message
 from .devices import (
     TrainingError,
     _first_line,
@@ -115,6 +115,7 @@ class _Trainer:
         from ..stacks.torch_bridge import build_module
         from ..stacks.zoo import resolve_stack
         from .data import dataset_info, load_dataset
+        from .finetune import load_start, prepare_model
 
         config = self.config
         self.device = pick_device(config.device)
@@ -126,6 +127,7 @@ class _Trainer:
         self.stack = stack
         if self.device == "cpu":
             _check_ram(config, stack)
+        start = load_start(config, stack)
         self.data = load_dataset(
             info.name,
             stack.input_shape,
@@ -133,10 +135,14 @@ class _Trainer:
             data_dir=config.data_dir,
             download=config.download,
             limit_train=config.limit_train,
+            classes=_known_classes(config, len(info.labels)),
+            normalisation=(start.mean, start.std) if start and start.mean else None,
         )
         self.loss_fn = _loss_function(stack)
         torch.manual_seed(config.seed)
-        base = build_module(stack).to(self.device)
+        base = build_module(stack)
+        prepare_model(base, start, config.freeze)
+        base = base.to(self.device)
         self.params = sum(p.numel() for p in base.parameters())
         n = len(self.data.train_y)
         self.steps_per_epoch = math.ceil(n / config.batch_size)
