@@ -360,6 +360,11 @@ def _add_train_transfer(train) -> None:
     train.add_argument(
         "--freeze", choices=list(FREEZE), help="conv: train only the layers after the convs"
     )
+    train.add_argument(
+        "--new-head",
+        action="store_true",
+        help="start the last linear layer afresh (a classifier for new classes)",
+    )
 
 
 def _add_train_outputs(train) -> None:

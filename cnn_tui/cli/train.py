@@ -116,6 +116,7 @@ def train_config_from_args(args: argparse.Namespace):
         finetune=args.finetune,
         finetune_run=args.run,
         freeze=args.freeze or "none",
+        new_head=args.new_head,
         **options,
     )
 

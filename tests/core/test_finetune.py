@@ -78,3 +78,24 @@ def test_the_command_line_takes_the_transfer_flags(first_half, capsys):
     tail = ["--classes", "5-9", "--limit-train", "10", "--finetune", str(first_half)]
     assert main([*args, *tail, "--freeze", "conv", "--json"]) == 0
     assert "50 training and" in capsys.readouterr().err
+
+
+def test_a_new_head_starts_the_last_linear_layer_afresh_from_the_seed(first_half):
+    from torch import nn
+
+    from cnn_tui.core.training.finetune import Start, prepare_model
+
+    saved = torch.load(first_half, weights_only=True)["runs"]["sgd"]["state_dict"]
+    heads = []
+    for _ in range(2):
+        model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten())
+        model.append(nn.Linear(36, 10))
+        torch.manual_seed(7)
+        prepare_model(model, Start(saved, [], []), "conv", new_head=True)
+        assert torch.equal(model[0].weight, saved["0.weight"])  # the convs keep the checkpoint's
+        assert not torch.equal(model[4].weight, saved["4.weight"])
+        assert not model[0].weight.requires_grad and model[4].weight.requires_grad
+        heads.append(model[4].weight.detach().clone())
+    assert torch.equal(heads[0], heads[1])  # the same seed, the same fresh head
+    with pytest.raises(TrainingError, match="--new-head needs a linear layer"):
+        prepare_model(nn.Sequential(nn.Conv2d(1, 2, 3)), None, "none", new_head=True)

@@ -53,13 +53,22 @@ def load_start(config: TrainConfig, stack: Stack) -> Start | None:
     return Start(runs[run]["state_dict"], list(norm.get("mean", [])), list(norm.get("std", [])))
 
 
-def prepare_model(model: nn.Module, start: Start | None, freeze: str) -> None:
-    """Load the start weights, then freeze what `freeze` names (conv and 2-d batch-norm
-    parameters: their running statistics still follow the new data in training mode)."""
+def prepare_model(
+    model: nn.Module, start: Start | None, freeze: str, new_head: bool = False
+) -> None:
+    """Load the start weights, start the last linear layer afresh when `new_head` (its own
+    initialisation, drawn from the run's seed), then freeze what `freeze` names (conv and 2-d
+    batch-norm parameters: their running statistics still follow the new data in training
+    mode)."""
     from torch import nn
 
     if start is not None:
         model.load_state_dict(start.state)
+    if new_head:
+        heads = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        if not heads:
+            raise TrainingError("--new-head needs a linear layer at the end of the stack")
+        heads[-1].reset_parameters()
     if freeze == "conv":
         for module in model.modules():
             if isinstance(module, (nn.Conv2d, nn.BatchNorm2d)):

@@ -208,6 +208,9 @@ class TrainConfig:
     """Which run of that checkpoint (needed when it holds a race)."""
     freeze: str = "none"
     """'conv': the conv and 2-d batch-norm parameters stay as they start (transfer learning)."""
+    new_head: bool = False
+    """Start the last linear layer afresh (after loading --finetune weights): a classifier
+    trained on other classes would otherwise start out voting for those."""
 
     def __post_init__(self) -> None:
         if not self.optimizers:

@@ -141,7 +141,7 @@ class _Trainer:
         self.loss_fn = _loss_function(stack)
         torch.manual_seed(config.seed)
         base = build_module(stack)
-        prepare_model(base, start, config.freeze)
+        prepare_model(base, start, config.freeze, config.new_head)
         base = base.to(self.device)
         self.params = sum(p.numel() for p in base.parameters())
         n = len(self.data.train_y)
