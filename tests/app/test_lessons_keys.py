@@ -308,7 +308,7 @@ async def test_a_lesson_opened_while_another_is_filling_in_gets_only_its_own_res
     async with app.run_test(size=SMALL) as pilot:
         screen = await opened(pilot)
         await pilot.press("n", "p", "n")
-        await wait_for(pilot, lambda: screen.complete and screen.lesson.order == 13)
+        await wait_for(pilot, lambda: screen.complete and screen.lesson.order == 14)
         await pilot.pause()
         ids = [c.exercise.id for c in screen.query(ExerciseCard)]
         assert ids == [e.id for e in screen.lesson.exercises]
