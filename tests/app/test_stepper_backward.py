@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pilot_waits import wait_for
-from stepper_pilot import screen_of, text
+from stepper_pilot import screen_of, text, type_into
 from textual.widgets import Input, Select
 
 from cnn_tui.app.app import CnnTuiApp
@@ -38,7 +38,7 @@ async def opened(pilot) -> BackwardView:
     return view_of(pilot)
 
 
-async def test_d_switches_to_the_backward_pass_and_back():
+async def test_d_or_the_direction_select_switch_to_the_backward_pass_and_back():
     async with CnnTuiApp(stepper_preset="seed-conv").run_test(size=SIZE) as pilot:
         view = await opened(pilot)
         stage = screen_of(pilot).query_one("#stage")
@@ -47,18 +47,18 @@ async def test_d_switches_to_the_backward_pass_and_back():
         assert view.display and not stage.display
         assert screen_of(pilot).query_one("#direction", Select).value == "backward"
         assert text(pilot, "backward-heading") == "step 1/9  weight (0, 0)"
+        await pilot.press("space")  # plays the backward trace
+        assert view.timer is not None
+        await wait_for(pilot, lambda: view.index >= 1)
+        await pilot.press("space")
+        assert view.timer is None
+        assert text(pilot, "backward-heading").startswith(f"step {view.index + 1}/9")
         await pilot.press("d")
         assert not view.display and stage.display
         await pilot.press("right")  # the forward stepper steps again
         assert screen_of(pilot).index == 1
-
-
-async def test_the_direction_select_switches_too():
-    async with CnnTuiApp(stepper_preset="seed-maxpool").run_test(size=SIZE) as pilot:
-        view = await opened(pilot)
         screen_of(pilot).query_one("#direction", Select).value = "backward"
         await wait_for(pilot, lambda: view.display)
-        assert text(pilot, "backward-info").startswith("backward: dL/dX (each cell's sum, v)")
 
 
 async def test_dl_dw_steps_cell_by_cell_with_the_sum_and_the_touched_cells():
@@ -171,7 +171,7 @@ async def test_pooling_routes_to_the_winner_and_says_the_tie_rule():
         assert "pooling has no weights" in text(pilot, "backward-message")
 
 
-@pytest.mark.parametrize("name", ["backprop-two-filters", "sensor-smoothing", "avgpool"])
+@pytest.mark.parametrize("name", ["backprop-two-filters", "sensor-smoothing"])
 async def test_every_setup_steps_backwards_to_the_end(name):
     async with CnnTuiApp(stepper_preset=name).run_test(size=SIZE) as pilot:
         view = await opened(pilot)
@@ -203,3 +203,15 @@ def test_snapshot_a_backward_step_at_80x24(snap_compare):
 
     app = CnnTuiApp(stepper_preset="backprop-seed-conv")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+async def test_settings_changed_in_the_backward_pass_recompute_it_or_say_why_not():
+    async with CnnTuiApp(stepper_preset="backprop-seed-conv").run_test(size=SIZE) as pilot:
+        view = await opened(pilot)
+        await type_into(pilot, "stride", "2")
+        await wait_for(pilot, lambda: view.forward.stride == (2, 2))
+        assert view.backward.upstream.values.shape == (1, 2, 2)
+        assert view.about == ""  # the student's own example now
+        await type_into(pilot, "stride", "x")
+        await wait_for(pilot, lambda: "stride" in text(pilot, "backward-message"))
+        assert view.forward.stride == (2, 2)  # the last good trace stays

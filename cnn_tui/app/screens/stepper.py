@@ -428,6 +428,8 @@ class StepperScreen(Screen):
         self.refresh_view()
 
     def action_play(self) -> None:
+        if self.backward_view.display:
+            return self.backward_view.toggle_play(SPEEDS[self.speed])
         self.speed_changed = False
         if self.timer is not None:
             self.stop_playing()
@@ -470,6 +472,7 @@ class StepperScreen(Screen):
     def show_direction(self, backward: bool) -> None:
         """Step the backward pass (True) or the forward one."""
         self.stop_playing()
+        self.backward_view.stop_playing()
         self.query_one("#stage").display = not backward
         self.backward_view.display = backward
         self.query_one(StepperSettings).show_direction(backward)
@@ -484,7 +487,7 @@ class StepperScreen(Screen):
         self.fit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("backward", "play", "speed"):  # the backward keys act only there
+        if action in ("backward", "speed"):  # the backward keys act only there
             return self.backward_view.display == (action == "backward")
         if action == "page":
             return len(self.pages) > 1  # in the footer only while channels are paged

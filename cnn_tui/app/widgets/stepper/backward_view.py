@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Label, Static
 
 from ....core.convolution.backward_conv import ConvBackward
@@ -81,6 +82,8 @@ class BackwardView(VerticalScroll):
         self.sgd_shown = False
         self.backward: ConvBackward | PoolBackward | None = None
         self._ids: tuple[str, ...] = ()
+        self.timer: Timer | None = None
+        """Playing the trace, a step at a time."""
         self._page: BackwardPage | None = None
         self.about = ""
         """The backward preset's title and description ('' for the student's own example)."""
@@ -109,6 +112,7 @@ class BackwardView(VerticalScroll):
 
     def load(self, preset: BackwardPreset | None) -> None:
         """A backward preset's dL/dY and learning rate (None: all ones, lr 0.1)."""
+        self.stop_playing()
         self.grad = None if preset is None or preset.grad is None else np.array(preset.grad)
         self.from_loss = bool(preset and preset.from_loss)
         self.lr = preset.lr if preset and preset.lr else 0.1
@@ -156,6 +160,28 @@ class BackwardView(VerticalScroll):
     async def jump(self, where: int) -> None:
         self.index = self.count - 1 if where < 0 else 0
         await self.redraw()
+
+    def toggle_play(self, speed: float) -> None:
+        """Play the trace (speed steps a second) from where it is, or from the start once at
+        the end; pause when playing."""
+        if self.timer is not None:
+            self.stop_playing()
+            self.call_after_refresh(self._redraw_text)
+            return
+        if self.index >= self.count - 1:
+            self.index = 0
+        self.timer = self.set_interval(1 / speed, self._tick)
+        self.call_after_refresh(self._redraw_text)
+
+    def stop_playing(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+
+    async def _tick(self) -> None:
+        if self.index >= self.count - 1:
+            self.stop_playing()
+        await self.step_by(1)
 
     async def act(self, what: str) -> None:
         """'trace', 'view', 'loss', 'random' or 'sgd'."""
@@ -237,9 +263,8 @@ class BackwardView(VerticalScroll):
         self.query_one("#backward-info", Static).update(
             Content("\n".join(filter(None, (self.title if short else self.about, info))))
         )
-        where = "" if weight_lines is not None and self.sgd_shown else (
-            f"step {self.index + 1}/{self.count}  "
-        )  # fmt: skip
+        where = "" if self.sgd_shown else f"step {self.index + 1}/{self.count}  "
+        where += "playing  " if self.timer else ""
         self.query_one("#backward-heading", Static).update(
             Content.from_markup("[b]$where$heading[/b]", where=where, heading=shown.heading)
         )

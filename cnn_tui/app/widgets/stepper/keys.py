@@ -29,7 +29,13 @@ BACKWARD_BINDINGS: list[BindingType] = [
         tooltip="dL/dY from a loss (L = sum of squares, dL/dY = 2Y) or typed",
         id="bw_loss",
     ),
-    Binding("r", "backward('random')", "Random", tooltip="Random whole numbers", id="bw_r"),
+    Binding(
+        "r",
+        "backward('random')",
+        "Random",
+        tooltip="Fill dL/dY with random whole numbers",
+        id="bw_r",
+    ),
     Binding("g", "backward('sgd')", "SGD", tooltip="One SGD step: W - lr x dL/dW", id="bw_sgd"),
 ]
 """The backward pass's keys."""
