@@ -45,16 +45,19 @@ class Command:
 
 def target_commands(app: Opener) -> list[Command]:
     """The presets, networks, lessons and calculators tabs: the same for every screen."""
+    from ..core.convolution.backward_presets import BACKWARD_PRESETS
     from ..core.convolution.presets import PRESETS
     from ..core.stacks.zoo import PRESETS as ZOO
 
+    words = [(name, p.title, p.description) for name, p in PRESETS.items()]
+    words += [(name, p.title, p.description) for name, p in BACKWARD_PRESETS.items()]
     commands = [
         Command(
             f"Stepper preset: {name}",
-            f"{preset.title}: {preset.description}",
+            f"{title}: {description}",
             partial(app.open_target, "stepper", name),
         )
-        for name, preset in PRESETS.items()
+        for name, title, description in words
     ]
     for name, network in ZOO.items():
         commands.append(

@@ -20,12 +20,12 @@ def open_app(
 ) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
+        from ..core.convolution.backward_presets import BACKWARD_PRESETS
         from ..core.convolution.presets import PRESETS
 
-        if stepper_preset not in PRESETS:
-            raise UsageError(
-                f"unknown stepper preset {stepper_preset!r} (known: {', '.join(PRESETS)})"
-            )
+        if stepper_preset not in PRESETS and stepper_preset not in BACKWARD_PRESETS:
+            known = ", ".join([*PRESETS, *BACKWARD_PRESETS])
+            raise UsageError(f"unknown stepper preset {stepper_preset!r} (known: {known})")
     if builder_stack is not None:
         _load_stack(
             builder_stack, None

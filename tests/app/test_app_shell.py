@@ -9,7 +9,10 @@ from cnn_tui.app.screens.calculators import CalculatorsScreen
 from cnn_tui.app.screens.help import HelpScreen, help_rows
 from cnn_tui.app.screens.stepper import StepperScreen
 from cnn_tui.cli import main
+from cnn_tui.core.convolution.backward_presets import BACKWARD_PRESETS
 from cnn_tui.core.convolution.presets import PRESETS
+
+KNOWN = ", ".join([*PRESETS, *BACKWARD_PRESETS])
 
 SIZE = (120, 40)
 
@@ -170,13 +173,11 @@ def test_an_unknown_stepper_preset_exits_2_naming_the_presets(capsys, opened):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert " ".join(captured.err.split()) == (
-        f"cnn-tui: unknown stepper preset 'nope' (known: {', '.join(PRESETS)})"
+        f"cnn-tui: unknown stepper preset 'nope' (known: {KNOWN})"
     )
 
 
 def test_an_unknown_stepper_preset_is_one_line_on_an_80_column_console(capsys, opened, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     assert main(["stepper", "--preset", "nope"]) == 2
-    assert capsys.readouterr().err == (
-        f"cnn-tui: unknown stepper preset 'nope' (known: {', '.join(PRESETS)})\n"
-    )
+    assert capsys.readouterr().err == (f"cnn-tui: unknown stepper preset 'nope' (known: {KNOWN})\n")

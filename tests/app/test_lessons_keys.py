@@ -221,7 +221,7 @@ async def press_check(pilot, screen: LessonsScreen, exercise_id: str) -> str:
 
 
 async def test_a_race_finished_earlier_in_this_session_counts_and_the_message_says_what_counts():
-    app = CnnTuiApp(mode="lessons", lesson="12")
+    app = CnnTuiApp(mode="lessons", lesson="13")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await opened(pilot)
         said = await press_check(pilot, screen, "race-three")
@@ -263,7 +263,7 @@ async def test_arithmetic_is_an_answer_and_a_fraction_is_not_a_width():
 
 
 async def test_long_titles_are_whole_at_80x24():
-    app = CnnTuiApp(mode="lessons", lesson="12")
+    app = CnnTuiApp(mode="lessons", lesson="13")
     async with app.run_test(size=SMALL) as pilot:
         screen = await opened(pilot)
         await pilot.press("l")  # the list, beside the reader
@@ -287,7 +287,7 @@ async def test_long_titles_are_whole_at_80x24():
 
 
 async def test_the_lesson_is_whole_after_its_first_screen():
-    app = CnnTuiApp(mode="lessons", lesson="12")
+    app = CnnTuiApp(mode="lessons", lesson="13")
     async with app.run_test(size=SMALL) as pilot:
         screen = await opened(pilot)
         lesson = screen.lesson
@@ -304,11 +304,11 @@ async def test_the_lesson_is_whole_after_its_first_screen():
 
 
 async def test_a_lesson_opened_while_another_is_filling_in_gets_only_its_own_rest():
-    app = CnnTuiApp(mode="lessons", lesson="12")
+    app = CnnTuiApp(mode="lessons", lesson="13")
     async with app.run_test(size=SMALL) as pilot:
         screen = await opened(pilot)
         await pilot.press("n", "p", "n")
-        await wait_for(pilot, lambda: screen.complete and screen.lesson.order == 13)
+        await wait_for(pilot, lambda: screen.complete and screen.lesson.order == 14)
         await pilot.pause()
         ids = [c.exercise.id for c in screen.query(ExerciseCard)]
         assert ids == [e.id for e in screen.lesson.exercises]
@@ -322,5 +322,5 @@ def test_snapshot_lesson_list_and_an_answer_field_at_80x24(snap_compare, progres
         await pilot.pause()
 
     assert snap_compare(
-        CnnTuiApp(mode="lessons", lesson="12"), terminal_size=SMALL, run_before=show
+        CnnTuiApp(mode="lessons", lesson="13"), terminal_size=SMALL, run_before=show
     )

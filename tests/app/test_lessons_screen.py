@@ -69,7 +69,7 @@ async def test_a_lesson_opens_with_its_heading_prose_and_exercises():
             "why-same",
         ]
         assert len(screen.query(TryItCard)) == 3
-        assert len(screen.query_one(LessonList).options) == 13
+        assert len(screen.query_one(LessonList).options) == 14
 
 
 async def test_right_and_wrong_answers_and_the_saved_progress(progress_file):
@@ -220,7 +220,7 @@ async def test_keys_move_between_lessons_and_mark_done(progress_file):
         await pilot.press("d")
         await pilot.pause()
         assert screen.progress.of("lessons", "01-why-cnns").done
-        assert text_of(screen.query_one("#course-title", Static)).endswith("1/13 done")
+        assert text_of(screen.query_one("#course-title", Static)).endswith("1/14 done")
         await pilot.press("l")
         assert not screen.query_one("#lessons-side").display
 

@@ -1,4 +1,4 @@
-"""Lessons 08-13: every exercise's engine answer against a value derived independently.
+"""Lessons 09-14: every exercise's engine answer against a value derived independently.
 
 Each expected value is worked out here on its own, by hand arithmetic written out or with
 PyTorch (torchvision models built on the meta device, torch.nn layers, torch.optim steps),
@@ -25,7 +25,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-PART2 = ("08", "09", "10", "11", "12", "13")
+PART2 = ("09", "10", "11", "12", "13", "14")
 
 
 def lesson(prefix: str) -> Lesson:
@@ -54,11 +54,11 @@ def count(module: Any) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
-# The set of exercises: every one in 08-13 has an expectation below
+# The set of exercises: every one in 09-14 has an expectation below
 # ---------------------------------------------------------------------------------------------
 
 COVERED = {
-    "08": {
+    "09": {
         "three-3x3-field",
         "memory-vs-params",
         "vgg-cifar-shape",
@@ -66,16 +66,16 @@ COVERED = {
         "bottleneck-params",
         "densenet-vs-resnet",
     },
-    "09": {"bn-output", "bn-swap-bias", "vgg-bn-extra", "bn-eval"},
-    "10": {
+    "10": {"bn-output", "bn-swap-bias", "vgg-bn-extra", "bn-eval"},
+    "11": {
         "momentum-flip",
         "rmsprop-first-step",
         "adam-first-step",
         "adagrad-shrink",
         "lr-too-high",
     },
-    "11": {"head-params", "augment-shifts", "ema-start-left", "polyak-memory", "transfer-choice"},
-    "12": {
+    "12": {"head-params", "augment-shifts", "ema-start-left", "polyak-memory", "transfer-choice"},
+    "13": {
         "iterations-per-epoch",
         "one-test-image",
         "train-lecture-net",
@@ -83,13 +83,13 @@ COVERED = {
         "race-three",
         "slide-denominator",
     },
-    "13": {"fgsm-pixel", "fgsm-sum", "gram-entry", "gram-choice"},
+    "14": {"fgsm-pixel", "fgsm-sum", "gram-entry", "gram-choice"},
 }
 
 REPLACED = {
-    "08": {"vgg-first-fc": "vgg-cifar-shape", "vgg-forward-bytes": "vgg-cifar-params"},
-    "09": {"bn-params": "bn-swap-bias"},
-    "10": {"momentum-velocity": "momentum-flip"},
+    "09": {"vgg-first-fc": "vgg-cifar-shape", "vgg-forward-bytes": "vgg-cifar-params"},
+    "10": {"bn-params": "bn-swap-bias"},
+    "11": {"momentum-velocity": "momentum-flip"},
 }
 """Issue 13's copy-the-number exercises, each replaced by a transfer exercise that carries
 its id in `was:` (a student who passed the old one keeps the pass)."""
@@ -114,21 +114,21 @@ def test_replaced_exercises_carry_their_old_ids(prefix: str) -> None:
 
 
 PREDICTIONS = {
-    "08": [
+    "09": [
         ("three-3x3-field", "Two 3x3 convs in a row see a 5x5 patch"),
         ("memory-vs-params", "Two patterns jump out"),
         ("bottleneck-params", "The work shrinks by the same factor"),
         ("densenet-vs-resnet", "Each dense layer adds only 32 new channels"),
     ],
-    "09": [("bn-eval", "evaluation mode it uses those fixed values")],
-    "10": [
+    "10": [("bn-eval", "evaluation mode it uses those fixed values")],
+    "11": [
         ("momentum-flip", "gradients that flip sign cancel"),
         ("rmsprop-first-step", "the first step is α / √(1 − decay)"),
         ("adam-first-step", "At t = 1 the correction gives m̂ = g"),
     ],
-    "11": [("ema-start-left", "So choose β to fit the run")],
-    "12": [("race-laggard", "plain SGD ended the first epoch at 58 %")],
-    "13": [("fgsm-sum", "Each pixel adds only a sliver")],
+    "12": [("ema-start-left", "So choose β to fit the run")],
+    "13": [("race-laggard", "plain SGD ended the first epoch at 58 %")],
+    "14": [("fgsm-sum", "Each pixel adds only a sliver")],
 }
 """Ask before telling: each lesson asks these before the text that gives their answer."""
 
@@ -164,7 +164,7 @@ def test_vgg_cifar_shape_is_five_halvings_in_torchvision() -> None:
     assert len(pools) == 5
     out = vgg.features(torch.empty(1, 3, 32, 32, device="meta"))
     assert tuple(out.shape[1:]) == (512, 32 // 2**5, 32 // 2**5) == (512, 1, 1)
-    assert answer("08", "vgg-cifar-shape") == "512x1x1"
+    assert answer("09", "vgg-cifar-shape") == "512x1x1"
 
 
 def test_vgg_cifar_params_are_the_224_params_since_the_pool_is_adaptive() -> None:
@@ -182,7 +182,7 @@ def test_vgg_cifar_params_are_the_224_params_since_the_pool_is_adaptive() -> Non
         + (4096 * 1000 + 1000)
     )
     assert by_hand == count(vgg) == 138_357_544
-    assert answer("08", "vgg-cifar-params") == by_hand
+    assert answer("09", "vgg-cifar-params") == by_hand
     # the CIFAR-style first fc the explanation quotes: 512 inputs instead of 25,088
     assert count(nn.Linear(512, 4096)) == 2_101_248
 
@@ -203,7 +203,7 @@ def test_three_3x3_field_by_gradient() -> None:
     touched = (x.grad[0, 0] != 0).nonzero()
     width = int(touched[:, 1].max() - touched[:, 1].min() + 1)
     assert width == 1 + 3 * (3 - 1) == 7
-    assert answer("08", "three-3x3-field") == width
+    assert answer("09", "three-3x3-field") == width
 
 
 def test_bottleneck_params_with_torch_layers() -> None:
@@ -213,7 +213,7 @@ def test_bottleneck_params_with_torch_layers() -> None:
     assert count(direct) == 192 * 25 * 32 + 32 == 153_632  # the figure the question gives
     x = torch.empty(1, 192, 28, 28, device="meta")
     assert squeezed.to("meta")(x).shape == direct.to("meta")(x).shape == (1, 32, 28, 28)
-    assert answer("08", "bottleneck-params") == count(squeezed)
+    assert answer("09", "bottleneck-params") == count(squeezed)
 
 
 def test_bottleneck_macs_quoted_in_the_text() -> None:
@@ -273,7 +273,7 @@ def test_densenet_keeps_more_and_works_more_with_fewer_parameters() -> None:
     res_activations, res_macs = _forward_costs(resnet)
     assert dense_activations > 3 * res_activations
     assert dense_macs > 1.4 * res_macs
-    assert choice_text("08", "densenet-vs-resnet") == (
+    assert choice_text("09", "densenet-vs-resnet") == (
         "DenseNet-121 keeps more activations and does more multiply-accumulates"
     )
     # the figures the explanation quotes, from the engine
@@ -290,7 +290,7 @@ def test_memory_vs_params_choice() -> None:
     fcs = [m for m in vgg.classifier if isinstance(m, nn.Linear)]
     # parameters: the FC layers hold most; activations: the first stage's maps are largest
     assert sum(map(count, fcs)) > sum(map(count, convs))
-    assert choice_text("08", "memory-vs-params").startswith("Memory in the early conv layers")
+    assert choice_text("09", "memory-vs-params").startswith("Memory in the early conv layers")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_bn_output_matches_torch_batchnorm() -> None:
     out = bn(torch.tensor([[2.0], [4.0], [6.0], [8.0]], dtype=torch.float64)).detach()
     by_hand = 2 * (8 - 5) / math.sqrt(5) + 1
     assert float(out[3, 0]) == pytest.approx(by_hand, rel=1e-9)
-    assert answer("09", "bn-output") == pytest.approx(float(out[3, 0]), rel=1e-9)
+    assert answer("10", "bn-output") == pytest.approx(float(out[3, 0]), rel=1e-9)
 
 
 def test_bn_swap_bias_with_torch_layers() -> None:
@@ -314,7 +314,7 @@ def test_bn_swap_bias_with_torch_layers() -> None:
     after = nn.Sequential(nn.Conv2d(48, 96, 3, padding=1, bias=False), nn.BatchNorm2d(96))
     assert count(after) - count(before) == -96 + 2 * 96 == 96
     assert sum(b.numel() for b in after[1].buffers() if b.dim() == 1) == 2 * 96  # not trained
-    assert answer("09", "bn-swap-bias") == count(after) - count(before)
+    assert answer("10", "bn-swap-bias") == count(after) - count(before)
 
 
 def test_a_batch_of_one_trains_batchnorm2d_but_not_batchnorm1d() -> None:
@@ -328,11 +328,11 @@ def test_a_batch_of_one_trains_batchnorm2d_but_not_batchnorm1d() -> None:
 def test_vgg_bn_extra_matches_torchvision() -> None:
     extra = count(torchvision_model("vgg16_bn")) - count(torchvision_model("vgg16"))
     assert extra == 2 * (64 * 2 + 128 * 2 + 256 * 3 + 512 * 6) == 8_448
-    assert answer("09", "vgg-bn-extra") == extra
+    assert answer("10", "vgg-bn-extra") == extra
 
 
 def test_bn_eval_choice() -> None:
-    assert choice_text("09", "bn-eval") == "The running averages it collected during training"
+    assert choice_text("10", "bn-eval") == "The running averages it collected during training"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_momentum_flip_matches_torch_sgd_buffer() -> None:
         optimizer.step()
     buffer = float(optimizer.state[param]["momentum_buffer"])
     assert buffer == pytest.approx(0.9 * (0.9 * 1 + 1) - 1, rel=1e-12)
-    assert answer("10", "momentum-flip") == pytest.approx(buffer, rel=1e-12) == 0.71
+    assert answer("11", "momentum-flip") == pytest.approx(buffer, rel=1e-12) == 0.71
     # the text's constant-gradient series still holds: 1, 1.9, 2.71
     state, _ = _steps(torch.optim.SGD, grad=1.0, steps=3, lr=0.1, momentum=0.9)
     assert float(state["momentum_buffer"]) == pytest.approx(2.71, rel=1e-12)
@@ -371,7 +371,7 @@ def test_momentum_flip_matches_torch_sgd_buffer() -> None:
 def test_rmsprop_first_step_matches_torch_rmsprop() -> None:
     _, first = _steps(torch.optim.RMSprop, grad=250.0, steps=1, lr=0.001, alpha=0.99)
     assert first == pytest.approx(0.001 * 250 / math.sqrt(0.01 * 250**2), rel=1e-6)
-    assert answer("10", "rmsprop-first-step") == pytest.approx(first, rel=1e-9)
+    assert answer("11", "rmsprop-first-step") == pytest.approx(first, rel=1e-9)
 
 
 def test_rmsprop_steps_quoted_in_the_text() -> None:
@@ -389,20 +389,20 @@ def test_rmsprop_steps_quoted_in_the_text() -> None:
 def test_adagrad_step_matches_torch_adagrad() -> None:
     _, fourth = _steps(torch.optim.Adagrad, grad=2.0, steps=4, lr=0.01, eps=1e-10)
     assert fourth == pytest.approx(0.01 * 2 / math.sqrt(4 * 2**2), rel=1e-9)
-    assert answer("10", "adagrad-shrink") == pytest.approx(fourth, rel=1e-9)
+    assert answer("11", "adagrad-shrink") == pytest.approx(fourth, rel=1e-9)
 
 
 def test_adam_first_step_is_the_learning_rate() -> None:
     _, first = _steps(torch.optim.Adam, grad=250.0, steps=1, lr=0.001)
     assert first == pytest.approx(0.001, rel=1e-6)
-    assert answer("10", "adam-first-step") == pytest.approx(first, rel=1e-9)
+    assert answer("11", "adam-first-step") == pytest.approx(first, rel=1e-9)
     # whatever the gradient: a tiny one moves the weight as far
     _, tiny = _steps(torch.optim.Adam, grad=0.003, steps=1, lr=0.001)
     assert tiny == pytest.approx(0.001, rel=1e-4)
 
 
 def test_lr_too_high_choice() -> None:
-    assert choice_text("10", "lr-too-high") == "Lower the learning rate, say ten times"
+    assert choice_text("11", "lr-too-high") == "Lower the learning rate, say ten times"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,12 +413,12 @@ def test_lr_too_high_choice() -> None:
 def test_head_params_of_a_new_10_class_layer() -> None:
     head = nn.Linear(4096, 10)
     assert count(head) == 4096 * 10 + 10
-    assert answer("11", "head-params") == count(head)
+    assert answer("12", "head-params") == count(head)
 
 
 def test_augment_shifts_counted() -> None:
     offsets = list(itertools.product(range(-2, 2 + 1), repeat=2))  # across, down
-    assert answer("11", "augment-shifts") == len(offsets) == 25
+    assert answer("12", "augment-shifts") == len(offsets) == 25
 
 
 def test_ema_start_left_by_simulation() -> None:
@@ -426,7 +426,7 @@ def test_ema_start_left_by_simulation() -> None:
     for _ in range(10 * 45):
         x_test = 0.995 * x_test + 0.005 * x
     assert x_test == pytest.approx(0.105, abs=0.001)
-    assert answer("11", "ema-start-left") == pytest.approx(x_test, rel=1e-9)
+    assert answer("12", "ema-start-left") == pytest.approx(x_test, rel=1e-9)
     assert 0.95**450 < 1e-9  # the decay that fits the run forgets its start
 
 
@@ -434,11 +434,11 @@ def test_polyak_memory_by_simulation() -> None:
     x_test, x = 1.0, 0.0  # today's average is all 1; every later weight is 0
     for _ in range(100):
         x_test = 0.995 * x_test + 0.005 * x
-    assert answer("11", "polyak-memory") == pytest.approx(x_test, rel=1e-12)
+    assert answer("12", "polyak-memory") == pytest.approx(x_test, rel=1e-12)
 
 
 def test_transfer_choice() -> None:
-    assert choice_text("11", "transfer-choice").startswith("Freeze a pretrained network")
+    assert choice_text("12", "transfer-choice").startswith("Freeze a pretrained network")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -451,7 +451,7 @@ def test_iterations_per_epoch_match_a_dataloader() -> None:
     train_images = len(sklearn_datasets.load_digits().images) - 360
     assert train_images == 1437
     loader = torch.utils.data.DataLoader(range(train_images), batch_size=32)
-    assert answer("12", "iterations-per-epoch") == len(loader) == math.ceil(1437 / 32) == 45
+    assert answer("13", "iterations-per-epoch") == len(loader) == math.ceil(1437 / 32) == 45
 
 
 def test_slide_denominator_by_fractions() -> None:
@@ -460,16 +460,16 @@ def test_slide_denominator_by_fractions() -> None:
     smallest = next(n for n in range(1, 201) if any(k / n == slide for k in range(n + 1)))
     assert Fraction(slide).limit_denominator(200) == Fraction(65, smallest) == Fraction(65, 92)
     assert slide == 130 / 184  # the only other count up to 200
-    assert answer("12", "slide-denominator") == smallest
+    assert answer("13", "slide-denominator") == smallest
 
 
 def test_race_laggard_choice() -> None:
     # the outcome itself is checked by running the race: test_run_claims_part2.py
-    assert choice_text("12", "race-laggard") == "sgd, plain SGD without momentum"
+    assert choice_text("13", "race-laggard") == "sgd, plain SGD without momentum"
 
 
 def test_one_test_image_in_points() -> None:
-    assert answer("12", "one-test-image") == pytest.approx(1 / 360 * 100, rel=1e-12)
+    assert answer("13", "one-test-image") == pytest.approx(1 / 360 * 100, rel=1e-12)
 
 
 def _summary(*accuracies: float, model: str = "seed-mnist") -> dict[str, Any]:
@@ -481,7 +481,7 @@ def _summary(*accuracies: float, model: str = "seed-mnist") -> dict[str, Any]:
 
 
 def test_train_lecture_net_task() -> None:
-    current = lesson("12")
+    current = lesson("13")
     task = current.exercise("train-lecture-net")
     assert check_task(task, LessonState(training=_summary(0.9528)), current).correct
     short = check_task(task, LessonState(training=_summary(0.9472)), current)
@@ -492,7 +492,7 @@ def test_train_lecture_net_task() -> None:
 
 
 def test_race_three_task() -> None:
-    current = lesson("12")
+    current = lesson("13")
     task = current.exercise("race-three")
     race = _summary(0.95, 0.99, 0.99)
     assert check_task(task, LessonState(training=race), current).correct
@@ -511,7 +511,7 @@ def test_fgsm_pixel_with_autograd() -> None:
     loss.backward()
     adversarial = x.detach() + 0.007 * x.grad.sign()
     assert float(adversarial) == pytest.approx(0.493, rel=1e-12)
-    assert answer("13", "fgsm-pixel") == pytest.approx(float(adversarial), rel=1e-12)
+    assert answer("14", "fgsm-pixel") == pytest.approx(float(adversarial), rel=1e-12)
 
 
 def test_fgsm_sum_on_a_linear_unit() -> None:
@@ -521,17 +521,17 @@ def test_fgsm_sum_on_a_linear_unit() -> None:
     x = torch.rand((3, 224, 224), generator=generator, dtype=torch.float64)
     rise = float((w * (x + 0.007 * w.sign())).sum() - (w * x).sum())
     assert rise == pytest.approx(0.007 * 0.01 * 150_528, rel=1e-9)
-    assert answer("13", "fgsm-sum") == pytest.approx(rise, rel=1e-9)
+    assert answer("14", "fgsm-sum") == pytest.approx(rise, rel=1e-9)
 
 
 def test_gram_entry_with_a_matrix_product() -> None:
     features = torch.tensor([[1.0, 0.0, 2.0, 1.0], [0.0, 1.0, 1.0, 3.0]])
     gram = features @ features.T
-    assert answer("13", "gram-entry") == float(gram[0, 1]) == 5
+    assert answer("14", "gram-entry") == float(gram[0, 1]) == 5
 
 
 def test_gram_choice() -> None:
-    assert "not where" in choice_text("13", "gram-choice")
+    assert "not where" in choice_text("14", "gram-choice")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -571,34 +571,34 @@ def test_rmsprop_step_matches_torch_over_many_steps_and_is_charged() -> None:
 @pytest.mark.parametrize(
     ("prefix", "exercise_id", "typed", "right"),
     [
-        ("08", "vgg-cifar-params", "138,357,544", True),
-        ("08", "vgg-cifar-params", "37,694,248", False),  # a first fc of 512 inputs
-        ("08", "bottleneck-params", "15920", True),
-        ("08", "bottleneck-params", "153632", False),
-        ("08", "vgg-cifar-shape", "512x1x1", True),
-        ("08", "vgg-cifar-shape", "1x1x512", True),  # channels last, as the lecture writes
-        ("09", "bn-swap-bias", "96", True),
-        ("09", "bn-swap-bias", "192", False),  # forgot the biases the conv drops
-        ("09", "bn-output", "3.68", True),
-        ("09", "bn-output", "3.5", False),
-        ("10", "adam-first-step", "0.001", True),
-        ("10", "adam-first-step", "1e-3", True),
-        ("10", "adam-first-step", "0.25", False),
-        ("10", "momentum-flip", "0.71", True),
-        ("10", "momentum-flip", "-1", False),
-        ("10", "rmsprop-first-step", "0.01", True),
-        ("10", "rmsprop-first-step", "0.001", False),  # Adam's answer, not RMSProp's
-        ("11", "ema-start-left", "0.105", True),
-        ("11", "ema-start-left", "0", False),
-        ("12", "slide-denominator", "92", True),
-        ("12", "slide-denominator", "200", False),
-        ("11", "polyak-memory", "0.61", True),
-        ("11", "polyak-memory", "0.5", False),
-        ("12", "iterations-per-epoch", "45", True),
-        ("12", "iterations-per-epoch", "44", False),
-        ("12", "one-test-image", "0.28", True),
-        ("13", "fgsm-pixel", "0.493", True),
-        ("13", "fgsm-pixel", "0.507", False),
+        ("09", "vgg-cifar-params", "138,357,544", True),
+        ("09", "vgg-cifar-params", "37,694,248", False),  # a first fc of 512 inputs
+        ("09", "bottleneck-params", "15920", True),
+        ("09", "bottleneck-params", "153632", False),
+        ("09", "vgg-cifar-shape", "512x1x1", True),
+        ("09", "vgg-cifar-shape", "1x1x512", True),  # channels last, as the lecture writes
+        ("10", "bn-swap-bias", "96", True),
+        ("10", "bn-swap-bias", "192", False),  # forgot the biases the conv drops
+        ("10", "bn-output", "3.68", True),
+        ("10", "bn-output", "3.5", False),
+        ("11", "adam-first-step", "0.001", True),
+        ("11", "adam-first-step", "1e-3", True),
+        ("11", "adam-first-step", "0.25", False),
+        ("11", "momentum-flip", "0.71", True),
+        ("11", "momentum-flip", "-1", False),
+        ("11", "rmsprop-first-step", "0.01", True),
+        ("11", "rmsprop-first-step", "0.001", False),  # Adam's answer, not RMSProp's
+        ("12", "ema-start-left", "0.105", True),
+        ("12", "ema-start-left", "0", False),
+        ("13", "slide-denominator", "92", True),
+        ("13", "slide-denominator", "200", False),
+        ("12", "polyak-memory", "0.61", True),
+        ("12", "polyak-memory", "0.5", False),
+        ("13", "iterations-per-epoch", "45", True),
+        ("13", "iterations-per-epoch", "44", False),
+        ("13", "one-test-image", "0.28", True),
+        ("14", "fgsm-pixel", "0.493", True),
+        ("14", "fgsm-pixel", "0.507", False),
     ],
 )
 def test_mark_numbers(prefix: str, exercise_id: str, typed: str, right: bool) -> None:
@@ -610,18 +610,18 @@ def test_mark_numbers(prefix: str, exercise_id: str, typed: str, right: bool) ->
 
 
 def test_mark_too_low_shows_the_hint() -> None:
-    current = lesson("08")
+    current = lesson("09")
     verdict = mark(current.exercise("vgg-cifar-params"), "37,694,248", current)
     assert "too low" in verdict.message
     assert "Hint:" in verdict.message
 
 
 def test_mark_choices_by_number_letter_and_text() -> None:
-    current = lesson("08")
+    current = lesson("09")
     exercise = current.exercise("memory-vs-params")
     assert mark(exercise, "2", current).correct
     assert mark(exercise, "b", current).correct
     assert not mark(exercise, "1", current).correct
     text = "Memory in the early conv layers, parameters in the late FC layers"
     assert mark(exercise, text, current).correct
-    assert not mark(lesson("10").exercise("lr-too-high"), "Raise the learning rate").correct
+    assert not mark(lesson("11").exercise("lr-too-high"), "Raise the learning rate").correct

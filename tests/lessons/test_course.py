@@ -13,12 +13,13 @@ TOPICS = {
     5: "channels",
     6: "pooling",
     7: "classifier",
-    8: "architectures",
-    9: "batch-norm",
-    10: "optimisers",
-    11: "generalisation",
-    12: "practice",
-    13: "adversarial",
+    8: "backward",
+    9: "architectures",
+    10: "batch-norm",
+    11: "optimisers",
+    12: "generalisation",
+    13: "practice",
+    14: "adversarial",
 }
 
 
@@ -28,9 +29,9 @@ def test_every_lesson_parses_and_validates():
     assert validate_course(course.lessons) == []
 
 
-def test_the_thirteen_lessons_come_in_order():
+def test_the_fourteen_lessons_come_in_order():
     course = load_course(default_course_dir())
-    assert [lesson.order for lesson in course.lessons] == list(range(1, 14))
+    assert [lesson.order for lesson in course.lessons] == list(range(1, 15))
     for lesson in course.lessons:
         assert TOPICS[lesson.order] in lesson.id
         assert 5 <= lesson.minutes <= 20

@@ -1,4 +1,4 @@
-"""Lessons 08-13: every claim a lesson makes about a training run on the embedded digits.
+"""Lessons 09-14: every claim a lesson makes about a training run on the embedded digits.
 
 Each command the lesson prints is run here as written, on the CPU with seed 0 (the default
 the lesson assumes), through `cnn-tui train ... --json --metrics-out FILE`; every claim made
@@ -99,7 +99,7 @@ BN_NET = "conv(16,3) bn relu maxpool(2) conv(32,3) bn relu maxpool(2) flatten fc
 
 @pytest.fixture(scope="module")
 def bn_runs(tmp_path_factory) -> tuple[Run, Run]:
-    text = lesson_text("09")
+    text = lesson_text("10")
     assert f"::: try train {BN_NET}\n" in text
     assert "sgd at lr 0.1 for 3 epochs" in text
     plain = BN_NET.replace(" bn", "")
@@ -111,7 +111,7 @@ def bn_runs(tmp_path_factory) -> tuple[Run, Run]:
 
 
 def test_09_batch_norm_is_ahead_after_the_first_epoch(bn_runs):
-    assert "about 98 % with batch norm and 92 % without" in lesson_text("09")
+    assert "about 98 % with batch norm and 92 % without" in lesson_text("10")
     with_bn, without = (run.epochs()[0] for run in bn_runs)
     assert with_bn == pytest.approx(0.98, abs=0.02)
     assert without == pytest.approx(0.92, abs=0.03)
@@ -125,16 +125,16 @@ def test_09_batch_norm_is_ahead_after_the_first_epoch(bn_runs):
 
 @pytest.fixture(scope="module")
 def ema_runs(tmp_path_factory) -> tuple[Run, Run]:
-    command = command_in("11", "--ema 0.95")
+    command = command_in("12", "--ema 0.95")
     assert "--augment" in command and "--app" not in command
     fitting = train(command, tmp_path_factory)
-    assert "with `--ema 0.995` instead" in lesson_text("11")
+    assert "with `--ema 0.995` instead" in lesson_text("12")
     slow = train(command.replace("--ema 0.95", "--ema 0.995"), tmp_path_factory)
     return fitting, slow
 
 
 def test_11_an_average_that_fits_the_run_beats_the_raw_weights(ema_runs):
-    text = " ".join(lesson_text("11").split())
+    text = " ".join(lesson_text("12").split())
     assert "the average ended at 96.7 % against the raw weights' 95.6 %" in text
     run = ema_runs[0].run()
     assert run["ema_test_accuracy"] == pytest.approx(0.967, abs=0.015)
@@ -143,7 +143,7 @@ def test_11_an_average_that_fits_the_run_beats_the_raw_weights(ema_runs):
 
 
 def test_11_a_slow_average_still_holds_the_random_start_and_tests_worse(ema_runs):
-    text = " ".join(lesson_text("11").split())
+    text = " ".join(lesson_text("12").split())
     assert "with `--ema 0.995` it ended at 94.7 %, below the raw weights" in text
     run = ema_runs[1].run()
     assert run["ema_test_accuracy"] == pytest.approx(0.947, abs=0.015)
@@ -154,14 +154,14 @@ def test_11_a_slow_average_still_holds_the_random_start_and_tests_worse(ema_runs
 
 @pytest.fixture(scope="module")
 def hundred_images(tmp_path_factory) -> tuple[Run, Run]:
-    command = command_in("11", "--limit-train 100")
+    command = command_in("12", "--limit-train 100")
     assert "--optimizer adam --epochs 50" in " ".join(command.split())
     plain = "cnn-tui train --model seed-mnist --limit-train 100"  # the defaults: sgd, 10 epochs
     return train(command, tmp_path_factory), train(plain, tmp_path_factory)
 
 
 def test_11_adam_on_100_images_opens_a_wide_gap(hundred_images):
-    text = " ".join(lesson_text("11").split())
+    text = " ".join(lesson_text("12").split())
     assert "the training loss fell below 0.01" in text
     assert "the test loss stayed near 0.3 and the test accuracy near 91 %" in text
     run = hundred_images[0]
@@ -172,7 +172,7 @@ def test_11_adam_on_100_images_opens_a_wide_gap(hundred_images):
 
 
 def test_11_default_sgd_on_100_images_is_undertrained_with_no_gap(hundred_images):
-    assert "40 small steps in 10 epochs" in " ".join(lesson_text("11").split())
+    assert "40 small steps in 10 epochs" in " ".join(lesson_text("12").split())
     run = hundred_images[1]
     assert run.run()["steps"] == 40
     assert run.last_train_loss() > 1.0  # barely below ln 10 = 2.3: still undertrained
@@ -185,7 +185,7 @@ def test_11_default_sgd_on_100_images_is_undertrained_with_no_gap(hundred_images
 
 
 def test_12_the_tasks_recipe_passes_with_margin(tmp_path_factory):
-    text = " ".join(lesson_text("12").split())
+    text = " ".join(lesson_text("13").split())
     assert "Use sgd with lr 0.01 and momentum 0.9, batch 32, 10 epochs" in text
     assert "seeds 0 to 4 all ended above 97 %" in text  # seeds 1-4: the benchmark
     recipe = (
@@ -200,11 +200,11 @@ def test_12_the_tasks_recipe_passes_with_margin(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def race(tmp_path_factory) -> Run:
-    return train(command_in("12", "--race sgd,momentum,adam"), tmp_path_factory)
+    return train(command_in("13", "--race sgd,momentum,adam"), tmp_path_factory)
 
 
 def test_12_race_after_the_first_epoch(race):
-    text = " ".join(lesson_text("12").split())
+    text = " ".join(lesson_text("13").split())
     assert "plain SGD ended the first epoch at 58 %, momentum at 87 % and Adam at 94 %" in text
     sgd, momentum, adam = (race.epochs(name)[0] for name in ("sgd", "momentum", "adam"))
     assert sgd == pytest.approx(0.58, abs=0.04)
@@ -215,7 +215,7 @@ def test_12_race_after_the_first_epoch(race):
 
 
 def test_12_race_to_the_end(race):
-    text = " ".join(lesson_text("12").split())
+    text = " ".join(lesson_text("13").split())
     assert "Momentum and Adam were past 95 % within three epochs and ended near 99 %" in text
     assert "plain SGD was still below 95 % after five epochs and ended near 95 %" in text
     for name in ("momentum", "adam"):
@@ -229,7 +229,7 @@ def test_12_race_to_the_end(race):
 
 
 def test_12_even_the_leaders_wobble(race):
-    text = " ".join(lesson_text("12").split())
+    text = " ".join(lesson_text("13").split())
     assert "momentum fell from 97 % to 94 % in its sixth epoch and climbed back" in text
     fifth, sixth, seventh = race.epochs("momentum")[4:7]
     assert fifth == pytest.approx(0.97, abs=0.01)

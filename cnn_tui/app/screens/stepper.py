@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.geometry import Size
@@ -13,9 +12,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Static
 
+from ...core.convolution.backward_presets import BACKWARD_PRESETS
 from ...core.convolution.presets import PRESETS
 from ...core.convolution.stepper import Step, StepperError, Trace, format_number
 from ...core.plain_text import visible
+from ...core.views.backward_view import uncovered_cells
 from ...core.views.stepper_config import StepperConfig
 from ...core.views.stepper_layout import (
     channels_that_fit,
@@ -24,22 +25,19 @@ from ...core.views.stepper_layout import (
     with_channels,
     wrap_sum,
 )
-from ...core.views.stepper_trace import config_from_preset, trace_from_config
+from ...core.views.stepper_text import FLIP_NOTE, formula_lines
+from ...core.views.stepper_trace import config_from_preset, preset_words, trace_from_config
 from ..widgets.common.keys_footer import KeysFooter
+from ..widgets.stepper.backward_view import BackwardView
+from ..widgets.stepper.keys import STEPPER_BINDINGS
 from ..widgets.stepper.number_grid import NumberGrid
 from ..widgets.stepper.settings import StepperSettings
 from ..widgets.stepper.signal_plot import SignalPlot
 
-STEP_KEYS = Binding.Group("Step")
-"""Next and back share one footer entry: 'n p Step'."""
-
 SPEEDS: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
 """Animation speeds in steps per second."""
 
-FLIP_NOTE = (
-    "True convolution flips the kernel on both axes before sliding it: "
-    "(A*B)_ij = sum A_st B_(i-s, j-t). Frameworks skip the flip (cross-correlation)."
-)
+__all__ = ["FLIP_NOTE", "StepperScreen"]
 
 TALL = 32
 SETTINGS = StepperSettings.WIDTH
@@ -54,57 +52,7 @@ class StepperScreen(Screen):
 
     TITLE = "Stepper"
     AUTO_FOCUS = ""  # nothing focused at first, so the arrow keys step straight away
-    BINDINGS = [
-        Binding(
-            "right,n", "step(1)", "Next", tooltip="Next output cell", id="next", group=STEP_KEYS
-        ),
-        Binding(
-            "left,p", "step(-1)", "Back", tooltip="Previous output cell", id="back", group=STEP_KEYS
-        ),
-        Binding("home", "jump(0)", "Start", tooltip="First output cell", id="start", show=False),
-        Binding(
-            "end", "jump(-1)", "End", tooltip="Last output cell (all done)", id="end", show=False
-        ),
-        Binding("space", "play", "Play", tooltip="Play or pause the animation", id="play"),
-        Binding(
-            "plus,equals_sign",
-            "speed(1)",
-            "Faster",
-            tooltip="Animate faster",
-            id="faster",
-            show=False,
-        ),
-        Binding("minus", "speed(-1)", "Slower", tooltip="Animate slower", id="slower", show=False),
-        Binding(
-            "s",
-            "toggle_settings",
-            "Settings",
-            tooltip="Show or hide the settings column",
-            id="settings",
-        ),
-        Binding(
-            "right_square_bracket",
-            "page(1)",
-            "More",
-            tooltip="Show the next input channels (they do not all fit)",
-            id="page",
-        ),
-        Binding(
-            "left_square_bracket",
-            "page(-1)",
-            "Back channels",
-            tooltip="Show the previous input channels",
-            id="page_back",
-            show=False,
-        ),
-        Binding(
-            "escape",
-            "leave_field",
-            "Stop editing",
-            show=False,
-            tooltip="Leave the grid or field; arrows step again",
-        ),
-    ]
+    BINDINGS = STEPPER_BINDINGS
 
     def __init__(self, preset: str | None = None) -> None:
         super().__init__()
@@ -150,6 +98,7 @@ class StepperScreen(Screen):
                 yield Static(id="equation")
                 yield Static(id="formula")
                 yield Static(id="message")
+            yield BackwardView(id="backward")
         yield KeysFooter()
 
     async def on_mount(self) -> None:
@@ -266,6 +215,9 @@ class StepperScreen(Screen):
         if one_d:  # rows under each other: as wide as the widest, a channel a page when short
             row = max(self._width_of(f"input-{c}") for c in range(self.inputs.shape[0]))
             widths, output_width = [row] * self.inputs.shape[0], 0
+        if self.backward_view.display:  # the backward grids decide the room
+            short = SETTINGS if height < TALL else 0  # a short screen folds them for the sums
+            widths, output_width, one_d = [self.backward_view.needed_width() + short], 0, False
         settings = self.query_one(StepperSettings)
         show = self.settings_choice
         if show is None:
@@ -291,13 +243,13 @@ class StepperScreen(Screen):
         config, inputs, kernels = config_from_preset(name)
         self.preset_name = name
         self.query_one(StepperSettings).load(config, name)
-        preset = PRESETS[name]
-        self.query_one("#preset-info", Static).update(
-            f"[b]{preset.title}[/b]  {preset.description}"
-        )
+        title, description = preset_words(name)
+        self.query_one("#preset-info", Static).update(f"[b]{title}[/b]  {description}")
         self.config, self.inputs, self.kernels = config, inputs, kernels
         self.index = 0
         self.stop_playing()
+        self.backward_view.load(BACKWARD_PRESETS.get(name))
+        self.show_direction(name in BACKWARD_PRESETS)
         await self.recompute(rebuild=True)
 
     def compute(self) -> Trace:
@@ -321,11 +273,13 @@ class StepperScreen(Screen):
         await self._rebuild_grids()
         self.refresh_view()
         self.fit()
+        await self.backward_view.show(trace, edited=not rebuild)
 
     def show_message(self, text: str) -> None:
         message = self.query_one("#message", Static)
         # messages quote what was typed ('[/]' is not a number): plain text, never markup
         message.update(Content(visible(text)))
+        self.backward_view.say(visible(text))  # hidden with the forward stage: said there too
         message.set_class(bool(text), "-error")
 
     # -----------------------------------------------------------------------------------------
@@ -340,16 +294,7 @@ class StepperScreen(Screen):
         pool = trace.operation.endswith("pool")
         focus = step.output_position[0]
         padding = trace.padding if not one_d else ((0, 0), trace.padding[0])
-        reports = trace.size_reports
-        uncovered_cols = set(reports[-1].uncovered)
-        uncovered_rows = set(reports[0].uncovered) if not one_d else set()
-        height, width = self.inputs.shape[1:]
-        greyed = frozenset(
-            (r, c)
-            for r in range(height)
-            for c in range(width)
-            if r in uncovered_rows or c in uncovered_cols
-        )
+        greyed = uncovered_cells(trace)
         windows: dict[int, set[tuple[int, int]]] = {}
         for cell in step.cells:
             channel, *where = cell.position
@@ -450,27 +395,10 @@ class StepperScreen(Screen):
         width = equation.content_region.width
         lines = [wrapped for line in step.explain() for wrapped in wrap_sum(line, width)]
         equation.update(Content("\n".join(lines)))
-        axes = ("length",) if len(trace.size_reports) == 1 else ("rows", "columns")
-        lines = []
-        explanations = [report.explanation for report in trace.size_reports]
-        # a square grid usually leaves the same cells out of both axes: say it once, after both
-        shared = len(explanations) == 2 and explanations[0] == explanations[1]
-        for axis, report in zip(axes, trace.size_reports, strict=True):
-            first, *dropped = report.formula_lines
-            lines.append(f"{axis}: {first}")
-            lines.extend(f"  {line}" for line in dropped)  # ceil mode's dropped last window
-            if report.explanation and not shared:
-                lines.append(f"  [dim]{report.explanation} (struck through)[/dim]")
-        if shared and explanations[0]:
-            lines.append(f"  [dim]on both axes, {explanations[0]} (struck through)[/dim]")
-        if trace.flipped:
-            # the whole explanation with the first flipped kernel shown, then a reminder
-            if self.first_flipped is None:
-                self.first_flipped = trace
-            short = "kernel flipped on both axes: true convolution"
-            full = trace is self.first_flipped and self.size.height >= TALL
-            lines.append(f"[dim]{FLIP_NOTE if full else short}[/dim]")
-        self.query_one("#formula", Static).update("\n".join(lines))
+        if trace.flipped and self.first_flipped is None:
+            self.first_flipped = trace  # the first flipped kernel shown carries the explanation
+        full = trace is self.first_flipped and self.size.height >= TALL
+        self.query_one("#formula", Static).update("\n".join(formula_lines(trace, full)))
 
     def _grid(self, grid_id: str) -> NumberGrid | None:
         found = self.query(f"#{grid_id}")
@@ -479,20 +407,30 @@ class StepperScreen(Screen):
     # -----------------------------------------------------------------------------------------
     # actions
 
-    def action_step(self, delta: int) -> None:
-        if self.trace is None:
+    @property
+    def backward_view(self) -> BackwardView:
+        return self.query_one(BackwardView)
+
+    async def action_step(self, delta: int) -> None:
+        if self.backward_view.display:
+            await self.backward_view.step_by(delta)
+        if self.trace is None or self.backward_view.display:
             return
         self.speed_changed = False
         self.index = max(0, min(len(self.trace) - 1, self.index + delta))
         self.refresh_view()
 
-    def action_jump(self, where: int) -> None:
-        if self.trace is None:
+    async def action_jump(self, where: int) -> None:
+        if self.backward_view.display:
+            await self.backward_view.jump(where)
+        if self.trace is None or self.backward_view.display:
             return
         self.index = len(self.trace) - 1 if where < 0 else 0
         self.refresh_view()
 
     def action_play(self) -> None:
+        if self.backward_view.display:
+            return self.backward_view.toggle_play(SPEEDS[self.speed])
         self.speed_changed = False
         if self.timer is not None:
             self.stop_playing()
@@ -532,7 +470,26 @@ class StepperScreen(Screen):
         self.fit()
         self.refresh_view()
 
+    def show_direction(self, backward: bool) -> None:
+        """Step the backward pass (True) or the forward one."""
+        self.stop_playing()
+        self.backward_view.stop_playing()
+        self.query_one("#stage").display = not backward
+        self.backward_view.display = backward
+        self.query_one(StepperSettings).show_direction(backward)
+        self.fit()
+        self.refresh_bindings()
+
+    def action_direction(self) -> None:
+        self.show_direction(not self.backward_view.display)
+
+    async def action_backward(self, what: str) -> None:
+        await self.backward_view.act(what)
+        self.fit()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("backward", "speed"):  # the backward keys act only there
+            return self.backward_view.display == (action == "backward")
         if action == "page":
             return len(self.pages) > 1  # in the footer only while channels are paged
         return True
@@ -542,6 +499,14 @@ class StepperScreen(Screen):
 
     # -----------------------------------------------------------------------------------------
     # what the student did
+
+    @on(StepperSettings.DirectionChosen)
+    def _direction_chosen(self, event: StepperSettings.DirectionChosen) -> None:
+        self.show_direction(event.backward)
+
+    @on(BackwardView.Changed)
+    def _backward_changed(self) -> None:
+        self.call_after_refresh(self.fit)
 
     @on(StepperSettings.PresetChosen)
     async def _open_preset(self, event: StepperSettings.PresetChosen) -> None:

@@ -32,6 +32,7 @@ from .answer_expressions import (
     quoted,
     reason,
 )
+from .backward_answers import BACKWARD_ANSWERS
 from .lessons import Exercise, Lesson, LessonError
 from .optim_answers import OPTIM_ANSWERS
 
@@ -331,6 +332,7 @@ def exp(x: float) -> float:
 ANSWERS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
+        *BACKWARD_ANSWERS,
         conv_output,
         pool_output,
         conv_params,

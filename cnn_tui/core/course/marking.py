@@ -212,10 +212,12 @@ def try_target_problem(screen: str, target: str) -> str | None:
     if not target:
         return None
     if screen == "stepper":
+        from ..convolution.backward_presets import BACKWARD_PRESETS
         from ..convolution.presets import PRESETS
 
-        if target not in PRESETS:
-            return f"no stepper preset {target!r}: use one of {', '.join(PRESETS)}"
+        if target not in PRESETS and target not in BACKWARD_PRESETS:
+            known = ", ".join([*PRESETS, *BACKWARD_PRESETS])
+            return f"no stepper preset {target!r}: use one of {known}"
         return None
     if screen == "playground":
         from ..optim.scene import read_scene

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..convolution.presets import PRESETS, trace_for
+from ..convolution.backward_presets import BACKWARD_PRESETS
+from ..convolution.presets import PRESETS, StepperPreset, trace_for
 from ..convolution.stepper import StepperError, Trace
 from .stepper_config import StepperConfig
 
@@ -21,12 +22,25 @@ def step_command(operation: str) -> str:
     return next(word for word, named in STEP_COMMANDS.items() if named == operation)
 
 
+def stepper_preset(name: str) -> StepperPreset:
+    """A forward preset by name; a backward preset's name gives the forward example it flows
+    back through."""
+    return PRESETS[name] if name in PRESETS else BACKWARD_PRESETS[name].forward
+
+
+def preset_words(name: str) -> tuple[str, str]:
+    """A forward or backward preset's title and description."""
+    preset = BACKWARD_PRESETS[name] if name in BACKWARD_PRESETS else PRESETS[name]
+    return preset.title, preset.description
+
+
 def config_from_preset(name: str) -> tuple[StepperConfig, np.ndarray, np.ndarray]:
     """A preset as the stepper screen holds it: config, inputs (C, H, W), kernels (K, C, kh, kw).
 
     A 1-D signal is one row of height 1; pooling gets 3x3 kernels of ones the form never shows.
+    A backward preset's name gives its forward example.
     """
-    preset = PRESETS[name]
+    preset = stepper_preset(name)
     settings = dict(preset.settings)
     if preset.operation == "pool2d":
         kind = settings.get("kind", "max")

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Checkbox, Input, Label, Select
 
+from ....core.convolution.backward_presets import BACKWARD_PRESETS
 from ....core.convolution.presets import PRESETS
 from ....core.views.fields import FieldError
 from ....core.views.stepper_config import MAX_CHANNELS, MAX_FILTERS, StepperConfig, read_config
@@ -20,6 +21,10 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("max pool", "maxpool"),
     ("average pool", "avgpool"),
     ("L2 pool", "l2pool"),
+)
+DIRECTIONS: tuple[tuple[str, str], ...] = (
+    ("forward: compute", "forward"),
+    ("backward: gradients", "backward"),
 )
 MODES: tuple[tuple[str, str], ...] = (
     ("cross-correlation", "correlation"),
@@ -78,20 +83,35 @@ class StepperSettings(VerticalScroll):
         def control(self) -> StepperSettings:
             return self.settings
 
+    @dataclass
+    class DirectionChosen(Message):
+        """The student picked the forward or the backward pass."""
+
+        settings: StepperSettings
+        backward: bool
+
+        @property
+        def control(self) -> StepperSettings:
+            return self.settings
+
     shown: StepperConfig = StepperConfig()
     """The config the fields show now (edits that leave it unchanged post nothing)."""
     refused: bool = False
+    backward: bool = False
+    """The direction the Select shows: the backward pass (True) or the forward one."""
     """A field was refused since the last Changed: the next good config is posted anyway."""
 
     def compose(self) -> ComposeResult:
         yield Label("preset")
         yield Select(
-            [(p.title, p.name) for p in PRESETS.values()],
+            [(p.title, p.name) for p in (*PRESETS.values(), *BACKWARD_PRESETS.values())],
             prompt="custom",
             id="preset",
             compact=True,
-            tooltip="A worked example from the lecture",
+            tooltip="A worked example from the lecture (the backward ones open the backward pass)",
         )
+        yield Label("direction (d)")
+        yield Select(DIRECTIONS, allow_blank=False, value="forward", id="direction", compact=True)
         yield Label("operation")
         yield Select(OPERATIONS, allow_blank=False, value="conv2d", id="operation", compact=True)
         yield Label("channels (C_in)", classes="conv pool")
@@ -162,6 +182,19 @@ class StepperSettings(VerticalScroll):
             self.query_one("#ceil", Checkbox).value = config.ceil_mode
         self.shown = config
         self._show_fields_for(config.operation)
+
+    def show_direction(self, backward: bool) -> None:
+        """Show the direction the screen steps, without posting DirectionChosen."""
+        self.backward = backward
+        with self.prevent(Select.Changed):
+            self.query_one("#direction", Select).value = "backward" if backward else "forward"
+
+    @on(Select.Changed, "#direction")
+    def _direction_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        if (event.value == "backward") != self.backward:  # not the Select settling on mount
+            self.backward = event.value == "backward"
+            self.post_message(self.DirectionChosen(self, self.backward))
 
     @on(Select.Changed, "#preset")
     def _preset_chosen(self, event: Select.Changed) -> None:
