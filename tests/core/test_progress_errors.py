@@ -82,7 +82,7 @@ def test_lessons_list_moves_nothing(tmp_path, monkeypatch, capsys):
         f"cnn-tui: progress file {folder} cannot be read (it is a folder, not a file); left as "
         "it is, and progress is not saved while it is there\n"
     )
-    assert len(json.loads(captured.out)["lessons"]) == 13
+    assert len(json.loads(captured.out)["lessons"]) == 14
     assert entries(tmp_path) == ["progdir"]
 
     corrupt = tmp_path / "progress.json"
