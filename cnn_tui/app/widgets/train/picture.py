@@ -87,8 +87,7 @@ def half_cells(image: Image, columns: int, rows: int) -> tuple[Strip, ...]:
     found, where = np.unique(pairs.ravel(), return_inverse=True)
     cells = [Segment(BLOCK, _style(pair)) for pair in found.tolist()]
     return tuple(
-        Strip([cells[at] for at in line], columns)
-        for line in where.reshape(rows, columns).tolist()
+        Strip([cells[at] for at in line], columns) for line in where.reshape(rows, columns).tolist()
     )
 
 
@@ -145,13 +144,27 @@ class TrainPicture(Widget):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.set_reactive(Widget.auto_links, False)  # no links in a picture: no pass to find them
-        columns, rows, self.zoom = cells_for(picture.shape[0], picture.shape[1], widest)
+        self.widest = widest
         self.picture = picture
         """The picture as given."""
-        self.cells = Size(columns, rows)
+        self.cells = Size(0, 0)
         """Columns and rows the picture takes."""
-        self.key = (picture.shape, picture.dtype.str, picture.tobytes(), columns, rows)
+        self.zoom = 1
+        self.key: tuple[object, ...] = ()
         """What its cells are kept under in `_DRAWN`."""
+        self._take(picture)
+
+    def _take(self, picture: np.ndarray) -> None:
+        columns, rows, self.zoom = cells_for(picture.shape[0], picture.shape[1], self.widest)
+        self.picture = picture
+        self.cells = Size(columns, rows)
+        self.key = (picture.shape, picture.dtype.str, picture.tobytes(), columns, rows)
+
+    def show(self, picture: np.ndarray) -> None:
+        """Draw another picture in this place (after an epoch: no widget is made again)."""
+        before = self.cells
+        self._take(picture)
+        self.refresh(layout=self.cells != before)
 
     def lines(self) -> tuple[Strip, ...]:
         """The picture's lines of half-cells, made the first time this picture is drawn at
