@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.plain_text import visible
@@ -31,6 +31,7 @@ from ...core.views.train_lines import (
     outcome_line,
     run_title,
 )
+from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.train.board import TrainBoard
 from ..widgets.train.confusion import TrainConfusion
 from ..widgets.train.curves import TrainCurves
@@ -226,7 +227,7 @@ class TrainScreen(Screen):
             with TabPane("Filters", id="train-tab-filters"):
                 yield TrainFilters(id="train-filters")
         yield TrainViewsKeeper(self, id="train-views-keeper")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def form(self) -> TrainForm:
