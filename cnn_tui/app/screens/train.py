@@ -33,7 +33,6 @@ from ...core.views.train_lines import (
 )
 from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.train.board import TrainBoard
-from ..widgets.train.confusion import TrainConfusion
 from ..widgets.train.curves import TrainCurves
 from ..widgets.train.filters import TrainFilters
 from ..widgets.train.form import TrainForm
@@ -216,16 +215,10 @@ class TrainScreen(Screen):
             with TabPane("Curves", id="train-tab-curves"):
                 yield TrainCurves(id="train-curves")
                 yield TrainBoard(id="train-board")
-            with TabPane("Predictions", id="train-tab-predictions"):
-                yield TrainPredictions(id="train-predictions")
-            with TabPane("Confusion", id="train-tab-confusion"):
-                yield Static(
-                    "The confusion matrix on the test set appears here once a run has started.",
-                    id="confusion-heading",
-                )
-                yield TrainConfusion(id="train-confusion")
-            with TabPane("Filters", id="train-tab-filters"):
-                yield TrainFilters(id="train-filters")
+            # filled by the keeper when one of them is first shown (not for the first paint)
+            yield TabPane("Predictions", id="train-tab-predictions")
+            yield TabPane("Confusion", id="train-tab-confusion")
+            yield TabPane("Filters", id="train-tab-filters")
         yield TrainViewsKeeper(self, id="train-views-keeper")
         yield SteadyFooter()
 
@@ -383,8 +376,10 @@ class TrainScreen(Screen):
         event.stop()
         if event.pane.id == CURVES_TAB and self.plots_drawn != self.metrics.version:
             self.draw_plots()
-        elif event.pane.id in VIEW_TABS and self.views_stale():
-            self.call_after_refresh(self.refresh_views)  # the tab shows first, then its views
+        elif event.pane.id in VIEW_TABS:
+            self.keeper.build_tabs()
+            if self.views_stale():
+                self.call_after_refresh(self.refresh_views)  # the tab shows first, its views next
 
     # -----------------------------------------------------------------------------------------
     # running

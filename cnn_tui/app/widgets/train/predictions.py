@@ -66,8 +66,9 @@ class PredictionTileView(Vertical):
         self.set_class(tile.correct, "-correct")
         self.set_class(not tile.correct, "-wrong")
         self.set_class(cursor, "-cursor")
-        self.query_one(TrainPicture).show(tile.picture)
-        self.query_one(Static).update(caption(tile))
+        if self.query_children(TrainPicture):  # else composed later, from the new tile
+            self.query_one(TrainPicture).show(tile.picture)
+            self.query_one(Static).update(caption(tile))
 
     def compose(self) -> ComposeResult:
         yield TrainPicture(self.tile.picture, widest=TILE_WIDTH)
