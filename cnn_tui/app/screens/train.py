@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.events import ScreenResume, ScreenSuspend
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ...core.plain_text import visible
@@ -31,8 +31,8 @@ from ...core.views.train_lines import (
     outcome_line,
     run_title,
 )
+from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.train.board import TrainBoard
-from ..widgets.train.confusion import TrainConfusion
 from ..widgets.train.curves import TrainCurves
 from ..widgets.train.filters import TrainFilters
 from ..widgets.train.form import TrainForm
@@ -215,18 +215,12 @@ class TrainScreen(Screen):
             with TabPane("Curves", id="train-tab-curves"):
                 yield TrainCurves(id="train-curves")
                 yield TrainBoard(id="train-board")
-            with TabPane("Predictions", id="train-tab-predictions"):
-                yield TrainPredictions(id="train-predictions")
-            with TabPane("Confusion", id="train-tab-confusion"):
-                yield Static(
-                    "The confusion matrix on the test set appears here once a run has started.",
-                    id="confusion-heading",
-                )
-                yield TrainConfusion(id="train-confusion")
-            with TabPane("Filters", id="train-tab-filters"):
-                yield TrainFilters(id="train-filters")
+            # filled by the keeper when one of them is first shown (not for the first paint)
+            yield TabPane("Predictions", id="train-tab-predictions")
+            yield TabPane("Confusion", id="train-tab-confusion")
+            yield TabPane("Filters", id="train-tab-filters")
         yield TrainViewsKeeper(self, id="train-views-keeper")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def form(self) -> TrainForm:
@@ -382,8 +376,10 @@ class TrainScreen(Screen):
         event.stop()
         if event.pane.id == CURVES_TAB and self.plots_drawn != self.metrics.version:
             self.draw_plots()
-        elif event.pane.id in VIEW_TABS and self.views_stale():
-            self.call_after_refresh(self.refresh_views)  # the tab shows first, then its views
+        elif event.pane.id in VIEW_TABS:
+            self.keeper.build_tabs()
+            if self.views_stale():
+                self.call_after_refresh(self.refresh_views)  # the tab shows first, its views next
 
     # -----------------------------------------------------------------------------------------
     # running

@@ -120,6 +120,11 @@ class TrainFilters(VerticalScroll, can_focus=False):
             # would leave ragged gaps, a squeezed one would clip a picture
             grid.min_column_width = columns + 1
             grid.max_column_width = columns + 1
+        shown = [place for place in grid.query_children(TrainPicture) if place.display]
+        if len(shown) == len(pictures):  # after an epoch: the same places, new pictures
+            for place, picture in zip(shown, pictures, strict=True):
+                place.show(picture)
+            return
         with self.app.batch_update():
             grid.remove_children()
             grid.mount_all(TrainPicture(picture, widest=widest) for picture in pictures)

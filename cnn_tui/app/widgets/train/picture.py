@@ -2,8 +2,9 @@
 
 Each cell is an upper half block coloured with two pixels (foreground above, background below):
 this works in every terminal (over SSH and tmux too), asks the terminal nothing, and draws the
-same cells every time, so tests and snapshots see exactly what a student sees. NumPy and Pillow
-are imported when the first picture is made, not with the app.
+same cells every time, so tests and snapshots see exactly what a student sees. A picture's cells
+are made once (with NumPy) and kept, so redrawing it costs next to nothing. NumPy and Pillow are
+imported when the first picture is drawn, not with the app.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Size
+from textual.strip import Strip
+from textual.visual import RenderOptions, Visual
 from textual.widget import Widget
 
 if TYPE_CHECKING:
     import numpy as np
     from PIL.Image import Image
-    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from textual.css.styles import RulesMap
+    from textual.style import Style as VisualStyle
 
 SMALLEST = 8
 """Pictures narrower than this many pixels are blown up (nearest neighbour, so a 5x5 filter
@@ -42,28 +47,77 @@ def cells_for(height: int, width: int, widest: int) -> tuple[int, int, int]:
     return columns, math.ceil(pixel_rows / 2), zoom
 
 
-class HalfCells:
-    """A Rich renderable: an RGB picture resized to `columns` x 2 `rows` pixels, two pixels per
-    cell (the upper one the block's colour, the lower one its background)."""
+BLOCK = "\u2580"
+"""The upper half block: its colour is the upper pixel, its background the lower one."""
 
-    def __init__(self, image: Image, columns: int, rows: int) -> None:
-        self.image = image
+_STYLES: dict[int, Style] = {}
+"""Cell styles by colour pair (upper RGB << 24 | lower RGB): pictures share them."""
+
+_DRAWN: dict[tuple[object, ...], tuple[Strip, ...]] = {}
+"""The cells of recently drawn pictures, by picture and size (oldest first): the test images of
+the Predictions tab come back after every epoch and are drawn from here."""
+
+DRAWN_KEPT = 256
+"""How many pictures' cells `_DRAWN` keeps."""
+
+
+def _style(pair: int) -> Style:
+    """The style of a cell whose upper and lower pixels are packed in `pair`."""
+    style = _STYLES.get(pair)
+    if style is None:
+        if len(_STYLES) >= 65_536:
+            _STYLES.clear()
+        top, bottom = pair >> 24, pair & 0xFFFFFF
+        style = _STYLES[pair] = Style.from_color(
+            Color.from_triplet(ColorTriplet(top >> 16, (top >> 8) & 255, top & 255)),
+            Color.from_triplet(ColorTriplet(bottom >> 16, (bottom >> 8) & 255, bottom & 255)),
+        )
+    return style
+
+
+def half_cells(image: Image, columns: int, rows: int) -> tuple[Strip, ...]:
+    """The lines of an RGB picture resized to `columns` x 2 `rows` pixels, one upper half block
+    per cell; cells of the same two colours share one Segment (and its Style)."""
+    import numpy as np
+
+    resized = image.convert("RGB").resize((columns, 2 * rows))
+    pixels = np.asarray(resized, dtype=np.uint64).reshape(2 * rows, columns, 3)
+    packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+    pairs = (packed[0::2] << 24) | packed[1::2]
+    found, where = np.unique(pairs.ravel(), return_inverse=True)
+    cells = [Segment(BLOCK, _style(pair)) for pair in found.tolist()]
+    return tuple(
+        Strip([cells[at] for at in line], columns) for line in where.reshape(rows, columns).tolist()
+    )
+
+
+class HalfCells(Visual):
+    """A picture drawn as lines of half-cells (see `half_cells`), made once and drawn again as
+    they are; also a Rich renderable."""
+
+    def __init__(self, lines: tuple[Strip, ...], columns: int) -> None:
+        self.lines = lines
         self.columns = columns
-        self.rows = rows
+
+    def render_strips(
+        self, width: int, height: int | None, style: VisualStyle, options: RenderOptions
+    ) -> list[Strip]:
+        base = style.rich_style
+        lines = self.lines[:height] if height is not None else self.lines
+        if width < self.columns:
+            lines = tuple(line.crop(0, width) for line in lines)
+        return [line.apply_style(base) for line in lines]
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.columns
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return len(self.lines)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = self.columns
-        pixels = self.image.convert("RGB").resize((width, 2 * self.rows)).tobytes()
-        colours = [
-            Color.from_triplet(ColorTriplet(*pixels[at : at + 3]))
-            for at in range(0, len(pixels), 3)
-        ]
-        for row in range(self.rows):
-            upper = colours[2 * row * width : (2 * row + 1) * width]
-            lower = colours[(2 * row + 1) * width : (2 * row + 2) * width]
-            for top, bottom in zip(upper, lower, strict=True):
-                yield Segment("\u2580", Style(color=top, bgcolor=bottom))
-            yield Segment("\n")
+        for line in self.lines:
+            yield from line
+            yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         return Measurement(self.columns, self.columns)
@@ -88,19 +142,49 @@ class TrainPicture(Widget):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        import numpy as np
-        from PIL import Image as PILImage
-
         super().__init__(id=id, classes=classes)
-        if picture.ndim == 2:
-            picture = np.repeat(picture[:, :, None], 3, axis=2)
-        columns, rows, zoom = cells_for(picture.shape[0], picture.shape[1], widest)
-        if zoom > 1:
-            picture = picture.repeat(zoom, axis=0).repeat(zoom, axis=1)
-        self.image = PILImage.fromarray(np.ascontiguousarray(picture, dtype=np.uint8), "RGB")
-        """The picture at its drawn pixel size (or larger: the renderer shrinks it)."""
-        self.cells = Size(columns, rows)
+        self.set_reactive(Widget.auto_links, False)  # no links in a picture: no pass to find them
+        self.widest = widest
+        self.picture = picture
+        """The picture as given."""
+        self.cells = Size(0, 0)
         """Columns and rows the picture takes."""
+        self.zoom = 1
+        self.key: tuple[object, ...] = ()
+        """What its cells are kept under in `_DRAWN`."""
+        self._take(picture)
+
+    def _take(self, picture: np.ndarray) -> None:
+        columns, rows, self.zoom = cells_for(picture.shape[0], picture.shape[1], self.widest)
+        self.picture = picture
+        self.cells = Size(columns, rows)
+        self.key = (picture.shape, picture.dtype.str, picture.tobytes(), columns, rows)
+
+    def show(self, picture: np.ndarray) -> None:
+        """Draw another picture in this place (after an epoch: no widget is made again)."""
+        before = self.cells
+        self._take(picture)
+        self.refresh(layout=self.cells != before)
+
+    def lines(self) -> tuple[Strip, ...]:
+        """The picture's lines of half-cells, made the first time this picture is drawn at
+        this size (NumPy and Pillow are imported then)."""
+        lines = _DRAWN.pop(self.key, None)
+        if lines is None:
+            import numpy as np
+            from PIL import Image as PILImage
+
+            picture = self.picture
+            if picture.ndim == 2:
+                picture = np.repeat(picture[:, :, None], 3, axis=2)
+            if self.zoom > 1:
+                picture = picture.repeat(self.zoom, axis=0).repeat(self.zoom, axis=1)
+            image = PILImage.fromarray(np.ascontiguousarray(picture, dtype=np.uint8), "RGB")
+            lines = half_cells(image, self.cells.width, self.cells.height)
+            if len(_DRAWN) >= DRAWN_KEPT:
+                del _DRAWN[next(iter(_DRAWN))]
+        _DRAWN[self.key] = lines  # the newest last
+        return lines
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         return self.cells.width
@@ -108,5 +192,5 @@ class TrainPicture(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self.cells.height
 
-    def render(self) -> RenderableType:
-        return HalfCells(self.image, self.cells.width, self.cells.height)
+    def render(self) -> HalfCells:
+        return HalfCells(self.lines(), self.cells.width)

@@ -60,6 +60,16 @@ class PredictionTileView(Vertical):
         super().__init__(classes=f"{classes} -cursor" if cursor else classes)
         self.tile = tile
 
+    def show(self, tile: PredictionTile, cursor: bool) -> None:
+        """Show another tile in this place (after an epoch: no widget is made again)."""
+        self.tile = tile
+        self.set_class(tile.correct, "-correct")
+        self.set_class(not tile.correct, "-wrong")
+        self.set_class(cursor, "-cursor")
+        if self.query_children(TrainPicture):  # else composed later, from the new tile
+            self.query_one(TrainPicture).show(tile.picture)
+            self.query_one(Static).update(caption(tile))
+
     def compose(self) -> ComposeResult:
         yield TrainPicture(self.tile.picture, widest=TILE_WIDTH)
         yield Static(caption(self.tile))
@@ -124,6 +134,11 @@ class TrainPredictions(VerticalScroll, can_focus=True):
         self.query_one("#predictions-heading", Static).update(heading)
         grid = self.query_one("#predictions-grid", ItemGrid)
         self.cursor = min(self.cursor, max(len(tiles) - 1, 0))
+        shown = [view for view in grid.query_children(PredictionTileView) if view.display]
+        if len(shown) == len(tiles):  # after an epoch: the same places, new guesses
+            for position, (view, tile) in enumerate(zip(shown, tiles, strict=True)):
+                view.show(tile, position == self.cursor)
+            return
         with self.app.batch_update():
             grid.remove_children()
             grid.mount_all(

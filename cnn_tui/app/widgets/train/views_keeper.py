@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from ....core.training.model_views import ModelViews
     from ....core.training.results import LiveRun, TrainResult
 
+CONFUSION_FIRST = "The confusion matrix on the test set appears here once a run has started."
+
 VIEWS_EVERY_SECONDS = 5.0
 """While a run trains, the picture tabs follow it at most this often: each redraw copies the
 network and runs the test set, which takes the trainer's time (short epochs end many times a
@@ -69,6 +71,29 @@ class TrainViewsKeeper(Widget):
         """When the views were last asked for (time.monotonic())."""
         self.views: ModelViews | None = None
         """What the views tabs show now."""
+        self.tabs_built = False
+        """Whether the picture tabs have their widgets yet (they get them when first shown)."""
+        self.tabs_building = False
+
+    def build_tabs(self) -> None:
+        """Give the picture tabs their widgets, once (the first paint leaves them empty); views
+        that arrived before are drawn then."""
+        if not self.tabs_built and not self.tabs_building:
+            self.tabs_building = True
+            self.call_later(self._build_tabs)
+
+    async def _build_tabs(self) -> None:
+        screen = self.screen
+        await screen.query_one("#train-tab-predictions").mount(
+            TrainPredictions(id="train-predictions")
+        )
+        await screen.query_one("#train-tab-confusion").mount_all(
+            [Static(CONFUSION_FIRST, id="confusion-heading"), TrainConfusion(id="train-confusion")]
+        )
+        await screen.query_one("#train-tab-filters").mount(TrainFilters(id="train-filters"))
+        self.tabs_built, self.tabs_building = True, False
+        if self.views is not None:
+            self.show_views(self.views)
 
     def forget(self) -> None:
         """A new run: whatever the tabs show is stale."""
@@ -98,7 +123,10 @@ class TrainViewsKeeper(Widget):
         metrics = self.host.metrics
         epochs = len(metrics.points(kind="epoch"))
         ended = sum(ending_of(metrics, name) is not None for name in metrics.runs())
-        image = self.screen.query_one("#train-filters", TrainFilters).image_index
+        filters = (
+            self.screen.query("#train-filters").only_one(TrainFilters) if self.tabs_built else None
+        )
+        image = filters.image_index if filters is not None else 0
         return run, epochs, ended, image
 
     def views_stale(self) -> bool:
@@ -166,6 +194,9 @@ class TrainViewsKeeper(Widget):
     def show_views(self, views: ModelViews) -> None:
         """Draw views computed by compute_views (or made up by a test)."""
         self.views = views
+        if not self.tabs_built:
+            self.build_tabs()  # drawn once they are there
+            return
         screen = self.screen
         filters = screen.query_one("#train-filters", TrainFilters)
         if not views.maps_only:
