@@ -48,7 +48,7 @@ from ..widgets.builder.settings_bar import DEFAULT_INPUT, EMPTY_CHOICE, BuilderS
 from ..widgets.builder.stack_export import StackExport
 from ..widgets.builder.stack_table import BuilderTable
 from ..widgets.builder.totals import BuilderTotals
-from ..widgets.common.keys_footer import KeysFooter
+from ..widgets.common.steady_footer import SteadyFooter
 
 ROW_ACTIONS = frozenset(
     {
@@ -216,7 +216,7 @@ class BuilderScreen(Screen):
         yield BuilderMessage(id="builder-message")
         yield BuilderTable(id="builder-table")
         yield BuilderTotals(id="builder-totals")
-        yield KeysFooter()
+        yield SteadyFooter()
         yield StackExport(id="builder-export")
         yield StackFileFlow(id="builder-files")
 

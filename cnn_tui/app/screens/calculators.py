@@ -6,13 +6,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, TabbedContent, Tabs
+from textual.widgets import Header, Input, Select, TabbedContent, Tabs
 
 from ..widgets.calculators.field_panel import ReceptiveFieldPanel
 from ..widgets.calculators.panel import CalcPanel
 from ..widgets.calculators.params_panel import ParamsPanel
 from ..widgets.calculators.size_panel import SizePanel
 from ..widgets.calculators.summary_panel import SummaryPanel
+from ..widgets.common.steady_footer import SteadyFooter
 
 TAB_IDS: tuple[str, ...] = ("tab-size", "tab-params", "tab-field", "tab-summary")
 """The calculator tabs, left to right."""
@@ -56,7 +57,7 @@ class CalculatorsScreen(Screen):
             yield ParamsPanel("Parameters", id="tab-params")
             yield ReceptiveFieldPanel("Receptive field", id="tab-field")
             yield SummaryPanel("Summary", id="tab-summary")
-        yield Footer()
+        yield SteadyFooter()
 
     @on(TabbedContent.TabActivated, "#calc-tabs")
     async def build_shown_tab(self, event: TabbedContent.TabActivated) -> None:

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from ...core.course.first_screen import first_screen
 from ...core.course.lessons import (
@@ -30,6 +30,7 @@ from ...core.course.lessons import Markdown as MarkdownSegment
 from ...core.course.progress import Progress, load_progress
 from ...core.plain_text import visible
 from ..messages import OpenTryIt
+from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.lessons.lesson_list import LessonList, lesson_label
 from ..widgets.lessons.lesson_markdown import LessonMarkdown
 from ..widgets.lessons.try_it import TryItCard
@@ -104,7 +105,7 @@ class LessonsScreen(Screen[None]):
                 yield LessonList(id="lesson-list")
             yield VerticalScroll(id="lesson-reader")
         yield Static("", id="lessons-message")
-        yield Footer()
+        yield SteadyFooter()
 
     @property
     def course_key(self) -> str:

@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import get_current_worker
 
 from ...core.optim.paths import Run
@@ -21,6 +21,7 @@ from ...core.optim.scene import DEFAULT_RACE, DEFAULT_SURFACE, Scene, read_scene
 from ...core.optim.updates import update_at
 from ...core.plain_text import visible
 from ...core.views.train_status import run_colour
+from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.playground.loss_plot import LossPlot
 from ..widgets.playground.settings import PlaygroundSettings
 from ..widgets.playground.surface_map import HERE, LEFT_VIEW, MINIMUM, START, SurfaceMap
@@ -115,7 +116,7 @@ class PlaygroundScreen(Screen):
                 yield Static(id="pg-legend")
                 yield Static(id="pg-update")
                 yield Static(id="pg-message")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.fit()

@@ -27,7 +27,7 @@ from ...core.views.stepper_layout import (
 )
 from ...core.views.stepper_text import FLIP_NOTE, formula_lines
 from ...core.views.stepper_trace import config_from_preset, preset_words, trace_from_config
-from ..widgets.common.keys_footer import KeysFooter
+from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.stepper.backward_view import BackwardView
 from ..widgets.stepper.keys import STEPPER_BINDINGS
 from ..widgets.stepper.number_grid import NumberGrid
@@ -99,7 +99,7 @@ class StepperScreen(Screen):
                 yield Static(id="formula")
                 yield Static(id="message")
             yield BackwardView(id="backward")
-        yield KeysFooter()
+        yield SteadyFooter()
 
     async def on_mount(self) -> None:
         await self.load_preset(self.preset_name)
