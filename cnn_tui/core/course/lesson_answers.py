@@ -32,6 +32,7 @@ from .answer_expressions import (
     quoted,
     reason,
 )
+from .inside_answers import INSIDE_ANSWERS
 from .lessons import Exercise, Lesson, LessonError
 from .optim_answers import OPTIM_ANSWERS
 
@@ -357,6 +358,7 @@ ANSWERS: dict[str, Callable[..., Any]] = {
         ln,
         exp,
         *OPTIM_ANSWERS,
+        *INSIDE_ANSWERS,
     )
 }
 """Every function an `answer:` may call."""
