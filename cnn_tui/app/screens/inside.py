@@ -65,7 +65,7 @@ class InsideScreen(Screen):
         Binding("less_than_sign,comma", "cell_page(-1)", "Channels", key_display="< >"),
         Binding("greater_than_sign,full_stop", "cell_page(1)", "Channels", show=False),
         Binding("f", "search", "Find ε", tooltip="The smallest ε (0.001 grid) that flips it"),
-        Binding("t", "train_small", "Train small", tooltip="Train a small network now"),
+        Binding("t", "train_small", "Train small", tooltip="Train a small network now", show=False),
         Binding("d", "draw", "Draw", tooltip="Draw on the canvas (Input tab)"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
@@ -366,11 +366,16 @@ class InsideScreen(Screen):
             return typing
         if action in ("search", "train_small", "draw", "tab", "cell_page") and typing:
             return False
+        active = self.query_one(TabbedContent).active
         if action == "cell_page":
-            return self.query_one(TabbedContent).active == "in-tab-cell"
-        if action == "search" and self.computed is None:
-            return None
+            return active == "in-tab-cell"
+        if action == "search":
+            return active == "in-tab-fool" and (self.computed is not None or None)
         return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self.refresh_bindings()  # the footer offers the keys of the tab shown
 
     # -- the ε search --------------------------------------------------------------------------
 
@@ -475,8 +480,8 @@ def _drawing(network: Network, pixels: list[list[float]]) -> Any:
 
 
 def _first_cell(seen: Any) -> tuple[str, int, int, int] | None:
-    """The centre of channel 0 of the first conv layer (the cell shown until one is typed)."""
-    for activation in seen.layers:
+    """The centre of channel 0 of the last conv layer (the cell shown until one is typed)."""
+    for activation in reversed(seen.layers):
         if activation.row.kind == "conv" and activation.values.ndim == 3:
             _, height, width = activation.values.shape
             return activation.row.row, 0, height // 2, width // 2
