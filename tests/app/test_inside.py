@@ -96,7 +96,7 @@ async def test_key_7_course_network_a_cell_trace_and_where_it_looks():
         assert "Grad-CAM on layer 4 conv(8,3,p=1)" in text
 
 
-async def test_fgsm_epsilon_and_the_smallest_flip():
+async def test_fgsm_epsilon_and_the_smallest_flip(tmp_path):
     app = CnnTuiApp(mode="inside")
     async with app.run_test(size=SMALL) as pilot:
         screen = await open_course(pilot)
@@ -118,12 +118,29 @@ async def test_fgsm_epsilon_and_the_smallest_flip():
         # a test image by class: the first 7 of the test set
         await type_in(pilot, screen, "in-class", "7")
         await wait_for(pilot, lambda: screen.computed.image.label == 7)
+        # a picture file goes through the same preparation as in the core
+        from PIL import Image
+
+        from cnn_tui.core.inspect.inputs import image_file
+
+        picture = tmp_path / "seven.png"
+        Image.fromarray((dataset_image(course_network(), 5).pixels[0] * 255).astype("uint8")).save(
+            picture
+        )
+        await type_in(pilot, screen, "in-file", str(picture))
+        await wait_for(pilot, lambda: screen.computed.image.source.startswith("seven.png"))
+        expected = image_file(course_network(), picture)
+        assert np.array_equal(screen.computed.image.pixels, expected.pixels)
 
 
 async def test_drawing_with_keys_digits_do_not_switch_modes():
-    app = CnnTuiApp(mode="inside")
+    app = CnnTuiApp(mode="lessons")
     async with app.run_test(size=SMALL) as pilot:
-        screen = await open_course(pilot)
+        await app.open_target("inside", "course")  # a lesson's '::: try inside course'
+        await wait_for(pilot, lambda: isinstance(app.screen, InsideScreen))
+        screen = inside(pilot)
+        await wait_for(pilot, lambda: screen.computed is not None)
+        assert screen.network_title == COURSE
         await pilot.press("d")
         canvas = screen.query_one(DrawingCanvas)
         assert app.focused is canvas
