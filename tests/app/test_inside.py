@@ -10,7 +10,6 @@ from pilot_waits import wait_for
 from textual.widgets import Input
 
 from cnn_tui.app.app import CnnTuiApp
-from cnn_tui.app.messages import InspectRun
 from cnn_tui.app.screens.inside import COURSE, InsideScreen
 from cnn_tui.app.widgets.inside.canvas import DrawingCanvas
 from cnn_tui.core.course.inside_answers import course_network
@@ -176,10 +175,13 @@ async def test_a_train_run_and_a_checkpoint(inspect_checkpoint):
     result = train(config)
     app = CnnTuiApp(mode="train")
     async with app.run_test(size=SMALL) as pilot:
-        app.opened.train.finished.append(result)
+        train_screen = app.opened.train
+        train_screen.finished.append(result)  # as if the run had just finished there
+        train_screen.result, train_screen.metrics = result, result.log
         titles = [title for title, _ in app.session_networks()]
         assert titles == ["Train run 1: sgd (conv(2,3) relu flatten fc(10))"]
-        app.post_message(InspectRun(result, "sgd"))
+        train_screen.tabs.focus()
+        await pilot.press("i")  # Train's 'inspect this run' posts InspectRun
         await wait_for(pilot, lambda: isinstance(app.screen, InsideScreen))
         screen = inside(pilot)
         await wait_for(pilot, lambda: screen.computed is not None)
