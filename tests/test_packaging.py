@@ -48,3 +48,4 @@ def test_the_wheel_carries_the_course(tmp_path):
     shipped = sorted(n.split("/")[-1] for n in names if n.startswith("cnn_tui/lessons/"))
     assert shipped == sorted(p.name for p in (ROOT / "lessons").glob("*.md"))
     assert "cnn_tui/app/app.tcss" in names
+    assert "cnn_tui/core/course/inside_net.json" in names  # the course network's weights

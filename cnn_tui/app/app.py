@@ -1,5 +1,5 @@
-"""CnnTuiApp: the modes (lessons, stepper, builder, train, calculators, playground), app-wide
-keys, help and the palette."""
+"""CnnTuiApp: the modes (lessons, stepper, builder, train, calculators, playground, inside),
+app-wide keys, help and the palette."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from textual.widgets import TabbedContent
 from ..core.plain_text import visible
 from ..core.stacks.recovery_path import default_recovery_path
 from .keys import MODES_AVAILABLE, enter_bindings, enter_kind, mode_bindings, takes_typed_text
-from .messages import OpenTryIt, UseStackInTrain
+from .messages import InspectRun, OpenTryIt, UseStackInTrain
 from .typed_keys import keep_typed_keys_in_order
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     # the first paint imports only the screen shown
     from .screens.builder import BuilderScreen
     from .screens.calculators import CalculatorsScreen
+    from .screens.inside import InsideScreen, NetworkSource
     from .screens.lessons import LessonsScreen
     from .screens.playground import PlaygroundScreen
     from .screens.stepper import StepperScreen
@@ -73,6 +74,7 @@ class OpenedScreens:
     train: TrainScreen | None = None
     calculators: CalculatorsScreen | None = None
     playground: PlaygroundScreen | None = None
+    inside: InsideScreen | None = None
 
 
 class CnnTuiApp(App[None]):
@@ -103,6 +105,7 @@ class CnnTuiApp(App[None]):
         lesson: str | None = None,
         recovery_path: Path | None = None,
         playground: str | None = None,
+        inside: NetworkSource | None = None,
     ) -> None:
         # the first screen is the mode's own (built when the app composes): no blank default
         # screen first, and one styling of the mode's screen instead of two on a mode switch
@@ -127,6 +130,8 @@ class CnnTuiApp(App[None]):
         """The lesson to open first (number, id or title); None: the first one not done."""
         self.playground = playground
         """The playground's first scene ('SURFACE [RACE] [start=X,Y]'), if one was asked for."""
+        self.inside = inside
+        """The network the inside view opens with (`cnn-tui inside FILE`), if one was given."""
         self.mode_screens: dict[str, Screen] = {}
         """The screen of each mode that has been opened, by the mode's name."""
         self.opened = OpenedScreens()
@@ -173,6 +178,10 @@ class CnnTuiApp(App[None]):
             from .screens.playground import PlaygroundScreen
 
             return PlaygroundScreen(target=self.playground)
+        if name == "inside":
+            from .screens.inside import InsideScreen
+
+            return InsideScreen(sources=self.session_networks, start=self.inside)
         from .screens.calculators import CalculatorsScreen
 
         return CalculatorsScreen()
@@ -315,6 +324,36 @@ class CnnTuiApp(App[None]):
         if self.opened.train is not None:
             self.opened.train.use_stack(stack)
 
+    def session_networks(self) -> list[NetworkSource]:
+        """Every finished run of this session's Train screen (a race's runs, and their averaged
+        weights where kept), newest first, as the inside view lists them."""
+        train = self.opened.train
+        if train is None:
+            return []
+        sources: list[NetworkSource] = []
+        for number, result in reversed(list(enumerate(train.finished, start=1))):
+            for outcome in result.runs:
+                for ema in (False, True):
+                    model = outcome.ema_model if ema else outcome.model
+                    if model is None:
+                        continue
+                    title = f"Train run {number}: {outcome.run} ({result.config.model})"
+                    sources.append(
+                        (title + (" EMA" if ema else ""), _loader(result, outcome.run, ema))
+                    )
+        return sources
+
+    @on(InspectRun)
+    async def inspect_run(self, request: InspectRun) -> None:
+        """Train's 'inspect this run': open the inside view on it."""
+        source = (f"Train run: {request.run}", _loader(request.result, request.run, False))
+        if self.opened.inside is None:
+            self.inside = source  # the new screen opens on it
+            await self.switch_mode("inside")
+            return
+        await self.switch_mode("inside")
+        self.opened.inside.open_network(*source)
+
     @on(OpenTryIt)
     def open_try_it(self, request: OpenTryIt) -> None:
         """A lesson's 'Try it': open its target, and tell the lessons screen how it went."""
@@ -342,8 +381,12 @@ class CnnTuiApp(App[None]):
             self.builder_stack = target
         if fresh and try_it.screen == "playground" and target:
             self.playground = target
+        if fresh and try_it.screen == "inside" and target:
+            self.inside = _course_source(target)
         await self.switch_mode(try_it.screen)
-        if not target or (fresh and try_it.screen in ("stepper", "builder", "playground")):
+        if not target or (
+            fresh and try_it.screen in ("stepper", "builder", "playground", "inside")
+        ):
             return None
         opened = self.opened
         if try_it.screen == "stepper" and opened.stepper is not None:
@@ -356,6 +399,8 @@ class CnnTuiApp(App[None]):
             opened.train.use_stack(resolve_stack(target))
         elif try_it.screen == "playground" and opened.playground is not None:
             await opened.playground.open_target(target)
+        elif try_it.screen == "inside" and opened.inside is not None:
+            opened.inside.open_network(*_course_source(target))
         elif try_it.screen == "calculators" and opened.calculators is not None:
             opened.calculators.query_one(TabbedContent).active = f"tab-{target}"
         return None
@@ -487,3 +532,19 @@ class CnnTuiApp(App[None]):
         yield SystemCommand("Help (? or F1)", "Every key of the current screen", self.action_help)
         yield SystemCommand("Light / dark (ctrl+t)", "Switch theme", self.action_toggle_theme)
         yield from super().get_system_commands(screen)
+
+
+def _loader(result: object, run: str, ema: bool) -> Callable[[], object]:
+    def load() -> object:
+        from ..core.inspect.network import network_from_result
+
+        return network_from_result(result, run, ema)  # type: ignore[arg-type]
+
+    return load
+
+
+def _course_source(target: str) -> NetworkSource:
+    """A lesson's '::: try inside course' target: the course network."""
+    from ..core.course.inside_answers import course_network
+
+    return ("course network (shipped with the course, digits 8x8)", course_network)

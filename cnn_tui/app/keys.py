@@ -58,6 +58,13 @@ MODES_AVAILABLE: tuple[Mode, ...] = (
         6,
         "Race SGD, momentum, AdaGrad, RMSProp and Adam across a loss surface, step by step",
     ),
+    Mode(
+        "inside",
+        "Inside",
+        7,
+        "One image through a trained network: every layer, any cell's numbers, where it "
+        "looks, and how little fools it",
+    ),
 )
 
 LAST = MODES_AVAILABLE[-1].number
@@ -65,9 +72,9 @@ DIGITS_NOTE = f"digits 1-{LAST} switch only while no text field has focus; F2-F{
 
 
 def mode_bindings() -> list[Binding]:
-    """Digits 1-6 (action `digit_mode`, refused while typing) and F2-F6 (always).
+    """Digits 1-7 (action `digit_mode`, refused while typing) and F2-F7 (always).
 
-    The footer shows one entry: '1-6 Mode' while digits act, else 'f2-f6 Mode'. Each F-key has
+    The footer shows one entry: '1-7 Mode' while digits act, else 'f2-f7 Mode'. Each F-key has
     two bindings: the shown one (`fkey_mode`, only while digits do not act) and a hidden one
     that always switches; the first that is allowed runs."""
     bindings = [

@@ -12,6 +12,7 @@ from textual.message import Message
 if TYPE_CHECKING:  # not imported at the start: the first screen may need neither
     from ..core.course.lessons import TryIt
     from ..core.stacks.stack import Stack
+    from ..core.training.results import TrainResult
 
 
 @dataclass
@@ -28,3 +29,12 @@ class OpenTryIt(Message):
 
     try_it: TryIt
     """The screen to open and what to show on it (a preset, stack or tab)."""
+
+
+@dataclass
+class InspectRun(Message):
+    """Switch to Inside with one finished run of the Train session (Train's 'inspect')."""
+
+    result: TrainResult
+    run: str
+    """The run's name (a race's optimizer label)."""

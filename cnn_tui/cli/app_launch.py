@@ -17,6 +17,7 @@ def open_app(
     lessons_dir: str | None = None,
     lesson: str | None = None,
     playground: str | None = None,
+    inside: Any = None,
 ) -> int:
     """Run the Textual app on one screen; textual is imported only here, to keep the CLI quick."""
     if stepper_preset is not None:
@@ -43,6 +44,8 @@ def open_app(
         options["lesson"] = lesson
     if playground is not None:
         options["playground"] = playground
+    if inside is not None:
+        options["inside"] = inside
     app = CnnTuiApp(mode=mode, stepper_preset=stepper_preset, **options)
     app.run()
     if app.exit_note:
@@ -76,3 +79,19 @@ def cmd_playground(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return open_app("playground", playground=target)
+
+
+def cmd_inside(args: argparse.Namespace) -> int:
+    """The app on the inside view; a checkpoint that cannot be read is reported before it
+    opens (the app loads it again, in a worker)."""
+    if args.checkpoint is None:
+        return open_app("inside")
+    from ..core.inspect.network import InspectError, load_network
+
+    path, run, ema = args.checkpoint, args.run, args.ema
+    try:
+        network = load_network(path, run=run, ema=ema)
+    except InspectError as exc:
+        raise UsageError(str(exc)) from None
+    title = f"{path} run {network.run}" + (" (EMA)" if ema else "")
+    return open_app("inside", inside=(title, lambda: load_network(path, run=run, ema=ema)))

@@ -20,7 +20,7 @@ from ..core.training.train_config import (
     OPTIMIZERS,
     SCHEDULES,
 )
-from .app_launch import cmd_builder, cmd_calc_app, cmd_playground, cmd_stepper
+from .app_launch import cmd_builder, cmd_calc_app, cmd_inside, cmd_playground, cmd_stepper
 from .calc import (
     cmd_calc_conv,
     cmd_calc_linear,
@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         add_optim_parser,
         add_playground_parser,
         add_inspect_parser,
+        add_inside_parser,
     ):
         add(sub)
     return parser
@@ -160,6 +161,19 @@ def add_playground_parser(sub) -> None:
     playground.add_argument(
         "--race", metavar="LIST", help="1 to 5 optimizers: sgd:0.1,momentum:0.1,adam:0.1"
     )
+
+
+def add_inside_parser(sub) -> None:
+    """`inside [CHECKPOINT]`: the app on the inside view of a trained network."""
+    inside = _command(
+        sub,
+        "inside",
+        cmd_inside,
+        "Open the app inside a trained network (a checkpoint, a run of Train, the course's).",
+    )
+    inside.add_argument("checkpoint", nargs="?", help="a checkpoint written by train --save")
+    inside.add_argument("--run", metavar="NAME", help="which run of a race")
+    inside.add_argument("--ema", action="store_true", help="the run's averaged (EMA) weights")
 
 
 def add_lessons_parser(sub) -> None:

@@ -40,7 +40,7 @@ async def test_typing_a_shape_in_the_builder_never_switches_screen():
         await pilot.pause()
         assert app.screen is builder
         assert field.value == "1x28x28"
-        assert "f2-f6" in footer_text(app) and "1-6" not in footer_text(app)
+        assert "f2-f7" in footer_text(app) and "1-7" not in footer_text(app)
         await pilot.press("f2")  # F-keys switch even from a field
         assert isinstance(app.screen, StepperScreen)
 
@@ -65,7 +65,7 @@ async def test_from_a_table_a_digit_switches():
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(DataTable).focus()
         await pilot.pause()
-        assert "1-6" in footer_text(app)
+        assert "1-7" in footer_text(app)
         await pilot.press("2")
         assert isinstance(app.screen, StepperScreen)
 
@@ -111,7 +111,7 @@ async def test_help_at_80x24_scrolls_with_the_arrows_at_once_and_lists_app_keys_
         for action in ("Lessons", "Stepper", "Calculators", "Help", "Theme", "Quit", "palette"):
             assert actions.index(action) < actions.index("Next")
         app_rows_text = str(help_screen.query_one("#help-digits").render())
-        assert "F2-F6" in app_rows_text
+        assert "F2-F7" in app_rows_text
 
 
 def test_snapshot_help_at_80x24(snap_compare):

@@ -108,3 +108,28 @@ def test_a_max_pool_windows_padding_is_null_in_json(capsys, inspect_checkpoint):
     assert cell["window"][0][0] == [None, None]  # -inf: padding a max never picks
     assert cell["kernel"] is None and cell["bias"] is None
     assert cell["sum"] == cell["activation"]
+
+
+def test_inside_checks_the_checkpoint_before_the_app_opens(inspect_checkpoint, monkeypatch, capsys):
+    """`cnn-tui inside FILE`: a race's checkpoint needs --run (said before any app opens);
+    with one the app opens on the inside view with that run's network."""
+    from cnn_tui.cli import app_launch, main
+
+    opened = {}
+
+    def fake_open_app(mode, **options):
+        opened.update(options, mode=mode)
+        return 0
+
+    monkeypatch.setattr(app_launch, "open_app", fake_open_app)
+    assert main(["inside", str(inspect_checkpoint)]) == 2
+    assert "pick one with --run" in capsys.readouterr().err
+    assert not opened
+    assert main(["inside", str(inspect_checkpoint), "--run", "adam", "--ema"]) == 0
+    title, make = opened["inside"]
+    assert opened["mode"] == "inside" and title.endswith("run adam (EMA)")
+    network = make()
+    assert (network.run, network.ema) == ("adam", True)
+    opened.clear()
+    assert main(["inside"]) == 0
+    assert opened == {"mode": "inside"}

@@ -45,7 +45,7 @@ def test_every_lesson_has_something_to_try_or_answer():
         assert len(lesson.exercises) >= 2, lesson.id
     assert sum(len(lesson.try_its) for lesson in course.lessons) >= 13
     screens = {t.screen for lesson in course.lessons for t in lesson.try_its}
-    assert screens == {"stepper", "builder", "calculators", "train", "playground"}
+    assert screens == {"stepper", "builder", "calculators", "train", "playground", "inside"}
 
 
 def test_try_targets_are_checked():

@@ -31,6 +31,7 @@ from ...core.views.train_lines import (
     outcome_line,
     run_title,
 )
+from ..messages import InspectRun
 from ..widgets.common.steady_footer import SteadyFooter
 from ..widgets.train.board import TrainBoard
 from ..widgets.train.curves import TrainCurves
@@ -64,7 +65,7 @@ VIEW_TABS = frozenset(TAB_IDS[1:])
 """Tabs drawn from the model itself (computed in a worker), not from the log."""
 
 LETTER_ACTIONS = frozenset(
-    {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab", "toggle_axis"},
+    {"pause", "stop", "toggle_settings", "refresh_views", "switch_tab", "toggle_axis", "inspect"},
 )
 """Actions on plain letters: offered while the keys do not go to a field."""
 
@@ -120,6 +121,13 @@ class TrainScreen(Screen):
             "Views",
             tooltip="Redraw the predictions, confusion matrix, filters and maps from the model now",
             id="train-views",
+            show=False,
+        ),
+        Binding(
+            "i",
+            "inspect",
+            "Inspect",
+            tooltip="Look inside the board's chosen run once it has finished (Inside, mode 7)",
             show=False,
         ),
         Binding(
@@ -348,6 +356,11 @@ class TrainScreen(Screen):
 
     def action_leave_field(self) -> None:
         self.tabs.query_one(Tabs).focus()
+
+    def action_inspect(self) -> None:
+        run = self.view_run() if self.result is not None and not self.running else None
+        if run is not None and self.result is not None:
+            self.post_message(InspectRun(self.result, run))
 
     def action_toggle_settings(self) -> None:
         self.show_form(not self.form.display)

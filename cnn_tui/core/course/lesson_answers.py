@@ -33,6 +33,7 @@ from .answer_expressions import (
     reason,
 )
 from .backward_answers import BACKWARD_ANSWERS
+from .inside_answers import INSIDE_ANSWERS
 from .lessons import Exercise, Lesson, LessonError
 from .optim_answers import OPTIM_ANSWERS
 
@@ -359,6 +360,7 @@ ANSWERS: dict[str, Callable[..., Any]] = {
         ln,
         exp,
         *OPTIM_ANSWERS,
+        *INSIDE_ANSWERS,
     )
 }
 """Every function an `answer:` may call."""

@@ -29,7 +29,7 @@ import cnn_tui
 from ..plain_text import hidden_chars, visible
 from ..safe_files import LESSON_FILE_LIMIT, read_regular_text
 
-SCREENS = ("stepper", "builder", "calculators", "train", "playground")
+SCREENS = ("stepper", "builder", "calculators", "train", "playground", "inside")
 """Where a 'Try it' block can send the student."""
 
 KINDS = ("number", "choice", "shape", "task")

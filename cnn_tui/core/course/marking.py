@@ -207,6 +207,10 @@ CALCULATOR_TABS = ("size", "params", "field", "summary")
 """Targets of a '::: try calculators' block: the calculators screen's tabs."""
 
 
+INSIDE_TARGETS = ("course",)
+"""Targets of a '::: try inside' block: the course network (shipped weights)."""
+
+
 def try_target_problem(screen: str, target: str) -> str | None:
     """Why a 'Try it' target cannot be opened (None when it can)."""
     if not target:
@@ -226,6 +230,10 @@ def try_target_problem(screen: str, target: str) -> str | None:
             read_scene(target)
         except ValueError as exc:
             return f"playground target {target!r}: {exc}"
+        return None
+    if screen == "inside":
+        if target not in INSIDE_TARGETS:
+            return f"no inside target {target!r}: use one of {', '.join(INSIDE_TARGETS)}"
         return None
     if screen == "calculators":
         if target not in CALCULATOR_TABS:

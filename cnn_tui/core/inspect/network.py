@@ -15,7 +15,7 @@ from ..stacks.stack import Stack
 if TYPE_CHECKING:
     from torch import nn
 
-    from ..training.results import LiveRun
+    from ..training.results import LiveRun, TrainResult
 
 
 class InspectError(ValueError):
@@ -135,6 +135,33 @@ def network_from_live(live: LiveRun, run: str, ema: bool = False) -> Network:
     return network_from_model(
         models[run],
         live.stack,
+        data.labels,
+        tuple(float(v) for v in data.mean.cpu()),
+        tuple(float(v) for v in data.std.cpu()),
+        dataset=data.name,
+        run=run,
+        ema=ema,
+    )
+
+
+def network_from_result(result: TrainResult, run: str, ema: bool = False) -> Network:
+    """A finished run of the app's Train session (TrainResult.runs, a race's included): its
+    stack rebuilt from the run's settings, a CPU copy of its raw or averaged weights."""
+    from ..stacks.zoo import resolve_stack
+
+    outcome = next((r for r in result.runs if r.run == run), None)
+    model = None if outcome is None else (outcome.ema_model if ema else outcome.model)
+    data = result.data
+    if model is None or data is None:
+        what = "averaged (EMA) weights" if ema else "weights"
+        raise InspectError(f"no {what} of a run {run!r} in this session")
+    try:
+        stack = resolve_stack(result.config.model, result.config.input_shape)
+    except StackError as exc:
+        raise InspectError(f"the stack of run {run!r} cannot be rebuilt ({exc})") from None
+    return network_from_model(
+        model,
+        stack,
         data.labels,
         tuple(float(v) for v in data.mean.cpu()),
         tuple(float(v) for v in data.std.cpu()),

@@ -1,0 +1,1 @@
+"""The inside view's widgets: the drawing canvas."""
