@@ -117,12 +117,14 @@ async def test_the_command_palette_offers_the_modes_help_and_theme():
         assert isinstance(app.screen, CalculatorsScreen)
         commands = list(app.get_system_commands(app.screen))
         titles = [command.title for command in commands]
-        assert titles[:7] == [
+        assert titles[:9] == [
             "Lessons (1)",
             "Stepper (2)",
             "Builder (3)",
             "Train (4)",
             "Calculators (5)",
+            "Playground (6)",
+            "Inside (7)",
             "Help (? or F1)",
             "Light / dark (ctrl+t)",
         ]

@@ -87,7 +87,7 @@ COVERED = {
         "race-three",
         "slide-denominator",
     },
-    "14": {"fgsm-pixel", "fgsm-sum", "gram-entry", "gram-choice"},
+    "14": {"fgsm-pixel", "fgsm-sum", "gram-entry", "gram-choice", "fgsm-flip-course"},
 }
 
 REPLACED = {
