@@ -54,7 +54,8 @@ def shown(screen: InsideScreen, widget_id: str) -> str:
 
 async def type_in(pilot, screen: InsideScreen, field: str, text: str) -> None:
     box = screen.query_one(f"#{field}", Input)
-    box.focus()
+    screen.set_focus(box)
+    await wait_for(pilot, lambda: box.has_focus)
     box.value = ""
     await pilot.press(*text, "enter")
 

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..train.picture import HalfCells, cells_for
+from ..train.picture import HalfCells, cells_for, half_cells
 
 if TYPE_CHECKING:
     import numpy as np
@@ -30,7 +30,7 @@ def picture(rgb: np.ndarray, widest: int) -> HalfCells:
     if zoom > 1:
         rgb = rgb.repeat(zoom, axis=0).repeat(zoom, axis=1)
     image = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB")
-    return HalfCells(image, columns, rows)
+    return HalfCells(half_cells(image, columns, rows), columns)
 
 
 def captioned(items: list[tuple[str, Any]], width: int) -> Table:
