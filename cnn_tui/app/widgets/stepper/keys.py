@@ -9,8 +9,15 @@ STEP_KEYS = Binding.Group("Step")
 """Next and back share one footer entry: 'n p Step'."""
 
 BACKWARD_BINDINGS: list[BindingType] = [
+    # d is named by the settings' "direction (d)" control: the footer keeps Mode and Help at
+    # 80 columns
     Binding(
-        "d", "direction", "Direction", tooltip="Step the forward or the backward pass", id="dir"
+        "d",
+        "direction",
+        "Direction",
+        tooltip="Step the forward or the backward pass",
+        id="dir",
+        show=False,
     ),
     Binding(
         "t", "backward('trace')", "Trace", tooltip="Next trace: dL/dW, dL/dX, dL/db", id="bw_trace"
@@ -28,6 +35,7 @@ BACKWARD_BINDINGS: list[BindingType] = [
         "Loss",
         tooltip="dL/dY from a loss (L = sum of squares, dL/dY = 2Y) or typed",
         id="bw_loss",
+        show=False,
     ),
     Binding(
         "r",
@@ -35,6 +43,7 @@ BACKWARD_BINDINGS: list[BindingType] = [
         "Random",
         tooltip="Fill dL/dY with random whole numbers",
         id="bw_r",
+        show=False,
     ),
     Binding("g", "backward('sgd')", "SGD", tooltip="One SGD step: W - lr x dL/dW", id="bw_sgd"),
 ]
