@@ -202,6 +202,18 @@ async def test_a_train_run_and_a_checkpoint(inspect_checkpoint):
         )
 
 
+async def test_its_checks_answer_before_it_is_composed():
+    """Train's footer, rebuilt just after Train's 'i' opened Inside, asks the app's current
+    screen about `screen.copy_text` while Inside is still being composed: the answer must
+    not need Inside's widgets (it raised NoMatches, which closed the app)."""
+    app = CnnTuiApp(mode="stepper")
+    async with app.run_test(size=SMALL):
+        screen = InsideScreen()
+        assert screen.check_action("copy_text", ()) is True
+        assert screen.check_action("cell_page", (1,)) is False
+        assert screen.check_action("search", ()) is False
+
+
 def test_snapshot_cell_of_the_course_network_at_80x24(snap_compare):
     """The course network at 80x24 on the Cell tab: the status (course network, digits test
     image 0, predicted 0 0.998), the tabs, the cell field, layer 4's cell (0, 2, 2): the

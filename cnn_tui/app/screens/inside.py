@@ -366,12 +366,18 @@ class InsideScreen(Screen):
             return typing
         if action in ("search", "train_small", "draw", "tab", "cell_page") and typing:
             return False
-        active = self.query_one(TabbedContent).active
         if action == "cell_page":
-            return active == "in-tab-cell"
+            return self.active_tab() == "in-tab-cell"
         if action == "search":
-            return active == "in-tab-fool" and (self.computed is not None or None)
+            return self.active_tab() == "in-tab-fool" and (self.computed is not None or None)
         return True
+
+    def active_tab(self) -> str:
+        """The tab shown; '' before the screen's widgets are there. Another screen's footer
+        may ask this screen's check_action (its `screen.copy_text` binding names the app's
+        current screen) while this one is still being composed."""
+        tabs = self.query(TabbedContent)
+        return tabs.first().active if tabs else ""
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self) -> None:
