@@ -55,3 +55,10 @@ def test_try_targets_are_checked():
     assert try_target_problem("builder", "vgg16") is None
     assert "builder target 'vgg17'" in try_target_problem("builder", "vgg17")
     assert try_target_problem("train", "") is None
+
+
+def test_every_try_it_screen_has_a_button_title():
+    from cnn_tui.app.widgets.lessons.try_it import SCREEN_TITLES
+    from cnn_tui.core.course.lessons import SCREENS
+
+    assert set(SCREEN_TITLES) == set(SCREENS)

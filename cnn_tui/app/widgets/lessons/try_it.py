@@ -17,6 +17,7 @@ SCREEN_TITLES = {
     "calculators": "Calculators",
     "train": "Train",
     "playground": "Playground",
+    "inside": "Inside",
 }
 
 
