@@ -128,7 +128,7 @@ def test_snapshot_ravine_race_at_80x24(snap_compare):
     the start ○ at the left, the three paths in blue, orange and green ending in ● marks; the
     log₁₀(f − f_min) plot beside it; a legend line per run (momentum 'at the minimum from step
     123'); the marker key; sgd's step 200 written out (g, Δx = −α·g, x ← x + Δx); the footer
-    with Step, Play, Written out, Settings and '1-7 Mode'."""
+    with Step, Play, Run (the run written out), Settings, '1-7 Mode' and '? Help'."""
 
     async def paths(pilot) -> None:
         await paths_drawn(pilot, 3)

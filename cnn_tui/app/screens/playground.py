@@ -63,7 +63,7 @@ class PlaygroundScreen(Screen):
         Binding(
             "o",
             "next_run",
-            "Written out",
+            "Run",  # short: the footer keeps Mode and Help at 80 columns
             tooltip="Write out the next optimizer's update",
             id="next_run",
         ),
