@@ -22,6 +22,7 @@ from ...core.optim.updates import update_at
 from ...core.plain_text import visible
 from ...core.views.train_status import run_colour
 from ..widgets.common.steady_footer import SteadyFooter
+from ..widgets.common.step_player import StepPlayer
 from ..widgets.playground.loss_plot import LossPlot
 from ..widgets.playground.settings import PlaygroundSettings
 from ..widgets.playground.surface_map import HERE, LEFT_VIEW, MINIMUM, START, SurfaceMap
@@ -98,7 +99,7 @@ class PlaygroundScreen(Screen):
         self.chosen = 0
         """The run whose update is written out."""
         self.speed = 2
-        self.timer: Timer | None = None
+        self.player = StepPlayer(self, self._tick)
         self.settings_choice: bool | None = None
         """Form shown (True) or hidden (False) by `s`; None: shown when the screen is wide."""
         self.note = ""
@@ -258,19 +259,22 @@ class PlaygroundScreen(Screen):
         self.index = self.scene.steps if where < 0 else 0
         self.refresh_view()
 
+    @property
+    def timer(self) -> Timer | None:
+        """The play timer while the race plays."""
+        return self.player.timer
+
     def action_play(self) -> None:
-        if self.timer is not None:
+        if self.player.playing:
             self.stop_playing()
         else:
             if self.index >= self.scene.steps:
                 self.index = 0
-            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+            self.player.start(SPEEDS[self.speed])
         self.refresh_view()
 
     def stop_playing(self) -> None:
-        if self.timer is not None:
-            self.timer.stop()
-            self.timer = None
+        self.player.stop()
 
     def _tick(self) -> None:
         if self.index >= self.scene.steps:
@@ -281,9 +285,7 @@ class PlaygroundScreen(Screen):
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
-        if self.timer is not None:
-            self.stop_playing()
-            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+        self.player.retime(SPEEDS[self.speed])
         self.note = f"speed {SPEEDS[self.speed]:g} steps/s"
         self.refresh_view()
 

@@ -28,6 +28,7 @@ from ...core.views.stepper_layout import (
 from ...core.views.stepper_text import FLIP_NOTE, formula_lines
 from ...core.views.stepper_trace import config_from_preset, preset_words, trace_from_config
 from ..widgets.common.steady_footer import SteadyFooter
+from ..widgets.common.step_player import StepPlayer
 from ..widgets.stepper.backward_view import BackwardView
 from ..widgets.stepper.keys import STEPPER_BINDINGS
 from ..widgets.stepper.number_grid import NumberGrid
@@ -70,7 +71,7 @@ class StepperScreen(Screen):
         """The current step."""
         self.speed = 2
         """Index into SPEEDS."""
-        self.timer: Timer | None = None
+        self.player = StepPlayer(self, self._tick)
         self.first_flipped: Trace | None = None
         """The first trace with a flipped kernel: it carries the full explanation."""
         self._layout_key: tuple | None = None
@@ -432,18 +433,21 @@ class StepperScreen(Screen):
         if self.backward_view.display:
             return self.backward_view.toggle_play(SPEEDS[self.speed])
         self.speed_changed = False
-        if self.timer is not None:
+        if self.player.playing:
             self.stop_playing()
         else:
             if self.trace is not None and self.index >= len(self.trace) - 1:
                 self.index = 0
-            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+            self.player.start(SPEEDS[self.speed])
         self.refresh_view()
 
+    @property
+    def timer(self) -> Timer | None:
+        """The play timer while the steps play."""
+        return self.player.timer
+
     def stop_playing(self) -> None:
-        if self.timer is not None:
-            self.timer.stop()
-            self.timer = None
+        self.player.stop()
 
     def _tick(self) -> None:
         if self.trace is None or self.index >= len(self.trace) - 1:
@@ -454,9 +458,7 @@ class StepperScreen(Screen):
 
     def action_speed(self, delta: int) -> None:
         self.speed = max(0, min(len(SPEEDS) - 1, self.speed + delta))
-        if self.timer is not None:
-            self.stop_playing()
-            self.timer = self.set_interval(1 / SPEEDS[self.speed], self._tick)
+        self.player.retime(SPEEDS[self.speed])
         self.speed_changed = True
         self.refresh_view()
 

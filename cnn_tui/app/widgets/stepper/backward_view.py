@@ -34,6 +34,7 @@ from ....core.views.backward_view import (
     in_columns as columns,
 )
 from ....core.views.stepper_layout import wrap_sum
+from ..common.step_player import StepPlayer
 from .number_grid import NumberGrid
 
 SHORT = 32
@@ -82,7 +83,7 @@ class BackwardView(VerticalScroll):
         self.sgd_shown = False
         self.backward: ConvBackward | PoolBackward | None = None
         self._ids: tuple[str, ...] = ()
-        self.timer: Timer | None = None
+        self.player = StepPlayer(self, self._tick)
         """Playing the trace, a step at a time."""
         self._page: BackwardPage | None = None
         self.about = ""
@@ -164,19 +165,22 @@ class BackwardView(VerticalScroll):
     def toggle_play(self, speed: float) -> None:
         """Play the trace (speed steps a second) from where it is, or from the start once at
         the end; pause when playing."""
-        if self.timer is not None:
+        if self.player.playing:
             self.stop_playing()
             self.call_after_refresh(self._redraw_text)
             return
         if self.index >= self.count - 1:
             self.index = 0
-        self.timer = self.set_interval(1 / speed, self._tick)
+        self.player.start(speed)
         self.call_after_refresh(self._redraw_text)
 
+    @property
+    def timer(self) -> Timer | None:
+        """The play timer while the trace plays."""
+        return self.player.timer
+
     def stop_playing(self) -> None:
-        if self.timer is not None:
-            self.timer.stop()
-            self.timer = None
+        self.player.stop()
 
     async def _tick(self) -> None:
         if self.index >= self.count - 1:
